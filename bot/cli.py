@@ -1,0 +1,209 @@
+"""The `findproject` command line: search, validate, and the bot's own commands.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (catalog, settings or usage).
+No command ever shows a traceback; problems are listed one per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.settings import SettingsError, load_settings
+from retrieval.catalog import load_catalog
+from retrieval.engine import SearchEngine
+from retrieval.models import SearchResponse
+from retrieval.problems import CatalogError, format_problems
+from retrieval.taxonomy import load_taxonomy
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+log = logging.getLogger("findproject")
+
+
+def contract(response: SearchResponse) -> dict[str, Any]:
+    """The stable JSON shape documented in the README."""
+    parsed = response.parsed
+    return {
+        "request": response.request,
+        "parsed": {
+            "keywords": parsed.keywords,
+            "phrases": parsed.phrases,
+            "include_tags": parsed.include_tags,
+            "exclude_tags": parsed.exclude_tags,
+            "sort": parsed.sort.value,
+        },
+        "total": response.total,
+        "relaxed": response.relaxed,
+        "notes": response.notes,
+        "results": [
+            {
+                "id": r.project.id,
+                "title": r.project.title,
+                "description": r.project.description,
+                "tags": r.project.tags,
+                "created_on": r.project.created_on.isoformat() if r.project.created_on else None,
+                "url": r.project.url,
+                "score": round(r.score, 6),
+            }
+            for r in response.results
+        ],
+        "suggested_tags": [{"tag": s.tag, "count": s.count} for s in response.suggested_tags],
+    }
+
+
+def human(response: SearchResponse) -> str:
+    """Numbered results with their tags, then the suggestions."""
+    lines = [f"Understood: {response.parsed.echo()}"]
+    lines += [f"Note: {note}" for note in response.notes]
+    if not response.results:
+        lines.append("No projects found.")
+    for number, result in enumerate(response.results, start=response.offset + 1):
+        project = result.project
+        date = f" ({project.created_on:%Y-%m-%d})" if project.created_on else ""
+        lines.append(f"{number:>3}. {project.title}{date}")
+        if project.url:
+            lines.append(f"     {project.url}")
+        lines.append(f"     {' '.join('#' + t for t in project.tags)}")
+    shown_to = response.offset + len(response.results)
+    lines.append(f"Showing {response.offset + 1 if response.results else 0}-{shown_to} of {response.total}.")
+    if response.suggested_tags:
+        lines.append("Refine with: " + "  ".join(f"#{s.tag} ({s.count})" for s in response.suggested_tags))
+    return "\n".join(lines)
+
+
+def build_engine(catalog: Path | None, taxonomy: Path | None, skip_invalid: bool, err: TextIO) -> SearchEngine:
+    """Load the catalog named on the command line, or the one in settings."""
+    if catalog is None:
+        settings = load_settings()
+        catalog = settings.catalog_path
+        if taxonomy is None:
+            taxonomy = settings.taxonomy_path
+    engine = SearchEngine.from_paths(catalog, taxonomy, skip_invalid=skip_invalid)
+    if engine.skipped:
+        print(f"Skipped {len(engine.skipped)} invalid record(s):", file=err)
+        print(format_problems(engine.skipped), file=err)
+    return engine
+
+
+def _add_catalog_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
+    parser.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
+    parser.add_argument("--skip-invalid", action="store_true", help="load the valid records, report the rest")
+
+
+def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.batch and args.request is None:
+        print("error: give a REQUEST or --batch FILE", file=err)
+        return EXIT_BAD_INPUT
+    engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
+    if args.batch:
+        for request in _batch_requests(args.batch):
+            response = engine.search(request, limit=args.limit, offset=args.offset)
+            out.write(json.dumps(contract(response), ensure_ascii=False) + "\n")
+        return EXIT_OK
+    response = engine.search(args.request, limit=args.limit, offset=args.offset)
+    if args.json:
+        out.write(json.dumps(contract(response), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(human(response) + "\n")
+    return EXIT_OK
+
+
+def _batch_requests(path: str) -> Iterable[str]:
+    """One request per line; blank lines are not requests."""
+    handle = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with handle:
+        for line in handle:
+            if line.strip():
+                yield line.rstrip("\n")
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    catalog = load_catalog(args.catalog, skip_invalid=args.skip_invalid)
+    taxonomy_tags: set[str] | None = None
+    problems = list(catalog.skipped)
+    if args.taxonomy:
+        taxonomy, tax_problems = load_taxonomy(args.taxonomy, skip_invalid=args.skip_invalid)
+        problems += tax_problems
+        taxonomy_tags = set(taxonomy.tags)
+    tags = {tag for p in catalog.projects for tag in p.tags}
+    untagged = sum(1 for p in catalog.projects if not p.tags)
+    out.write(f"projects: {len(catalog.projects)}\n")
+    out.write(f"tags used: {len(tags)}\n")
+    out.write(f"untagged projects: {untagged}\n")
+    if taxonomy_tags is not None:
+        missing = sorted(tags - taxonomy_tags - set(taxonomy.aliases))
+        out.write(f"taxonomy tags: {len(taxonomy_tags)}\n")
+        out.write(f"catalog tags missing from the taxonomy: {len(missing)}\n")
+        if missing:
+            shown = ", ".join(missing[:20]) + (f", ... and {len(missing) - 20} more" if len(missing) > 20 else "")
+            out.write(f"  {shown}\n")
+    if problems:
+        out.write(f"skipped {len(problems)} invalid record(s):\n{format_problems(problems)}\n")
+    return EXIT_OK
+
+
+Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="findproject", description="Find ML projects, papers and tutorials.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    search = commands.add_parser("search", help="search the catalog")
+    search.add_argument("request", nargs="?", help='e.g. "pytorch tutorials on object detection, not yolo"')
+    _add_catalog_options(search)
+    search.add_argument("--limit", type=int, default=10, help="results per page (1-100, default 10)")
+    search.add_argument("--offset", type=int, default=0, help="results to skip (default 0)")
+    search.add_argument("--json", action="store_true", help="print the JSON contract")
+    search.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); writes JSONL")
+    search.set_defaults(handler=cmd_search)
+
+    validate = commands.add_parser("validate", help="check a catalog and taxonomy")
+    validate.add_argument("--catalog", type=Path, required=True)
+    validate.add_argument("--taxonomy", type=Path)
+    validate.add_argument("--skip-invalid", action="store_true", help="report problems but exit 0")
+    validate.set_defaults(handler=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler: Command | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(err)
+        return EXIT_BAD_INPUT
+    try:
+        return handler(args, out, err)
+    except CatalogError as exc:
+        count = len(exc.problems)
+        print(f"error: the catalog has {count} problem(s); nothing was loaded:", file=err)
+        print(format_problems(exc.problems), file=err)
+        return EXIT_BAD_INPUT
+    except (SettingsError, OSError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+    except Exception as exc:  # last resort: a clear line, the details only in debug logs
+        log.debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected failure: {exc.__class__.__name__}: {exc}", file=err)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""The search engine: parse, retrieve, filter, relax, rank, suggest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from retrieval.analyzer import Analyzer
+from retrieval.catalog import load_catalog
+from retrieval.index import BM25Index
+from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort
+from retrieval.parser import RequestParser
+from retrieval.problems import Problem
+from retrieval.ranking import top_k
+from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
+from retrieval.taxonomy import Taxonomy, load_taxonomy
+
+MAX_LIMIT = 100
+_SPACE = re.compile(r"\s+")
+
+
+class EngineSettings(BaseModel):
+    """Ranking knobs, measured with benchmarks/relevance.py."""
+
+    title_weight: int = 2
+    k1: float = 1.5
+    b: float = 0.75
+
+
+class _Tier(BaseModel, arbitrary_types_allowed=True):
+    """Candidates that rank together; strict matches form the first tier."""
+
+    docs: np.ndarray
+    missing: list[str] = []
+
+
+class SearchEngine:
+    """Holds one catalog's index; ``search`` is safe to call from many threads."""
+
+    def __init__(self, projects: Sequence[Project], taxonomy: Taxonomy | None = None,
+                 settings: EngineSettings | None = None, skipped: Sequence[Problem] = ()):
+        self.settings = settings or EngineSettings()
+        self.skipped = list(skipped)
+        taxonomy = taxonomy or Taxonomy()
+        self.projects = [_canonical_tags(p, taxonomy) for p in projects]
+        self.taxonomy = taxonomy.with_catalog_tags({tag for p in self.projects for tag in p.tags})
+        self.analyzer = Analyzer()
+        self.index = BM25Index([self._document_terms(p) for p in self.projects],
+                               k1=self.settings.k1, b=self.settings.b)
+        n = len(self.projects)
+        self._timestamps = np.array([p.timestamp for p in self.projects], dtype=np.float64)
+        id_order = sorted(range(n), key=lambda i: _id_key(self.projects[i].id))
+        self._id_rank = np.empty(n, dtype=np.float64)
+        self._id_rank[id_order] = np.arange(n)
+        postings: dict[str, list[int]] = {}
+        for number, project in enumerate(self.projects):
+            for tag in project.tags:
+                postings.setdefault(tag, []).append(number)
+        self._tag_docs = {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
+        self._by_id = {str(p.id): p for p in self.projects}
+        tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
+        self.parser = RequestParser(self.taxonomy, self.analyzer, set(self.index.vocabulary), tag_counts, n)
+
+    @classmethod
+    def from_paths(cls, catalog: str | Path, taxonomy: str | Path | None = None,
+                   skip_invalid: bool = False, settings: EngineSettings | None = None) -> SearchEngine:
+        loaded = load_catalog(catalog, skip_invalid=skip_invalid)
+        skipped = list(loaded.skipped)
+        tax = None
+        if taxonomy is not None:
+            tax, problems = load_taxonomy(taxonomy, skip_invalid=skip_invalid)
+            skipped.extend(problems)
+        return cls(loaded.projects, tax, settings=settings, skipped=skipped)
+
+    def _document_terms(self, project: Project) -> list[str]:
+        title = self.analyzer.terms(project.title)
+        terms = title * self.settings.title_weight + self.analyzer.terms(project.description)
+        for tag in project.tags:
+            terms.extend(self.analyzer.tag_terms(tag))
+        return terms
+
+    # ---- public API -------------------------------------------------------------------
+
+    def project(self, project_id: str) -> Project | None:
+        return self._by_id.get(project_id)
+
+    def tag_count(self, tag: str) -> int:
+        docs = self._tag_docs.get(tag)
+        return 0 if docs is None else int(docs.size)
+
+    def parse(self, request: str) -> Query:
+        return self.parser.parse(request)
+
+    def search(self, request: str | Query, limit: int = 10, offset: int = 0) -> SearchResponse:
+        query = self.parse(request) if isinstance(request, str) else request
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        offset = max(0, int(offset))
+        notes: list[str] = []
+        scores, matched = self._keyword_matches(query)
+        allowed = ~self._any_tag_mask(query.exclude_tags)
+        hard = [t for t in query.include_tags if t not in query.inferred_tags]
+        soft = [t for t in query.include_tags if t in query.inferred_tags]
+        for tag in query.include_tags:
+            if tag not in self.taxonomy.tags:
+                notes.append(f"#{tag} is not a tag in this catalog.")
+        base = allowed & self._all_tags_mask(hard)
+        tiers = self._tiers(query, base, matched, soft, limit)
+        strict_total = tiers[0].docs.size
+        relaxed = len(tiers) > 1
+        if relaxed:
+            notes.append(self._relaxation_note(query, strict_total, tiers[1:]))
+
+        keys = self._sort_keys(query, scores)
+        wanted = offset + limit
+        ranked = self._rank(tiers, keys, max(wanted, SUGGESTION_SAMPLE))
+        suggestions = suggest_tags([self.projects[i] for i in ranked[:SUGGESTION_SAMPLE]],
+                                   {*query.include_tags, *query.exclude_tags}, self.taxonomy.resource_tags)
+        results = [SearchResult(project=self.projects[i], score=float(scores[i])) for i in ranked[offset:wanted]]
+        return SearchResponse(
+            request=query.text, parsed=query, total=sum(t.docs.size for t in tiers),
+            offset=offset, limit=limit, results=results, suggested_tags=suggestions,
+            relaxed=relaxed, notes=[*query.notes, *notes],
+        )
+
+    def _rank(self, tiers: list[_Tier], keys: list[np.ndarray], count: int) -> list[int]:
+        """The first ``count`` documents: each tier in order, ranked within itself."""
+        ranked: list[int] = []
+        for tier in tiers:
+            if len(ranked) >= count:
+                break
+            ranked.extend(top_k(tier.docs, keys, count - len(ranked)).tolist())
+        return ranked
+
+    # ---- retrieval --------------------------------------------------------------------
+
+    def _keyword_matches(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores, and which documents the words match.
+
+        Free keywords and phrases decide the match; tags inferred from words only add
+        their whole-tag and part terms to the score. With no free words every document
+        matches (the tags filter elsewhere), unless boost tags are all there is.
+        """
+        n = len(self.projects)
+        phrase_terms = [self.analyzer.terms(p) for p in query.phrases]
+        free = [t for word in query.keywords for t in self.analyzer.terms(word)]
+        free += [t for group in phrase_terms for t in group]
+        boost = [t for tag in [*query.inferred_tags, *query.boost_tags] for t in self.analyzer.tag_terms(tag)]
+        scores = self.index.scores(free + boost) if free or boost else np.zeros(n)
+        if free:
+            matched = self.index.scores(free) > 0 if boost else scores > 0
+        elif query.boost_tags and not query.include_tags:
+            matched = scores > 0
+        else:
+            matched = np.ones(n, dtype=bool)
+        for phrase, group in zip(query.phrases, phrase_terms):
+            matched &= self._phrase_mask(phrase, group)
+        for word in query.exclude_words:
+            for term in self.analyzer.terms(word):
+                matched[self.index.postings(term)] = False
+        return scores, matched
+
+    def _phrase_mask(self, phrase: str, terms: list[str]) -> np.ndarray:
+        """Documents whose title or description holds the phrase, checked only where every term occurs."""
+        mask = np.zeros(len(self.projects), dtype=bool)
+        if not terms:
+            return mask
+        candidates = self.index.postings(terms[0])
+        for term in terms[1:]:
+            candidates = np.intersect1d(candidates, self.index.postings(term), assume_unique=True)
+        needle = _SPACE.sub(" ", phrase.lower()).strip()
+        for doc in candidates.tolist():
+            project = self.projects[doc]
+            if needle in _SPACE.sub(" ", f"{project.title} {project.description}".lower()):
+                mask[doc] = True
+        return mask
+
+    def _tag_mask(self, tag: str) -> np.ndarray:
+        """Documents carrying the tag or any tag below it."""
+        mask = np.zeros(len(self.projects), dtype=bool)
+        for name in self.taxonomy.descendants(tag):
+            docs = self._tag_docs.get(name)
+            if docs is not None:
+                mask[docs] = True
+        return mask
+
+    def _any_tag_mask(self, tags: list[str]) -> np.ndarray:
+        mask = np.zeros(len(self.projects), dtype=bool)
+        for tag in tags:
+            mask |= self._tag_mask(tag)
+        return mask
+
+    def _all_tags_mask(self, tags: list[str]) -> np.ndarray:
+        mask = np.ones(len(self.projects), dtype=bool)
+        for tag in tags:
+            mask &= self._tag_mask(tag)
+        return mask
+
+    def _tiers(self, query: Query, base: np.ndarray, matched: np.ndarray, soft: list[str],
+               limit: int) -> list[_Tier]:
+        """Strict matches, then (only when they are too few) the best partial matches.
+
+        Inferred tags are relaxed first, most-satisfied first; then, when the words match
+        nothing under the tags, the tag matches alone. Exclusions and explicit tags hold.
+        """
+        soft_masks = [self._tag_mask(tag) for tag in soft]
+        satisfied = np.zeros(len(self.projects), dtype=np.int32)
+        for mask in soft_masks:
+            satisfied += mask
+        eligible = base & matched
+        tiers = [_Tier(docs=np.flatnonzero(eligible & (satisfied == len(soft))))]
+        if tiers[0].docs.size >= limit or query.is_empty:
+            return tiers
+        for level in range(len(soft) - 1, -1, -1):
+            if level == 0 and not (query.keywords or query.phrases):
+                break
+            docs = np.flatnonzero(eligible & (satisfied == level))
+            if docs.size:
+                missing = {t for t, m in zip(soft, soft_masks) if not m[docs].all()}
+                tiers.append(_Tier(docs=docs, missing=[t for t in soft if t in missing]))
+        if (query.keywords or query.phrases) and query.include_tags and sum(t.docs.size for t in tiers) < limit:
+            docs = np.flatnonzero(base & ~matched & (satisfied == len(soft)))
+            if docs.size:
+                tiers.append(_Tier(docs=docs, missing=["the words"]))
+        return tiers
+
+    def _relaxation_note(self, query: Query, strict_total: int, extra: list[_Tier]) -> str:
+        missing: list[str] = []
+        for tier in extra:
+            missing.extend(m for m in tier.missing if m not in missing)
+        names = [m if m == "the words" else f"#{m}" for m in missing]
+        wanted = " ".join(f"#{t}" for t in query.include_tags) or "your words"
+        count = "No project matches" if strict_total == 0 else f"Only {strict_total} match"
+        return f"{count} all of {wanted}; close matches that miss {' or '.join(names)} follow."
+
+    def _sort_keys(self, query: Query, scores: np.ndarray) -> list[np.ndarray]:
+        """Relevance: score, newest, id. A query with no words ranks newest first."""
+        if query.sort is Sort.NEWEST:
+            return [self._timestamps, scores, -self._id_rank]
+        if query.sort is Sort.OLDEST:
+            return [-self._timestamps, scores, -self._id_rank]
+        return [scores, self._timestamps, -self._id_rank]
+
+def _canonical_tags(project: Project, taxonomy: Taxonomy) -> Project:
+    """Tags written as aliases ('nlp') become their canonical tag, once, at load time."""
+    tags = list(dict.fromkeys(taxonomy.canonical(tag) for tag in project.tags))
+    return project if tags == project.tags else project.model_copy(update={"tags": tags})
+
+
+def _id_key(project_id: int | str) -> tuple[int, int, str]:
+    if isinstance(project_id, int):
+        return (0, project_id, "")
+    return (1, 0, project_id)

@@ -1,0 +1,191 @@
+"""Pydantic models at the boundaries of the search core."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from enum import Enum
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SPACES = re.compile(r"[\s_]+")
+# Characters that would let a url break out of Slack's <url|label> syntax.
+_URL_FORBIDDEN = re.compile(r"[\s<>|\"'`]")
+
+
+def normalize_tag(raw: str) -> str:
+    """Lower-case, trim, and hyphenate a tag so 'Object Detection' == 'object-detection'."""
+    tag = _SPACES.sub("-", raw.strip().lower())
+    return re.sub(r"-{2,}", "-", tag).strip("-")
+
+
+def normalize_tags(raw: list[str]) -> list[str]:
+    """Normalise a tag list, dropping empties and duplicates but keeping order."""
+    seen: dict[str, None] = {}
+    for item in raw:
+        tag = normalize_tag(item)
+        if tag:
+            seen.setdefault(tag, None)
+    return list(seen)
+
+
+class Project(BaseModel):
+    """One catalog entry: a project, paper, library, tutorial..."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int | str
+    title: str
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+    created_on: datetime | None = None
+    url: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title_present(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("title is empty")
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _strip_description(cls, value: str | None) -> str:
+        return (value or "").strip()
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _normalize(cls, value: object) -> list[str]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("tags must be a list of strings")
+        return normalize_tags(value)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or _URL_FORBIDDEN.search(value):
+            raise ValueError(f"url must be a plain http(s) url, got {value[:80]!r}")
+        return value
+
+    @property
+    def timestamp(self) -> float:
+        """Seconds since the epoch (naive dates read as UTC); 0 when unknown."""
+        if self.created_on is None:
+            return 0.0
+        when = self.created_on
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.timestamp()
+
+
+class Tag(BaseModel):
+    """A taxonomy entry in the tags.json shape: {"tag", "aliases", "parents"}."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    name: str = Field(alias="tag")
+    aliases: list[str] = Field(default_factory=list)
+    parents: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        tag = normalize_tag(value)
+        if not tag:
+            raise ValueError("tag name is empty")
+        return tag
+
+    @field_validator("aliases", "parents", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("aliases and parents must be lists of strings")
+        return normalize_tags(value)
+
+
+class Sort(str, Enum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class Query(BaseModel):
+    """What a request asks for, once understood."""
+
+    text: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    phrases: list[str] = Field(default_factory=list)
+    include_tags: list[str] = Field(default_factory=list)
+    exclude_tags: list[str] = Field(default_factory=list)
+    # Words whose presence rules a project out ("not beginner" where no tag fits).
+    exclude_words: list[str] = Field(default_factory=list)
+    # Includes the parser inferred from plain words; only these may be relaxed.
+    inferred_tags: list[str] = Field(default_factory=list)
+    # Tags inferred from words that only rank (too broad, or the request is descriptive).
+    boost_tags: list[str] = Field(default_factory=list)
+    sort: Sort = Sort.RELEVANCE
+    # What the parser wants the user to know, e.g. how a conflict was settled.
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.keywords or self.phrases or self.include_tags or self.exclude_tags or self.exclude_words)
+
+    def echo(self) -> str:
+        """One line that tells the user what was understood."""
+        parts: list[str] = []
+        if self.keywords:
+            parts.append("keywords: " + " ".join(self.keywords))
+        if self.phrases:
+            parts.append("phrases: " + " ".join(f'"{p}"' for p in self.phrases))
+        if self.include_tags:
+            parts.append("tags: " + " ".join(f"#{t}" for t in self.include_tags))
+        if self.boost_tags:
+            parts.append("preferring: " + " ".join(f"#{t}" for t in self.boost_tags))
+        if self.exclude_tags or self.exclude_words:
+            excluded = [f"#{t}" for t in self.exclude_tags] + [f"'{w}'" for w in self.exclude_words]
+            parts.append("excluding: " + " ".join(excluded))
+        if self.sort is Sort.NEWEST:
+            parts.append("newest first")
+        elif self.sort is Sort.OLDEST:
+            parts.append("oldest first")
+        return " · ".join(parts) if parts else "everything"
+
+
+class SearchResult(BaseModel):
+    project: Project
+    score: float
+
+
+class SuggestedTag(BaseModel):
+    tag: str
+    count: int
+    group: str = "topic"  # "resource" for resource types, else "topic"
+
+
+class SearchResponse(BaseModel):
+    request: str
+    parsed: Query
+    total: int
+    offset: int = 0
+    limit: int = 10
+    results: list[SearchResult] = Field(default_factory=list)
+    suggested_tags: list[SuggestedTag] = Field(default_factory=list)
+    relaxed: bool = False
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.results) < self.total

@@ -1,0 +1,81 @@
+"""The small built-in table of generic English request words.
+
+Everything topical comes from the loaded catalog and taxonomy; this file only knows how
+people phrase requests: resource kinds, negations, sort words and filler.
+"""
+
+from __future__ import annotations
+
+# Word (already singular) -> resource tags to try, in order; the first the catalog has wins.
+RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("tutorial",): ("tutorial",),
+    ("guide",): ("tutorial",),
+    ("walkthrough",): ("tutorial",),
+    ("how-to",): ("tutorial",),
+    ("howto",): ("tutorial",),
+    ("course",): ("course", "tutorial"),
+    ("class",): ("course", "tutorial"),
+    ("lecture",): ("course", "video"),
+    ("paper",): ("paper", "research"),
+    ("publication",): ("paper", "research"),
+    ("preprint",): ("paper", "research"),
+    ("arxiv",): ("paper", "research"),
+    ("research",): ("research", "paper"),
+    ("library",): ("library", "tool"),
+    ("package",): ("library", "tool"),
+    ("framework",): ("library", "tool"),
+    ("toolkit",): ("library", "tool"),
+    ("sdk",): ("library", "tool"),
+    ("tool",): ("tool", "library"),
+    ("notebook",): ("notebook",),
+    ("colab",): ("notebook",),
+    ("jupyter",): ("notebook",),
+    ("ipynb",): ("notebook",),
+    ("video",): ("video",),
+    ("talk",): ("talk", "video"),
+    ("youtube",): ("video",),
+    ("screencast",): ("video",),
+    ("webinar",): ("video",),
+    ("dataset",): ("dataset",),
+    ("data", "set"): ("dataset",),
+    ("corpus",): ("dataset",),
+    ("corpora",): ("dataset",),
+    ("code",): ("code",),
+    ("repo",): ("code",),
+    ("repository",): ("code",),
+    ("implementation",): ("code",),
+    ("github",): ("code",),
+    ("source", "code"): ("code",),
+    ("demo",): ("demo",),
+    ("article",): ("article", "blog"),
+    ("blog",): ("blog", "article"),
+    ("blog", "post"): ("blog", "article"),
+    ("post",): ("article", "blog"),
+    ("writeup",): ("article", "blog"),
+    ("write-up",): ("article", "blog"),
+    ("book",): ("book",),
+    ("ebook",): ("book",),
+    ("textbook",): ("book",),
+    ("podcast",): ("podcast",),
+    ("slide",): ("slides",),
+}
+
+NEGATIONS = frozenset({"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor"})
+
+NEWEST_WORDS = frozenset({"newest", "latest", "recent", "recently", "newer"})
+OLDEST_WORDS = frozenset({"oldest", "older", "earliest"})
+
+# Words that say how to ask, not what to find. They never become keywords.
+FILLER = frozenset(
+    """
+    find show me give get want need looking look search searching please pls plz thanks thank
+    any anything something some stuff things thing good great best nice cool awesome useful
+    recommend recommendation recommendations suggest suggestion suggestions help i im i'm
+    you can could would like know tell teach learn learning about on for of the a an in into
+    with using use based around related regarding covering cover hey hi hello bot findproject
+    first top resources resource there is are do does how what which where who
+    """.split()
+)
+
+# Real words, so they must not be taken for short tags or aliases with the same spelling.
+AMBIGUOUS_SHORT = frozenset({"go", "r", "c", "pos", "em", "it", "us", "am", "be", "do", "so", "up", "a", "i"})
