@@ -25,6 +25,22 @@ STOP_WORDS = frozenset(
 TAG_PREFIX = "#"
 
 
+def singular(word: str) -> str:
+    """A light English singular: enough to make 'gans', 'libraries', 'classes' meet their tags."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def fold_tag(tag: str) -> str:
+    """A spelling-blind form of a tag: 'tf-lite', 'TFLite' and 'tflites' all fold to 'tflite'."""
+    return "".join(singular(part) for part in re.split(r"[-\s_]+", tag.lower()) if part)
+
+
 class Analyzer:
     """Turns text into index terms. The version string keys any cached index."""
 

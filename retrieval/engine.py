@@ -16,6 +16,7 @@ from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort
 from retrieval.parser import RequestParser
 from retrieval.problems import Problem
 from retrieval.ranking import top_k
+from retrieval.refine import Refinement, is_refinement, refine
 from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
 from retrieval.taxonomy import Taxonomy, load_taxonomy
 
@@ -63,7 +64,7 @@ class SearchEngine:
         self._tag_docs = {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
         self._by_id = {str(p.id): p for p in self.projects}
         tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
-        self.parser = RequestParser(self.taxonomy, self.analyzer, set(self.index.vocabulary), tag_counts, n)
+        self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq)
 
     @classmethod
     def from_paths(cls, catalog: str | Path, taxonomy: str | Path | None = None,
@@ -94,6 +95,13 @@ class SearchEngine:
 
     def parse(self, request: str) -> Query:
         return self.parser.parse(request)
+
+    def refine(self, previous: Query, text: str) -> Refinement:
+        """A thread reply applied to the previous query (see retrieval/refine.py)."""
+        return refine(self.parser, previous, text)
+
+    def is_refinement(self, text: str) -> bool:
+        return is_refinement(self.parser, text)
 
     def search(self, request: str | Query, limit: int = 10, offset: int = 0) -> SearchResponse:
         query = self.parse(request) if isinstance(request, str) else request
@@ -203,29 +211,34 @@ class SearchEngine:
                limit: int) -> list[_Tier]:
         """Strict matches, then (only when they are too few) the best partial matches.
 
-        Inferred tags are relaxed first, most-satisfied first; then, when the words match
-        nothing under the tags, the tag matches alone. Exclusions and explicit tags hold.
+        Exclusions and explicit tags always hold. First the words are let go (the tags came
+        from the request's most telling words), then inferred tags, the broadest first, so
+        "clustering in python" keeps #clustering before #python. Last come word-only matches.
         """
-        soft_masks = [self._tag_mask(tag) for tag in soft]
-        satisfied = np.zeros(len(self.projects), dtype=np.int32)
-        for mask in soft_masks:
-            satisfied += mask
-        eligible = base & matched
-        tiers = [_Tier(docs=np.flatnonzero(eligible & (satisfied == len(soft))))]
+        has_words = bool(query.keywords or query.phrases)
+        masks = [self._tag_mask(tag) for tag in soft]
+        bits = np.zeros(len(self.projects), dtype=np.int64)
+        for position, mask in enumerate(masks):
+            bits[mask] |= 1 << position
+        full = (1 << len(soft)) - 1
+        tiers = [_Tier(docs=np.flatnonzero(base & matched & (bits == full)))]
         if tiers[0].docs.size >= limit or query.is_empty:
             return tiers
-        for level in range(len(soft) - 1, -1, -1):
-            if level == 0 and not (query.keywords or query.phrases):
-                break
-            docs = np.flatnonzero(eligible & (satisfied == level))
-            if docs.size:
-                missing = {t for t, m in zip(soft, soft_masks) if not m[docs].all()}
-                tiers.append(_Tier(docs=docs, missing=[t for t in soft if t in missing]))
-        if (query.keywords or query.phrases) and query.include_tags and sum(t.docs.size for t in tiers) < limit:
-            docs = np.flatnonzero(base & ~matched & (satisfied == len(soft)))
-            if docs.size:
-                tiers.append(_Tier(docs=docs, missing=["the words"]))
-        return tiers
+        if has_words and query.include_tags:
+            tiers.append(_Tier(docs=np.flatnonzero(base & ~matched & (bits == full)), missing=["the words"]))
+        weights = [self._tag_weight(tag) for tag in soft]
+        partial = base & (bits != full) & ((bits > 0) | matched if has_words else bits > 0)
+        combos = np.unique(bits[partial]).tolist()
+        combos.sort(key=lambda c: (-sum(w for i, w in enumerate(weights) if c >> i & 1), c))
+        for combo in combos:
+            missing = [tag for i, tag in enumerate(soft) if not combo >> i & 1]
+            tiers.append(_Tier(docs=np.flatnonzero(partial & (bits == combo)), missing=missing))
+        return tiers[:1] + [tier for tier in tiers[1:] if tier.docs.size]
+
+    def _tag_weight(self, tag: str) -> float:
+        """How telling a tag is: rarer tags narrow more, so they are relaxed last."""
+        count = int(self._tag_mask(tag).sum())
+        return float(np.log((len(self.projects) + 1) / (count + 1)))
 
     def _relaxation_note(self, query: Query, strict_total: int, extra: list[_Tier]) -> str:
         missing: list[str] = []

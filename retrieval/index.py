@@ -64,6 +64,11 @@ class BM25Index:
                 total[indices[lo:hi]] += data[lo:hi]
         return total
 
+    def doc_freq(self, term: str) -> int:
+        """How many documents contain the term."""
+        row = self.vocabulary.get(term)
+        return 0 if row is None else int(self.matrix.indptr[row + 1] - self.matrix.indptr[row])
+
     def postings(self, term: str) -> np.ndarray:
         """Document numbers that contain the term."""
         row = self.vocabulary.get(term)

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-
-from rapidfuzz.distance import DamerauLevenshtein
 
 from retrieval.analyzer import STOP_WORDS, Analyzer
 from retrieval.models import Query, Sort, normalize_tag
+from retrieval.tagmatch import Strength, TagMatcher
 from retrieval.taxonomy import Taxonomy
-from retrieval.vocabulary import (
-    AMBIGUOUS_SHORT, FILLER, NEGATIONS, NEWEST_WORDS, OLDEST_WORDS, RESOURCE_WORDS,
-)
+from retrieval.vocabulary import FILLER, NEGATIONS, NEWEST_WORDS, OLDEST_WORDS
 
 MAX_REQUEST_CHARS = 2000
-MAX_NGRAM = 5
-# A topic tag on more than this share of the catalog is too broad to filter on when
-# inferred from a plain word ("machine learning"); it ranks instead.
-BROAD_TAG_SHARE = 0.08
 # Inferred topic tags filter only when the request is mostly tags: at most this many
 # other content words. Longer, descriptive requests are better served by ranking.
 MAX_FREE_WORDS_FOR_FILTER = 1
@@ -51,69 +44,18 @@ class _Lexeme:
     text: str
 
 
-def singular(word: str) -> str:
-    """A light English singular: enough to make 'gans', 'libraries', 'classes' meet their tags."""
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
-        return word[:-2]
-    return word[:-1]
-
-
-def _key(words: Iterable[str]) -> tuple[str, ...]:
-    return tuple(singular(w) for w in words)
-
-
 class RequestParser:
     """Parses requests against one catalog's vocabulary."""
 
-    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, known_terms: set[str],
-                 tag_counts: Mapping[str, int] | None = None, n_docs: int = 0):
+    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tag_counts: Mapping[str, int],
+                 doc_freq: Callable[[str], int]):
         self.taxonomy = taxonomy
         self.analyzer = analyzer
-        self.known_terms = known_terms
-        self.tag_counts = dict(tag_counts or {})
-        self.n_docs = n_docs
-        self._lookup: dict[tuple[str, ...], str] = {}
-        self._build_lookup()
-        self._fuzzy_words = sorted(
-            {key[0] for key in self._lookup if len(key) == 1 and len(key[0]) >= 5 and key[0].isalpha()}
-        )
-
-    # ---- vocabulary -------------------------------------------------------------------
-
-    def _build_lookup(self) -> None:
-        """Map word sequences (singular) to tags. Names beat aliases; common tags beat rare ones."""
-        def popularity(tag: str) -> int:
-            return self.tag_counts.get(tag, 0)
-
-        names = sorted(self.taxonomy.tags, key=lambda t: (-popularity(t), t))
-        for words, candidates in RESOURCE_WORDS.items():
-            tag = next((t for t in candidates if t in self.taxonomy.tags), None)
-            if tag:
-                self._lookup.setdefault(words, tag)
-        for tag in names:
-            self._add(tag, tag)
-        for alias, tag in sorted(self.taxonomy.aliases.items(), key=lambda item: (-popularity(item[1]), item[0])):
-            self._add(alias, tag)
-
-    def _add(self, name: str, tag: str) -> None:
-        parts = [p for p in re.split(r"[-\s]+", name) if p]
-        if not parts or (len(parts) == 1 and parts[0] in AMBIGUOUS_SHORT):
-            return
-        self._lookup.setdefault(_key(parts), tag)
-        if len(parts) > 1:
-            self._lookup.setdefault(_key(["".join(parts)]), tag)
+        self.tags = TagMatcher(taxonomy, analyzer, tag_counts, doc_freq)
 
     def resolve_tag(self, text: str) -> str | None:
         """A tag for explicit text like 'object-detection', 'GANs' or 'nlp', else None."""
-        direct = self.taxonomy.resolve(text)
-        if direct:
-            return direct
-        parts = [p for p in re.split(r"[-\s_]+", text.lower().lstrip("#")) if p]
-        return self._lookup.get(_key(parts)) if parts else None
+        return self.tags.resolve(text)
 
     # ---- parsing ----------------------------------------------------------------------
 
@@ -154,7 +96,7 @@ class RequestParser:
         (state.exclude_words if negative else state.keywords).append(shown.replace("-", " "))
 
     def _negate(self, text: str, state: _State) -> None:
-        tag = self.resolve_tag(text) or self._fuzzy(text)
+        tag = self.resolve_tag(text) or self.tags.typo(text)
         if tag:
             state.exclude.append(tag)
         elif self.analyzer.terms(text):
@@ -190,12 +132,17 @@ class RequestParser:
             if negating and word in ("any", "the", "a", "an", "more", "using", "with", "in"):
                 i += 1
                 continue
-            tag, length = self._tag_at(words, i)
-            if tag:
+            match = self.tags.match_at(words, i)
+            if match:
+                tag, length, strength = match
                 if negating:
                     state.exclude.append(tag)
-                else:
+                elif strength is Strength.STRONG:
                     state.inferred.append(tag)
+                else:
+                    state.weak.append(tag)
+                    state.keywords.append(word)
+                negating = False
                 i += length
                 continue
             if negating:
@@ -208,48 +155,14 @@ class RequestParser:
                 state.keywords.append(word)
             i += 1
 
-    def _tag_at(self, words: list[str | None], start: int) -> tuple[str | None, int]:
-        """The longest tag name or alias starting at ``start`` (not across punctuation)."""
-        if words[start] in STOP_WORDS or words[start] in FILLER:
-            return None, 0
-        end = start
-        while end < len(words) and words[end] is not None and end - start < MAX_NGRAM:
-            end += 1
-        for stop in range(end, start, -1):
-            span = [w for w in words[start:stop] if w is not None]
-            tag = self._lookup.get(_key(span))
-            if tag is None and stop - start > 1:
-                tag = self._lookup.get(_key(["".join(span)]))
-            if tag is not None and not (stop - start > 1 and span[-1] in STOP_WORDS):
-                return tag, stop - start
-        fuzzy = self._fuzzy(words[start] or "")
-        return (fuzzy, 1) if fuzzy else (None, 0)
-
-    def _fuzzy(self, word: str) -> str | None:
-        """Typo tolerance, only for a long word the catalog never uses, with one close tag."""
-        word = word.lower()
-        if len(word) < 5 or not word.isalpha() or word in FILLER or word in STOP_WORDS:
-            return None
-        if self.analyzer.stem(word) in self.known_terms:
-            return None
-        budget = 1 if len(word) < 8 else 2
-        best: list[str] = []
-        for candidate in self._fuzzy_words:
-            if abs(len(candidate) - len(word)) > budget or candidate[0] != word[0]:
-                continue
-            if DamerauLevenshtein.distance(word, candidate, score_cutoff=budget) <= budget:
-                best.append(candidate)
-        tags = {self._lookup[(c,)] for c in best}
-        return tags.pop() if len(tags) == 1 else None
-
     def _is_hard(self, tag: str, free_words: int) -> bool:
-        """Whether an inferred tag filters (and relaxes if too strict) or only ranks."""
-        if self.taxonomy.is_resource(tag):
-            return True
-        if free_words > MAX_FREE_WORDS_FOR_FILTER:
-            return False
-        share = self.tag_counts.get(tag, 0) / self.n_docs if self.n_docs else 0.0
-        return share <= BROAD_TAG_SHARE
+        """Whether an inferred tag filters (relaxed if too strict) or only ranks.
+
+        Tags filter when the request is mostly tags ("rl papers"); a descriptive request
+        ("a book on applied statistics leading into deep learning") is better served by
+        ranking, since the project it describes may not carry every tag its words suggest.
+        """
+        return free_words <= MAX_FREE_WORDS_FOR_FILTER
 
 
 class _State:
@@ -260,6 +173,7 @@ class _State:
         self.phrases: list[str] = []
         self.explicit: list[str] = []
         self.inferred: list[str] = []
+        self.weak: list[str] = []
         self.exclude: list[str] = []
         self.exclude_words: list[str] = []
         self.notes: list[str] = []
@@ -273,8 +187,9 @@ class _State:
         explicit = [t for t in _unique(self.explicit) if t not in exclude]
         inferred = [t for t in _unique(self.inferred) if t not in exclude and t not in explicit]
         keywords = _unique(self.keywords)
-        hard = [t for t in inferred if is_hard(t, len(keywords))]
-        boost = [t for t in inferred if t not in hard]
+        free_words = len(keywords) - len(self.weak)
+        hard = [t for t in inferred if is_hard(t, free_words)]
+        boost = [t for t in _unique(inferred + self.weak) if t not in hard and t not in exclude and t not in explicit]
         return Query(
             text=text, keywords=keywords, phrases=_unique(self.phrases),
             include_tags=explicit + hard, inferred_tags=hard, boost_tags=boost,

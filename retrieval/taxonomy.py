@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from retrieval.jsonfile import read_records
+from retrieval.analyzer import fold_tag
 from retrieval.models import Tag, normalize_tag
 from retrieval.problems import CatalogError, Problem
 
@@ -27,10 +28,14 @@ class Taxonomy:
     def __init__(self, tags: Iterable[Tag] = (), catalog_tags: Iterable[str] = ()):
         self.entries: dict[str, Tag] = {tag.name: tag for tag in tags}
         self._aliases: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
         for tag in self.entries.values():
+            self._folded.setdefault(fold_tag(tag.name), tag.name)
             for alias in tag.aliases:
                 if alias != tag.name and alias not in self.entries:
                     self._aliases.setdefault(alias, tag.name)
+        for alias, tag in self._aliases.items():
+            self._folded.setdefault(fold_tag(alias), tag)
         self._children: dict[str, set[str]] = {}
         for tag in self.entries.values():
             for parent in tag.parents:
@@ -44,8 +49,10 @@ class Taxonomy:
         return dict(self._aliases)
 
     def canonical(self, tag: str) -> str:
-        """An alias becomes its tag (a catalog may tag with 'nlp'); anything else stays."""
-        return tag if tag in self.entries else self._aliases.get(tag, tag)
+        """An alias or spelling variant becomes its tag: a catalog may say 'nlp', 'gans' or 'tf-lite'."""
+        if tag in self.entries:
+            return tag
+        return self._aliases.get(tag) or self._folded.get(fold_tag(tag), tag)
 
     def resolve(self, name: str) -> str | None:
         """The canonical tag for a name or alias, or None when it is not a tag."""
