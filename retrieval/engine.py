@@ -110,6 +110,9 @@ class SearchEngine:
         notes: list[str] = []
         scores, matched = self._keyword_matches(query)
         allowed = ~self._any_tag_mask(query.exclude_tags)
+        for word in query.exclude_words:  # like excluded tags, never relaxed
+            for term in self.analyzer.terms(word):
+                allowed[self.index.postings(term)] = False
         hard = [t for t in query.include_tags if t not in query.inferred_tags]
         soft = [t for t in query.include_tags if t in query.inferred_tags]
         for tag in query.include_tags:
@@ -166,9 +169,6 @@ class SearchEngine:
             matched = np.ones(n, dtype=bool)
         for phrase, group in zip(query.phrases, phrase_terms):
             matched &= self._phrase_mask(phrase, group)
-        for word in query.exclude_words:
-            for term in self.analyzer.terms(word):
-                matched[self.index.postings(term)] = False
         return scores, matched
 
     def _phrase_mask(self, phrase: str, terms: list[str]) -> np.ndarray:

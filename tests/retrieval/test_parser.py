@@ -1,0 +1,206 @@
+"""The request parser: natural language to keywords, tag intents, exclusions and sort."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrieval.engine import SearchEngine
+from retrieval.models import Query, Sort
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def engine() -> SearchEngine:
+    return SearchEngine.from_paths(FIXTURES / "parser_projects.json", FIXTURES / "parser_tags.json")
+
+
+def tags_of(query: Query) -> set[str]:
+    return set(query.include_tags) | set(query.boost_tags)
+
+
+def test_the_flagship_request(engine):
+    query = engine.parse("pytorch tutorials on object detection, not yolo")
+    assert set(query.include_tags) == {"pytorch", "tutorial", "object-detection"}
+    assert query.exclude_tags == ["yolo"]
+    assert "pytorch" not in query.keywords and "yolo" not in query.keywords
+    assert query.echo() == "tags: #pytorch #tutorial #object-detection · excluding: #yolo"
+
+
+def test_alias_reaches_the_canonical_tag(engine):
+    query = engine.parse("nlp notebooks using transformers")
+    assert {"natural-language-processing", "notebook", "transformers"} <= tags_of(query)
+    assert "using" not in query.keywords
+
+
+@pytest.mark.parametrize("request_text", ["GAN papers", "gans", "generative adversarial networks", "GANs"])
+def test_plurals_aliases_and_multi_word_names(engine, request_text):
+    assert "generative-adversarial-networks" in tags_of(engine.parse(request_text))
+
+
+def test_typo_tolerance_for_a_long_unknown_word(engine):
+    query = engine.parse("pytroch tutorials")
+    assert set(query.include_tags) == {"pytorch", "tutorial"}
+
+
+@pytest.mark.parametrize("word", ["python", "pytorchy stuff", "tensors", "detections"])
+def test_typo_tolerance_never_turns_an_ordinary_or_close_but_known_word_into_another_tag(engine, word):
+    query = engine.parse(word)
+    assert "pytorch" not in tags_of(query) or word.startswith("pytorch")
+    assert "tensorflow" not in tags_of(query)
+
+
+def test_short_words_are_never_fuzzed(engine):
+    assert tags_of(engine.parse("jaxx")) == set()  # 4 letters: too short to guess
+
+
+@pytest.mark.parametrize(
+    "word, tag",
+    [
+        ("tutorials", "tutorial"), ("guides", "tutorial"), ("papers", "paper"), ("research", "research"),
+        ("libraries", "library"), ("packages", "library"), ("frameworks", "library"),
+        ("notebooks", "notebook"), ("colab", "notebook"), ("videos", "video"), ("talks", "video"),
+        ("datasets", "dataset"), ("code", "code"), ("repos", "code"), ("implementations", "code"),
+        ("demos", "demo"),
+    ],
+)
+def test_resource_types(engine, word, tag):
+    assert tag in tags_of(engine.parse(f"reinforcement learning {word}"))
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "object detection not yolo", "object detection without yolo", "object detection, no yolo",
+        "object detection except yolo", "object detection excluding yolo", "object detection but not yolo",
+        "object detection -yolo", "object detection -tag:yolo", "object detection -#yolo",
+    ],
+)
+def test_every_negation_form_excludes(engine, request_text):
+    query = engine.parse(request_text)
+    assert query.exclude_tags == ["yolo"]
+    assert "object-detection" in tags_of(query)
+    assert "yolo" not in query.keywords
+
+
+def test_negation_of_a_multi_word_tag(engine):
+    query = engine.parse("vision resources without object detection")
+    assert query.exclude_tags == ["object-detection"]
+    assert "computer-vision" in tags_of(query)
+
+
+def test_negation_of_a_plain_word_excludes_the_word(engine):
+    query = engine.parse("gan tutorials not progressive")
+    assert query.exclude_words == ["progressive"]
+    results = engine.search(query).results
+    assert all("progressive" not in r.project.title.lower() for r in results)
+
+
+@pytest.mark.parametrize("word", ["newest", "latest", "recent", "most recent"])
+def test_sort_words(engine, word):
+    query = engine.parse(f"{word} gan papers")
+    assert query.sort is Sort.NEWEST
+    assert not {"newest", "latest", "recent", "most"} & set(query.keywords)
+
+
+def test_oldest_first(engine):
+    assert engine.parse("rl papers oldest first").sort is Sort.OLDEST
+
+
+def test_explicit_syntax_takes_precedence_and_is_hard(engine):
+    query = engine.parse('#pytorch tag:tutorial "object detection" -#yolo')
+    assert query.include_tags == ["pytorch", "tutorial"]
+    assert query.inferred_tags == []  # explicit tags are never relaxed
+    assert query.phrases == ["object detection"]
+    assert query.exclude_tags == ["yolo"]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["find me gan papers", "show gan papers please", "any gan papers", "looking for gan papers",
+     "something about gan papers", "please show me some gan papers"],
+)
+def test_filler_never_becomes_keywords(engine, request_text):
+    query = engine.parse(request_text)
+    assert query.keywords == []
+    assert set(query.include_tags) == {"generative-adversarial-networks", "paper"}
+
+
+def test_descriptive_requests_rank_by_tags_instead_of_filtering(engine):
+    query = engine.parse("compact single stage detector with training scripts in pytorch")
+    assert "pytorch" in query.boost_tags and "pytorch" not in query.include_tags
+    top = engine.search(query).results[0].project
+    assert top.title == "YOLO in PyTorch"
+
+
+def test_over_specific_request_relaxes_and_says_what(engine):
+    response = engine.search("jax gan notebooks")
+    assert response.results, "an over-specific request still returns something"
+    assert response.relaxed
+    assert any("miss" in note for note in response.notes)
+
+
+def test_echo_lists_every_part(engine):
+    query = engine.parse('newest "single stage" detector pytorch tutorials not yolo')
+    echo = query.echo()
+    assert 'phrases: "single stage"' in echo and "#pytorch" in echo and "excluding: #yolo" in echo
+    assert echo.endswith("newest first")
+
+
+# ---- adversarial input -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["", "   ", "the and of a", "!!! ??? ...", "🤖🔥🚀", "\u200b\u202e"])
+def test_empty_or_meaningless_requests_parse_to_an_empty_query(engine, text):
+    query = engine.parse(text)
+    assert query.is_empty
+    assert query.echo() == "everything"
+    assert engine.search(text).total == len(engine.projects)  # the whole catalog, newest first
+
+
+def test_five_thousand_characters(engine):
+    text = ("pytorch tutorials on object detection " * 150)[:5000]
+    query = engine.parse(text)
+    assert {"pytorch", "tutorial", "object-detection"} <= tags_of(query)
+    assert len(query.text) <= 2000
+    engine.search(text)
+
+
+def test_a_tag_like_word_that_is_not_a_tag(engine):
+    query = engine.parse("#quantum-widgets tutorials")
+    assert "quantum-widgets" not in query.include_tags
+    assert "quantum widgets" in query.keywords
+    assert any("not a tag" in note for note in query.notes)
+
+
+@pytest.mark.parametrize("text", ["not", "gan papers without", "no", "-", "-#", "tag:"])
+def test_negation_with_nothing_after_it(engine, text):
+    query = engine.parse(text)
+    assert query.exclude_tags == [] and query.exclude_words == []
+
+
+def test_conflicting_include_and_exclude_of_the_same_tag(engine):
+    query = engine.parse("pytorch tutorials not pytorch")
+    assert "pytorch" in query.exclude_tags and "pytorch" not in tags_of(query)
+    assert any("exclusion wins" in note for note in query.notes)
+    assert all("pytorch" not in r.project.tags for r in engine.search(query).results)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_the_parser_never_raises(engine, text):
+    query = engine.parse(text)
+    assert isinstance(query, Query)
+    assert isinstance(query.echo(), str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(
+    ["not", "no", "-", "#", "tag:", '"', "pytorch", "yolo", "object", "detection", "newest", ",", "gan",
+     "papers", "without", "but", "-#yolo", "tag:jax", "🤖", "\u202e", "most", "recent", "nlp"]), max_size=20))
+def test_parser_and_search_never_raise_on_request_like_noise(engine, words):
+    response = engine.search(" ".join(words))
+    assert response.total >= 0
