@@ -122,12 +122,13 @@ class SearchEngine:
         tiers = self._tiers(query, base, matched, soft, limit)
         strict_total = tiers[0].docs.size
         relaxed = len(tiers) > 1
-        if relaxed:
-            notes.append(self._relaxation_note(query, strict_total, tiers[1:]))
 
         keys = self._sort_keys(query, scores)
         wanted = offset + limit
-        ranked = self._rank(tiers, keys, max(wanted, SUGGESTION_SAMPLE))
+        ranked, from_tier = self._rank(tiers, keys, max(wanted, SUGGESTION_SAMPLE))
+        if relaxed:
+            shown = sorted(set(from_tier[offset:wanted]) - {0}) or [1]
+            notes.append(self._relaxation_note(query, strict_total, [tiers[i] for i in shown]))
         suggestions = suggest_tags([self.projects[i] for i in ranked[:SUGGESTION_SAMPLE]],
                                    {*query.include_tags, *query.exclude_tags}, self.taxonomy.resource_tags)
         results = [SearchResult(project=self.projects[i], score=float(scores[i])) for i in ranked[offset:wanted]]
@@ -137,14 +138,17 @@ class SearchEngine:
             relaxed=relaxed, notes=[*query.notes, *notes],
         )
 
-    def _rank(self, tiers: list[_Tier], keys: list[np.ndarray], count: int) -> list[int]:
-        """The first ``count`` documents: each tier in order, ranked within itself."""
+    def _rank(self, tiers: list[_Tier], keys: list[np.ndarray], count: int) -> tuple[list[int], list[int]]:
+        """The first ``count`` documents (each tier in order, ranked within itself) and their tiers."""
         ranked: list[int] = []
-        for tier in tiers:
+        from_tier: list[int] = []
+        for number, tier in enumerate(tiers):
             if len(ranked) >= count:
                 break
-            ranked.extend(top_k(tier.docs, keys, count - len(ranked)).tolist())
-        return ranked
+            docs = top_k(tier.docs, keys, count - len(ranked)).tolist()
+            ranked.extend(docs)
+            from_tier.extend([number] * len(docs))
+        return ranked, from_tier
 
     # ---- retrieval --------------------------------------------------------------------
 
@@ -241,6 +245,7 @@ class SearchEngine:
         return float(np.log((len(self.projects) + 1) / (count + 1)))
 
     def _relaxation_note(self, query: Query, strict_total: int, extra: list[_Tier]) -> str:
+        """Say what was relaxed for the close matches on this page."""
         missing: list[str] = []
         for tier in extra:
             missing.extend(m for m in tier.missing if m not in missing)
