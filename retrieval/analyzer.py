@@ -19,6 +19,7 @@ STOP_WORDS = frozenset(
     over own same she should so some such than that the their theirs them themselves then there
     these they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yours yourself yourselves via using use used
+    s t d ll m re ve don doesn didn isn aren wasn weren won shouldn couldn wouldn
     """.split()
 )
 
@@ -44,7 +45,7 @@ def fold_tag(tag: str) -> str:
 class Analyzer:
     """Turns text into index terms. The version string keys any cached index."""
 
-    version = "1"
+    version = "2"
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
