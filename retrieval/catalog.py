@@ -38,6 +38,10 @@ def load_catalog(path: str | Path, skip_invalid: bool = False) -> LoadedCatalog:
     problems.sort(key=lambda p: p.position or 0)
     if problems and not skip_invalid:
         raise CatalogError(problems)
+    if not projects:
+        # An empty catalog would serve "no projects found" to every request.
+        reason = "no valid project left to load" if problems else "the catalog has no projects"
+        raise CatalogError([*problems, Problem(source=source, reason=reason)])
     return LoadedCatalog(projects=projects, skipped=problems)
 
 
@@ -46,8 +50,13 @@ def _parse_project(raw: Any, source: str, position: int) -> tuple[Project | None
         return None, Problem(source=source, position=position, reason="record is not a JSON object")
     record_id = raw.get("id")
     shown_id = None if record_id is None else str(record_id)[:60]
-    if record_id is None or (isinstance(record_id, str) and not record_id.strip()) or isinstance(record_id, bool):
+    if record_id is None or (isinstance(record_id, str) and not record_id.strip()):
         return None, Problem(source=source, position=position, reason="missing id")
+    if isinstance(record_id, bool) or not isinstance(record_id, (int, str, float)) or (
+        isinstance(record_id, float) and not record_id.is_integer()
+    ):
+        return None, Problem(source=source, position=position, record_id=shown_id,
+                             reason=f"id must be a string or an integer, got {record_id!r:.40}")
     if "tags" not in raw and "tag" in raw:  # the later Made With ML shape
         raw = {**raw, "tags": raw["tag"]}
     if "title" not in raw or raw["title"] is None:

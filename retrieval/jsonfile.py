@@ -22,7 +22,11 @@ def read_records(path: str | Path) -> tuple[list[tuple[int, Any]], list[Problem]
 
     stripped = text.lstrip()
     if path.suffix.lower() == ".jsonl" or (stripped and not stripped.startswith("[")):
-        return _read_jsonl(text, source)
+        records, problems = _read_jsonl(text, source)
+        if problems and stripped.startswith("{") and isinstance(_whole(text), dict):
+            # One object spread over many lines: not JSONL, and not the list we need.
+            raise CatalogError([Problem(source=source, reason="expected a JSON list of objects, got one JSON object")])
+        return records, problems
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -44,3 +48,10 @@ def _read_jsonl(text: str, source: str) -> tuple[list[tuple[int, Any]], list[Pro
         except json.JSONDecodeError as exc:
             problems.append(Problem(source=source, position=number, reason=f"malformed JSON: {exc.msg}"))
     return records, problems
+
+
+def _whole(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
