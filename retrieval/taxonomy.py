@@ -39,7 +39,7 @@ class Taxonomy:
         self._children: dict[str, set[str]] = {}
         for tag in self.entries.values():
             for parent in tag.parents:
-                self._children.setdefault(parent, set()).add(tag.name)
+                self._children.setdefault(self.canonical(parent), set()).add(tag.name)
         known = set(self.entries) | set(self._children) | {self.canonical(t) for t in catalog_tags}
         self.tags: frozenset[str] = frozenset(known)
         self.resource_tags: frozenset[str] = RESOURCE_TAGS & self.tags
@@ -72,7 +72,7 @@ class Taxonomy:
 
     def parents(self, tag: str) -> list[str]:
         entry = self.entries.get(tag)
-        return list(entry.parents) if entry else []
+        return list(dict.fromkeys(self.canonical(p) for p in entry.parents)) if entry else []
 
     def is_resource(self, tag: str) -> bool:
         return tag in self.resource_tags
@@ -88,12 +88,15 @@ def load_taxonomy(path: str | Path, skip_invalid: bool = False) -> tuple[Taxonom
     tags: dict[str, Tag] = {}
     positions: dict[str, int] = {}
     for position, raw in records:
+        if not isinstance(raw, dict):
+            problems.append(Problem(source=source, position=position, reason="record is not a JSON object"))
+            continue
         try:
             tag = Tag.model_validate(raw)
         except ValidationError as exc:
-            shown = str(raw.get("tag"))[:60] if isinstance(raw, dict) else None
-            reason = "; ".join(e["msg"] for e in exc.errors())
-            problems.append(Problem(source=source, position=position, record_id=shown, reason=reason))
+            name = raw.get("tag")
+            shown = str(name)[:60] if name is not None and str(name).strip() else None
+            problems.append(Problem(source=source, position=position, record_id=shown, reason=_explain(exc)))
             continue
         if tag.name in tags:
             problems.append(Problem(source=source, position=position, record_id=tag.name, reason="duplicate tag"))
@@ -107,6 +110,14 @@ def load_taxonomy(path: str | Path, skip_invalid: bool = False) -> tuple[Taxonom
     if problems and not skip_invalid:
         raise CatalogError(problems)
     return Taxonomy(cleaned.values()), problems
+
+
+def _explain(exc: ValidationError) -> str:
+    reasons = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "record"
+        reasons.append(f"{field}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(reasons)
 
 
 def _check_structure(
@@ -130,9 +141,21 @@ def _check_structure(
             owner[alias] = name
             aliases.append(alias)
         cleaned[name] = Tag(tag=name, aliases=aliases, parents=tag.parents)
+    folded: dict[str, str] = {}
+    for name in cleaned:
+        folded.setdefault(fold_tag(name), name)
+    for alias, name in owner.items():
+        folded.setdefault(fold_tag(alias), name)
+
+    def resolve(parent: str) -> str:
+        if parent in cleaned:
+            return parent
+        return owner.get(parent) or folded.get(fold_tag(parent), parent)
+
     for name, tag in list(cleaned.items()):
-        # A parent may be written as an alias, or name a tag found only in the catalog.
-        parents = list(dict.fromkeys(owner.get(parent, parent) for parent in tag.parents))
+        # A parent may be written as an alias or a spelling variant ('gans'), or name a
+        # tag found only in the catalog.
+        parents = list(dict.fromkeys(resolve(parent) for parent in tag.parents))
         if name in parents:
             problems.append(Problem(source=source, position=positions[name], record_id=name,
                                     reason="tag is its own parent"))
