@@ -25,7 +25,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.engine import SearchEngine  # noqa: E402
+from retrieval.engine import EngineSettings, SearchEngine  # noqa: E402
 from retrieval.models import Project  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -107,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalog", type=Path, default=SHARED / "data" / "madewithml" / "projects.json")
     parser.add_argument("--taxonomy", type=Path, default=SHARED / "data" / "madewithml" / "tags.json")
     parser.add_argument("--verbose", action="store_true", help="print every case's score to stderr")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an EngineSettings field to try, e.g. --set title_weight=1 --set max_free_words_for_filter=-1")
     args = parser.parse_args(argv)
 
     cases = load_cases(args.cases)
-    engine = SearchEngine.from_paths(args.catalog, args.taxonomy)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    engine = SearchEngine.from_paths(args.catalog, args.taxonomy, settings=EngineSettings(**overrides))
 
     def engine_search(request: str) -> list[Project]:
         return [r.project for r in engine.search(request, limit=10).results]
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
     counts = {k: sum(c["kind"] == k for c in cases) for k in ("known-item", "filter", "topic")}
     print(f"cases: {args.cases} ({', '.join(f'{v} {k}' for k, v in counts.items())})")
-    print(f"catalog: {len(engine.projects)} projects\n")
+    print(f"catalog: {len(engine.projects)} projects; settings: {engine.settings.model_dump()}\n")
     print(f"{'metric':<22} {'engine':>8} {'baseline':>9} {'target':>7}  met")
     for name, value in ours.items():
         target = TARGETS.get(name)

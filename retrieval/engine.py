@@ -30,6 +30,11 @@ class EngineSettings(BaseModel):
     title_weight: int = 2
     k1: float = 1.5
     b: float = 0.75
+    # Inferred tags filter when the request has at most this many other content words;
+    # -1 makes them rank only, a large number makes them always filter.
+    max_free_words_for_filter: int = 1
+    # Keep the words that named a tag as ranking keywords too.
+    tag_words_as_keywords: bool = True
 
 
 class _Tier(BaseModel, arbitrary_types_allowed=True):
@@ -64,7 +69,8 @@ class SearchEngine:
         self._tag_docs = {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
         self._by_id = {str(p.id): p for p in self.projects}
         tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
-        self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq)
+        self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq,
+                                    self.settings.max_free_words_for_filter, self.settings.tag_words_as_keywords)
 
     @classmethod
     def from_paths(cls, catalog: str | Path, taxonomy: str | Path | None = None,
@@ -155,18 +161,21 @@ class SearchEngine:
     def _keyword_matches(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores, and which documents the words match.
 
-        Free keywords and phrases decide the match; tags inferred from words only add
-        their whole-tag and part terms to the score. With no free words every document
-        matches (the tags filter elsewhere), unless boost tags are all there is.
+        Free keywords and phrases decide the match. The words that named inferred tags,
+        and those tags' whole-tag and part terms, only add to the score. With no free
+        words every document matches (the tags filter elsewhere), unless boost tags are
+        all there is.
         """
         n = len(self.projects)
         phrase_terms = [self.analyzer.terms(p) for p in query.phrases]
         free = [t for word in query.keywords for t in self.analyzer.terms(word)]
         free += [t for group in phrase_terms for t in group]
-        boost = [t for tag in [*query.inferred_tags, *query.boost_tags] for t in self.analyzer.tag_terms(tag)]
-        scores = self.index.scores(free + boost) if free or boost else np.zeros(n)
+        extra = [t for word in query.tag_words for t in self.analyzer.terms(word)]
+        extra += [t for tag in [*query.inferred_tags, *query.boost_tags] for t in self.analyzer.tag_terms(tag)]
+        free_scores = self.index.scores(free) if free else np.zeros(n)
+        scores = free_scores + self.index.scores(extra) if extra else free_scores
         if free:
-            matched = self.index.scores(free) > 0 if boost else scores > 0
+            matched = free_scores > 0
         elif query.boost_tags and not query.include_tags:
             matched = scores > 0
         else:

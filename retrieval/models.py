@@ -126,6 +126,8 @@ class Query(BaseModel):
 
     text: str = ""
     keywords: list[str] = Field(default_factory=list)
+    # Words that named an inferred tag: they rank like keywords, but the echo shows the tag.
+    tag_words: list[str] = Field(default_factory=list)
     phrases: list[str] = Field(default_factory=list)
     include_tags: list[str] = Field(default_factory=list)
     exclude_tags: list[str] = Field(default_factory=list)

@@ -48,7 +48,10 @@ class RequestParser:
     """Parses requests against one catalog's vocabulary."""
 
     def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tag_counts: Mapping[str, int],
-                 doc_freq: Callable[[str], int]):
+                 doc_freq: Callable[[str], int], max_free_words_for_filter: int = MAX_FREE_WORDS_FOR_FILTER,
+                 tag_words_as_keywords: bool = True):
+        self.max_free_words_for_filter = max_free_words_for_filter
+        self.tag_words_as_keywords = tag_words_as_keywords
         self.taxonomy = taxonomy
         self.analyzer = analyzer
         self.tags = TagMatcher(taxonomy, analyzer, tag_counts, doc_freq)
@@ -139,6 +142,8 @@ class RequestParser:
                     state.exclude.append(tag)
                 elif strength is Strength.STRONG:
                     state.inferred.append(tag)
+                    if self.tag_words_as_keywords:
+                        state.tag_words.extend(w for w in words[i:i + length] if w and w not in STOP_WORDS)
                 else:
                     state.weak.append(tag)
                     state.keywords.append(word)
@@ -162,7 +167,7 @@ class RequestParser:
         ("a book on applied statistics leading into deep learning") is better served by
         ranking, since the project it describes may not carry every tag its words suggest.
         """
-        return free_words <= MAX_FREE_WORDS_FOR_FILTER
+        return free_words <= self.max_free_words_for_filter
 
 
 class _State:
@@ -174,6 +179,7 @@ class _State:
         self.explicit: list[str] = []
         self.inferred: list[str] = []
         self.weak: list[str] = []
+        self.tag_words: list[str] = []
         self.exclude: list[str] = []
         self.exclude_words: list[str] = []
         self.notes: list[str] = []
@@ -191,7 +197,7 @@ class _State:
         hard = [t for t in inferred if is_hard(t, free_words)]
         boost = [t for t in _unique(inferred + self.weak) if t not in hard and t not in exclude and t not in explicit]
         return Query(
-            text=text, keywords=keywords, phrases=_unique(self.phrases),
+            text=text, keywords=keywords, tag_words=_unique(self.tag_words), phrases=_unique(self.phrases),
             include_tags=explicit + hard, inferred_tags=hard, boost_tags=boost,
             exclude_tags=exclude, exclude_words=_unique(self.exclude_words),
             sort=self.sort, notes=_unique(self.notes),
