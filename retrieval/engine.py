@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,11 +38,12 @@ class EngineSettings(BaseModel):
     tag_words_as_keywords: bool = True
 
 
-class _Tier(BaseModel, arbitrary_types_allowed=True):
+@dataclass
+class _Tier:
     """Candidates that rank together; strict matches form the first tier."""
 
     docs: np.ndarray
-    missing: list[str] = []
+    missing: list[str] = field(default_factory=list)
 
 
 class SearchEngine:
