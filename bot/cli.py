@@ -7,6 +7,7 @@ No command ever shows a traceback; problems are listed one per line.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -18,7 +19,7 @@ from bot.settings import SettingsError, load_settings
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
 from retrieval.models import SearchResponse
-from retrieval.problems import CatalogError, format_problems
+from retrieval.problems import CatalogError, Problem, format_problems
 from retrieval.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -125,20 +126,33 @@ def _batch_requests(path: str) -> Iterable[str]:
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    catalog = load_catalog(args.catalog, skip_invalid=args.skip_invalid)
-    taxonomy_tags: set[str] | None = None
-    problems = list(catalog.skipped)
+    # Both files are read in full first, so one run lists every problem in either of them.
+    problems: list[Problem] = []
+    catalog = None
+    try:
+        catalog = load_catalog(args.catalog, skip_invalid=True)
+        problems += catalog.skipped
+    except CatalogError as exc:
+        problems += exc.problems
+    taxonomy = None
     if args.taxonomy:
-        taxonomy, tax_problems = load_taxonomy(args.taxonomy, skip_invalid=args.skip_invalid)
-        problems += tax_problems
-        taxonomy_tags = set(taxonomy.tags)
-    tags = {tag for p in catalog.projects for tag in p.tags}
+        try:
+            taxonomy, tax_problems = load_taxonomy(args.taxonomy, skip_invalid=True)
+            problems += tax_problems
+        except CatalogError as exc:
+            problems += exc.problems
+    if catalog is None or (problems and not args.skip_invalid) or (args.taxonomy and taxonomy is None):
+        raise CatalogError(problems)
+    # Tags as the search sees them: aliases and spelling variants count as their tag.
+    canonical = taxonomy.canonical if taxonomy is not None else (lambda tag: tag)
+    tags = {canonical(tag) for p in catalog.projects for tag in p.tags}
     untagged = sum(1 for p in catalog.projects if not p.tags)
     out.write(f"projects: {len(catalog.projects)}\n")
     out.write(f"tags used: {len(tags)}\n")
     out.write(f"untagged projects: {untagged}\n")
-    if taxonomy_tags is not None:
-        missing = sorted(tags - taxonomy_tags - set(taxonomy.aliases))
+    if taxonomy is not None:
+        taxonomy_tags = set(taxonomy.tags)
+        missing = sorted(tags - taxonomy_tags)
         out.write(f"taxonomy tags: {len(taxonomy_tags)}\n")
         out.write(f"catalog tags missing from the taxonomy: {len(missing)}\n")
         if missing:
@@ -178,7 +192,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     out, err = out or sys.stdout, err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        # argparse prints usage errors and --help itself: send them to this call's streams.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -191,11 +207,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         return handler(args, out, err)
     except CatalogError as exc:
         count = len(exc.problems)
-        print(f"error: the catalog has {count} problem(s); nothing was loaded:", file=err)
+        print(f"error: {count} problem(s) in the catalog or taxonomy; nothing was loaded:", file=err)
         print(format_problems(exc.problems), file=err)
         return EXIT_BAD_INPUT
     except (SettingsError, OSError) as exc:
         print(f"error: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError as exc:  # a --batch file that is not UTF-8
+        print(f"error: cannot read input as UTF-8: {exc}", file=err)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return EXIT_FAILURE
