@@ -3,20 +3,81 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
+def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
+    """Empty means unset; a wrong token type is caught here, not at the first Slack call."""
+    if value is None or not value.get_secret_value().strip():
+        return None
+    if not value.get_secret_value().startswith(prefix):
+        raise ValueError(f"must start with {prefix!r}")
+    return SecretStr(value.get_secret_value().strip())
+
+
 class Settings(BaseSettings):
-    """Every variable is documented in .env.example."""
+    """Every variable is documented in .env.example. Secrets stay SecretStr so they never print."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     catalog_path: Path = DATA_DIR / "projects.json"
     taxonomy_path: Path | None = DATA_DIR / "tags.json"
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str | None = None
+
+    state_db_path: Path = Path("state/findproject.sqlite3")
+    state_ttl_days: float = Field(default=30, gt=0)
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+    listener_threads: int = Field(default=8, ge=1, le=64)
+    results_per_page: int = Field(default=5, ge=1, le=10)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _prefixed(value, "xoxb-")
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        return _prefixed(value, "xapp-")
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        return _prefixed(value, "")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        """slack_sdk joins method names onto the base url, so it must end with '/'."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) url such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether `run` should serve Slack rather than open the console chat."""
+        return self.slack_bot_token is not None and (
+            self.slack_app_token is not None or self.slack_signing_secret is not None
+        )
 
 
 class SettingsError(Exception):
@@ -31,3 +92,11 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         message = error["msg"].removeprefix("Value error, ")
         raise SettingsError(f"invalid setting {name}: {message}") from None
+
+
+def require(settings: Settings, name: str, why: str) -> str:
+    """The secret value of a setting a mode cannot run without."""
+    value = getattr(settings, name.lower())
+    if value is None:
+        raise SettingsError(f"missing setting {name}: {why}")
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
