@@ -1,0 +1,186 @@
+"""Block Kit messages for each kind of turn: pure functions of a Turn and a Presentation.
+
+Built with ``slack_sdk.models.blocks`` so Slack's per-field limits are checked when the
+message is serialised; every piece of user or catalog text is capped (see
+bot.presentation) so that a page of 10 results stays well inside 50 blocks and ~12k
+characters. Every mrkdwn text is ``verbatim`` so Slack does not auto-link or auto-mention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
+)
+
+from bot.conversation_models import Action, Alternative, Turn, TurnKind
+from bot.formatting import escape, escaped, link, truncate, user_mention
+from bot.presentation import (
+    DESCRIPTION_CHARS, ECHO_CHARS, FALLBACK_TITLES, MAX_NOTES, MAX_TAGS, NOTE_CHARS, REQUEST_CHARS, TAG_CHARS,
+    TITLE_CHARS, Presentation,
+)
+from retrieval.models import SearchResponse, SearchResult
+
+ACTION_PREFIX = "findproject."
+BUTTON_CHARS = 75
+REFINE_HINT = "Reply in this thread to refine: only pytorch · not videos · more"
+EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers", "transformers for text classification"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A chat.postMessage payload: the notification text and the blocks."""
+
+    text: str
+    blocks: list[Block]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
+
+
+def build(turn: Turn, presentation: Presentation) -> Message:
+    """The message for any turn."""
+    if turn.kind is TurnKind.USAGE:
+        return usage(presentation)
+    if turn.kind is TurnKind.PROMPT:
+        return prompt(turn, presentation)
+    assert turn.response is not None
+    if turn.response.total == 0:
+        return no_results(turn, turn.response, presentation)
+    return results(turn, turn.response, presentation)
+
+
+def usage(presentation: Presentation) -> Message:
+    name = escape(presentation.bot_name)
+    examples = "\n".join(f"• `{escape(e)}`" for e in EXAMPLES)
+    text = (f"*{name}* finds ML projects, papers, libraries and tutorials in the catalog.\n"
+            f"Mention me with a request, send it to me in a DM, or use `/findproject &lt;request&gt;`. For example:\n"
+            f"{examples}\nThen reply in the thread to refine: `only pytorch`, `not videos`, `newest first`, `more`.")
+    return Message(text=f"How to use {name}", blocks=[_section(text)])
+
+
+def notice(text: str) -> Message:
+    """A one-line message from the bot itself (its own text may use mrkdwn)."""
+    return Message(text=text, blocks=[_section(text)])
+
+
+def prompt(turn: Turn, presentation: Presentation) -> Message:
+    text = escape(_capitalised(turn.change))
+    hint = "Reply in this thread with a new request, e.g. `pytorch tutorials on object detection`."
+    blocks: list[Block] = [_section(_with_header(text, turn, presentation))]
+    if presentation.interactive:
+        blocks.append(_context([hint]))
+    return Message(text=text, blocks=blocks)
+
+
+def results(turn: Turn, response: SearchResponse, presentation: Presentation) -> Message:
+    echo = escaped(response.parsed.echo(), ECHO_CHARS)
+    blocks: list[Block] = [_section(_with_header(f"*Understood:* {echo}", turn, presentation))]
+    blocks += _notes(response)
+    for number, result in enumerate(response.results, start=response.offset + 1):
+        blocks += _result(number, result)
+    shown = f"Showing {response.offset + 1}–{response.offset + len(response.results)} of {response.total}"
+    blocks.append(_context([shown + (" (close matches included)" if response.relaxed else "")]))
+    if presentation.interactive:
+        buttons = [_button(f"add.{i}", Action(op="add", tag=s.tag), s.count)
+                   for i, s in enumerate(response.suggested_tags)]
+        if buttons:
+            blocks.append(ActionsBlock(block_id="findproject-suggestions", elements=buttons))
+        blocks.append(_navigation(more=response.has_more))
+        blocks.append(_context([REFINE_HINT]))
+    invite = _invite(presentation)
+    return Message(text=_fallback(response, invite), blocks=blocks + invite)
+
+
+def no_results(turn: Turn, response: SearchResponse, presentation: Presentation) -> Message:
+    echo = escaped(response.parsed.echo(), ECHO_CHARS)
+    blocks: list[Block] = [_section(_with_header(f"No projects match *{echo}*.", turn, presentation))]
+    blocks += _notes(response)
+    if presentation.interactive:
+        if turn.alternatives:
+            blocks.append(_context(["Try one of these instead:"]))
+            blocks.append(ActionsBlock(block_id="findproject-alternatives",
+                                       elements=[_alternative(i, alt) for i, alt in enumerate(turn.alternatives)]))
+        blocks.append(_navigation(more=False))
+        blocks.append(_context([REFINE_HINT]))
+    invite = _invite(presentation)
+    return Message(text=f"No projects match {echo}.", blocks=blocks + invite)
+
+
+# ---- pieces ---------------------------------------------------------------------------
+
+
+def _with_header(body: str, turn: Turn, presentation: Presentation) -> str:
+    """The asker and request line (slash commands), the change line (refinements), then the body."""
+    lines = []
+    if presentation.asker is not None:
+        lines.append(f"{user_mention(presentation.asker)} searched: _{escaped(turn.request, REQUEST_CHARS)}_")
+    if turn.change and turn.kind is TurnKind.RESULTS:
+        lines.append(f"_{escaped(_capitalised(turn.change), NOTE_CHARS)}_")
+    return "\n".join([*lines, body])
+
+
+def _notes(response: SearchResponse) -> list[Block]:
+    notes = [escaped(note, NOTE_CHARS) for note in response.notes[:MAX_NOTES]]
+    return [_context(notes)] if notes else []
+
+
+def _result(number: int, result: SearchResult) -> list[Block]:
+    project = result.project
+    title = link(project.url, escaped(project.title, TITLE_CHARS))
+    text = f"*{number}.* {title}"
+    if project.description:
+        text += "\n" + escaped(project.description, DESCRIPTION_CHARS)
+    facts = " ".join(f"#{escaped(tag, TAG_CHARS)}" for tag in project.tags[:MAX_TAGS])
+    if len(project.tags) > MAX_TAGS:
+        facts += f" +{len(project.tags) - MAX_TAGS}"
+    if project.created_on:
+        facts = f"{facts} · {project.created_on:%Y-%m-%d}" if facts else f"{project.created_on:%Y-%m-%d}"
+    return [_section(text)] + ([_context([facts])] if facts else [])
+
+
+def _navigation(more: bool) -> ActionsBlock:
+    buttons = [_button("more", Action(op="more"))] if more else []
+    buttons.append(_button("reset", Action(op="reset")))
+    return ActionsBlock(block_id="findproject-navigation", elements=buttons)
+
+
+def _alternative(index: int, alternative: Alternative) -> ButtonElement:
+    return _button(f"alt.{index}", alternative.action, alternative.count)
+
+
+def _button(name: str, action: Action, count: int | None = None) -> ButtonElement:
+    suffix = "" if count is None else f" ({count})"
+    label = truncate(action.label(), BUTTON_CHARS - len(suffix)) + suffix
+    return ButtonElement(text=PlainTextObject(text=label, emoji=False), action_id=ACTION_PREFIX + name,
+                         value=action.model_dump_json(exclude_defaults=True))
+
+
+def _invite(presentation: Presentation) -> list[Block]:
+    if not presentation.invite_hint:
+        return []
+    name = escape(presentation.bot_name)
+    return [_context([f"Only you can see this: I am not in this channel. "
+                      f"To share results and refine them in a thread, invite me with `/invite @{name}`."])]
+
+
+def _fallback(response: SearchResponse, invite: list[Block]) -> str:
+    """The notification text: the echo and the first titles, escaped like the blocks."""
+    shown = response.results[:FALLBACK_TITLES]
+    titles = "; ".join(f"{n}. {escaped(r.project.title, 80)}" for n, r in enumerate(shown, start=response.offset + 1))
+    text = f"{response.total} result(s) for {escaped(response.parsed.echo(), 200)}: {titles}"
+    return text + (" (only you can see this)" if invite else "")
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))
+
+
+def _context(texts: list[str]) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=t, verbatim=True) for t in texts])
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,71 @@
+"""Safe mrkdwn: user and catalog text goes through here before it reaches Slack.
+
+Slack turns ``<...>`` into mentions, channel links and labelled links, and ``&`` starts an
+entity, so those three characters are escaped. Control, zero-width and direction-override
+characters are dropped (they can hide or reorder text), and newlines collapse so catalog
+text cannot start quotes, lists or code blocks of its own. The only links the bot emits
+are built by :func:`link` from a catalog url that the catalog loader already checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_HIDDEN = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_SPACE = re.compile(r"\s+")
+# Plain-text broadcasts ("@channel") are inert with verbatim text, but a word joiner keeps
+# them inert even where Slack might parse them.
+_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_SAFE_URL = re.compile(r"^https?://[^\s<>|\"'`]+$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+ELLIPSIS = "…"
+
+
+def clean(text: str) -> str:
+    """One line of visible text: no control or invisible characters, single spaces."""
+    return _SPACE.sub(" ", _HIDDEN.sub("", text or "")).strip()
+
+
+def escape(text: str) -> str:
+    """Text that Slack shows literally: no mentions, links, entities or broadcasts."""
+    return _BROADCAST.sub("@\u2060", clean(text).translate(_ESCAPES))
+
+
+def truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word boundary when one is near."""
+    text = clean(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 0.7:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + ELLIPSIS
+
+
+def escaped(text: str, limit: int) -> str:
+    """Escaped text of at most ``limit`` characters, never cutting an entity in half."""
+    result = escape(text)
+    if len(result) <= limit:
+        return result
+    cut = result[: limit - 1]
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    space = cut.rfind(" ")
+    if space >= limit * 0.7:
+        cut = cut[:space]
+    return cut.rstrip(" ,.:-") + ELLIPSIS
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` for a plain http(s) url; otherwise just the (already escaped) label."""
+    if url and _SAFE_URL.match(url):
+        return f"<{url.replace('&', '&amp;')}|{label}>"
+    return label
+
+
+def user_mention(user_id: str) -> str:
+    """A mention of the user who asked, only when the id looks like a real Slack user id."""
+    return f"<@{user_id}>" if _USER_ID.match(user_id or "") else "Someone"

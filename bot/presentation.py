@@ -1,0 +1,30 @@
+"""How a turn is shown in Slack: one object, so every builder reads the same choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DESCRIPTION_CHARS = 280
+TITLE_CHARS = 150
+MAX_TAGS = 8
+TAG_CHARS = 40
+REQUEST_CHARS = 200
+ECHO_CHARS = 600
+NOTE_CHARS = 300
+MAX_NOTES = 3
+FALLBACK_TITLES = 5
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """The surface-specific choices; the builders do all escaping themselves.
+
+    ``asker`` heads the message "<@U…> searched: …" (a slash command's public answer).
+    ``interactive`` is off where nobody can reply or click (a response_url answer).
+    ``invite_hint`` says how to invite the bot into a channel it is not in.
+    """
+
+    asker: str | None = None
+    interactive: bool = True
+    invite_hint: bool = False
+    bot_name: str = "FindProject"
