@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.chat import add_chat_options, cmd_chat
+from bot.server import add_serve_options, cmd_run, cmd_serve
 from bot.settings import SettingsError, load_settings
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
@@ -185,6 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--taxonomy", type=Path)
     validate.add_argument("--skip-invalid", action="store_true", help="report problems but exit 0")
     validate.set_defaults(handler=cmd_validate)
+
+    serve = commands.add_parser("serve", help="run the Slack bot: Socket Mode, or HTTP with --http")
+    add_serve_options(serve)
+    serve.set_defaults(handler=cmd_serve)
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    add_chat_options(chat)
+    chat.set_defaults(handler=cmd_chat)
+    run = commands.add_parser("run", help="serve when Slack tokens are configured, else chat")
+    run.set_defaults(handler=cmd_run)
     return parser
 
 

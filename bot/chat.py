@@ -1,0 +1,98 @@
+"""``findproject chat``: the Slack conversation in a terminal, on the same conversation layer.
+
+The first line is a request, later lines refine it ("only pytorch", "not videos",
+"more"); ``/new`` starts over and ``/quit`` (or end of input) leaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.conversation import START_OVER, Conversation
+from bot.conversation_models import Delivery, Turn, TurnKind
+from bot.formatting import clean, truncate
+from bot.settings import load_settings
+from bot.sqlite_store import SQLiteStateStore
+from bot.store import ThreadKey
+from retrieval.engine import SearchEngine
+
+CONSOLE = ThreadKey("console", "console", "chat")
+SESSION_SECONDS = 7 * 86400
+USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
+         "Then refine it: 'only pytorch', 'not videos', 'newest first', 'more'. /new starts over, /quit leaves.")
+
+
+def add_chat_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
+    parser.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
+
+
+def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
+    settings = load_settings()
+    catalog = getattr(args, "catalog", None) or settings.catalog_path
+    taxonomy = getattr(args, "taxonomy", None) or (None if getattr(args, "catalog", None) else settings.taxonomy_path)
+    engine = SearchEngine.from_paths(catalog, taxonomy)
+    conversation = Conversation(engine, SQLiteStateStore(":memory:", SESSION_SECONDS), settings.results_per_page)
+    source = lines or sys.stdin
+    interactive = source.isatty()
+    out.write(f"FindProject chat on {len(engine.projects)} projects. {USAGE}\n")
+
+    def deliver(turn: Turn) -> Delivery:
+        out.write(render(turn) + "\n")
+        out.flush()
+        return Delivery(None, (CONSOLE,))
+
+    fresh = True
+    try:
+        while True:
+            if interactive:
+                out.write("> ")
+                out.flush()
+            line = source.readline()
+            if not line or line.strip() == "/quit":
+                break
+            text = line.strip()
+            if text == "/new":
+                fresh = True
+                out.write(START_OVER + "\n")
+            elif text:
+                if fresh or conversation.follow(CONSOLE, text, deliver) is None:
+                    conversation.start(text, deliver)
+                fresh = False
+    except KeyboardInterrupt:
+        out.write("\n")
+    return 0
+
+
+def render(turn: Turn) -> str:
+    """Plain text for a terminal; catalog text is cleaned of control characters first."""
+    if turn.kind is TurnKind.USAGE:
+        return USAGE
+    if turn.kind is TurnKind.PROMPT:
+        return turn.change[:1].upper() + turn.change[1:]
+    response = turn.response
+    assert response is not None
+    lines = [f"({turn.change})"] if turn.change else []
+    lines.append(f"Understood: {clean(response.parsed.echo())}")
+    lines += [f"Note: {clean(note)}" for note in response.notes]
+    if response.total == 0:
+        lines.append("No projects match.")
+        if turn.alternatives:
+            lines.append("Try: " + " · ".join(f"{a.action.label()} ({a.count})" for a in turn.alternatives))
+        return "\n".join(lines)
+    for number, result in enumerate(response.results, start=response.offset + 1):
+        project = result.project
+        date = f" ({project.created_on:%Y-%m-%d})" if project.created_on else ""
+        lines.append(f"{number:>3}. {truncate(project.title, 150)}{date}")
+        if project.url:
+            lines.append(f"     {project.url}")
+        if project.description:
+            lines.append(f"     {truncate(project.description, 200)}")
+        lines.append("     " + " ".join(f"#{t}" for t in project.tags))
+    lines.append(f"Showing {response.offset + 1}-{response.offset + len(response.results)} of {response.total}.")
+    if response.suggested_tags:
+        lines.append("Refine with: " + "  ".join(f"only {s.tag} ({s.count})" for s in response.suggested_tags))
+    return "\n".join(lines)

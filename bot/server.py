@@ -1,0 +1,107 @@
+"""``findproject serve`` and ``run``: Socket Mode, or HTTP mode under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import TextIO
+
+import uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.error import BoltError
+
+from bot.conversation import Conversation
+from bot.http_server import SlackHttpApp
+from bot.inbox import Services
+from bot.settings import Settings, load_settings, require
+from bot.slack_app import build_app
+from bot.sqlite_store import SQLiteStateStore
+from bot.store import StateStoreError
+from retrieval.engine import SearchEngine
+
+log = logging.getLogger(__name__)
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+DAY = 86400
+
+
+def load_services(settings: Settings) -> Services:
+    """The catalog index, the state store and the conversation over both."""
+    engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
+    store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
+    return Services(Conversation(engine, store, settings.results_per_page), store)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
+    parser.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
+
+
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    settings = load_settings()
+    _log_level(settings, args)
+    socket_mode = settings.slack_app_token is not None and not args.http
+    try:
+        return _serve(settings, socket_mode, args.host or settings.host, args.port or settings.port)
+    except StateStoreError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except BoltError as exc:  # auth.test refused the token
+        print(f"error: Slack did not accept SLACK_BOT_TOKEN: {exc}", file=err)
+        return EXIT_BAD_INPUT
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Serve Slack when its tokens are configured, else the console chat."""
+    from bot.chat import cmd_chat
+
+    settings = load_settings()
+    if not settings.slack_configured:
+        print("No Slack tokens configured (see .env.example); starting the console chat.", file=err)
+        return cmd_chat(args, out, err)
+    args.http = settings.slack_app_token is None
+    args.host = args.port = None
+    return cmd_serve(args, out, err)
+
+
+def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
+    if socket_mode:
+        services = load_services(settings)
+        try:
+            app = build_app(settings, services, socket_mode=True)
+            log.info("serving Slack over Socket Mode")
+            SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
+        finally:
+            services.store.close()
+        return EXIT_OK
+    asgi = http_app(settings)
+    log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
+    uvicorn.run(asgi, host=host, port=port, lifespan="on", log_level=settings.log_level.lower(),
+                access_log=settings.log_level == "DEBUG", timeout_graceful_shutdown=10)
+    return EXIT_OK
+
+
+def http_app(settings: Settings) -> SlackHttpApp:
+    """The whole bot as one ASGI app; the store closes when uvicorn shuts it down."""
+    services = load_services(settings)
+    try:
+        app = build_app(settings, services)
+    except BaseException:
+        services.store.close()
+        raise
+    engine = services.conversation.engine
+    return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
+                        on_shutdown=lambda: _close(app, services))
+
+
+def _close(app: App, services: Services) -> None:
+    """After the last request: let the listeners finish their replies, then close the store."""
+    app.listener_runner.listener_executor.shutdown(wait=True)
+    services.store.close()
+
+
+def _log_level(settings: Settings, args: argparse.Namespace) -> None:
+    if not getattr(args, "verbose", False):
+        logging.getLogger().setLevel(settings.log_level)
+
