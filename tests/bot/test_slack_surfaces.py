@@ -1,0 +1,205 @@
+"""The real Bolt app over HTTP against the fake Slack: every surface, with message content checked."""
+
+from __future__ import annotations
+
+import json
+
+from tests.support import BOT_USER_ID, BotHarness, message_event, mention_event, next_ts
+
+
+def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness: BotHarness):
+    mention = mention_event("pytorch tutorials on object detection")
+    reply = harness.expect_reply(lambda: harness.slack.event(mention), "C0CHAN")
+
+    assert reply.body["thread_ts"] == mention["ts"]
+    assert "*Understood:* tags: #pytorch #tutorial #object-detection" in reply.text
+    assert "<https://example.org/pytorch-detection|PyTorch Object Detection Tutorial>" in reply.text
+    assert "#tutorial #code #pytorch #computer-vision #object-detection · 2021-03-02" in reply.text
+    labels = [b["text"]["text"] for b in reply.buttons]
+    assert "+ code (19)" in labels and "More results" in labels and "Start over" in labels
+    assert "Reply in this thread to refine: only pytorch · not videos · more" in reply.text
+    assert reply.body["text"].startswith("24 result(s) for tags: #pytorch #tutorial #object-detection")
+
+
+def test_mention_inside_a_thread_answers_in_that_thread(harness: BotHarness):
+    reply = harness.mention("gan papers", thread_ts="1500000000.000001")
+    assert reply.body["thread_ts"] == "1500000000.000001"
+    assert "StyleGAN2 Paper" in reply.text
+
+
+def test_empty_mention_gets_usage(harness: BotHarness):
+    reply = harness.mention("")
+    assert "Mention me with a request" in reply.text
+    assert not reply.buttons
+
+
+def test_thread_reply_refines_the_results(harness: BotHarness):
+    first = harness.mention("object detection")
+    refined = harness.reply(first, "only tensorflow")
+
+    assert refined.body["thread_ts"] == first.body["thread_ts"]
+    assert "_Added #tensorflow_" in refined.text
+    assert "tags: #object-detection #tensorflow" in refined.text
+    assert "TensorFlow Object Detection API Walkthrough" in refined.text
+    assert "YOLOv5 in PyTorch" not in refined.text
+
+    excluded = harness.reply(refined, "not videos")
+    assert "excluding: #video" in excluded.text
+
+
+def test_suggestion_button_adds_the_tag(harness: BotHarness):
+    first = harness.mention("object detection")
+    refined = harness.click(first, "+ pytorch")
+
+    assert refined.body["thread_ts"] == first.body["thread_ts"]
+    assert "_Added #pytorch_" in refined.text
+    assert "tags: #object-detection #pytorch" in refined.text
+    assert "TensorFlow Object Detection API Walkthrough" not in refined.text
+
+
+def test_more_results_and_start_over_buttons(harness: BotHarness):
+    first = harness.mention("pytorch")
+    assert "*1.*" in first.text and "Showing 1–5 of" in first.text
+
+    second = harness.click(first, "More results")
+    assert "*6.*" in second.text and "*1.*" not in second.text
+    assert "Showing 6–10 of" in second.text
+
+    reset = harness.click(second, "Start over")
+    assert "Starting over — what are you looking for?" in reset.text
+    assert not reset.buttons
+
+    fresh = harness.reply(reset, "gan papers")
+    assert "StyleGAN2 Paper" in fresh.text and "#pytorch" not in fresh.text.split("\n")[1]
+
+
+def test_slash_command_posts_in_the_channel_headed_by_the_asker(harness: BotHarness):
+    answer = harness.command("transformers papers", user="U0BOB")
+    assert answer.status == 200 and answer.body == ""
+
+    [post] = harness.fake.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C0CHAN" and "thread_ts" not in post.body
+    assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _transformers papers_")
+    assert "Attention Is All You Need" in post.text
+
+    refined = harness.reply(post, "newest first")
+    assert refined.body["thread_ts"] == post.answer["ts"]
+    assert "newest first" in refined.text
+
+
+def test_slash_command_outside_the_channel_answers_privately_with_an_invite(harness: BotHarness, fake):
+    from tests.support import Fault
+
+    fake.inject("chat.postMessage", Fault(error="not_in_channel"))
+    harness.command("gan papers", channel="C0PRIVATE")
+
+    [private] = fake.wait_for("response_url")
+    assert private.body["response_type"] == "ephemeral"
+    assert "StyleGAN2 Paper" in private.text
+    assert "/invite @FindProject" in private.text
+    assert not any(block["type"] == "actions" for block in private.body["blocks"])
+
+
+def test_slash_command_help_is_an_ephemeral_usage(harness: BotHarness):
+    for text in ("help", ""):
+        answer = harness.command(text)
+        assert answer.status == 200
+        body = answer.json()
+        assert body["response_type"] == "ephemeral"
+        assert "/findproject &lt;request&gt;" in json.dumps(body["blocks"])
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == []
+
+
+def test_dm_request_and_a_pure_refinement_dm(harness: BotHarness):
+    first = harness.dm("gan tutorials")
+    assert "thread_ts" not in first.body
+    assert "Conditional GAN Tutorial" in first.text
+
+    refined = harness.dm("only keras")
+    assert "_Added #keras_" in refined.text
+    assert "tags: #generative-adversarial-networks #tutorial #keras" in refined.text.replace("  ", " ")
+
+    fresh = harness.dm("reinforcement learning")
+    assert "Deep Q-Learning for Atari" in fresh.text and "#keras" not in fresh.text.split("\n")[1]
+
+
+def test_dm_thread_reply_refines_that_thread(harness: BotHarness):
+    first = harness.dm("object detection")
+    harness.dm("speech")  # a newer DM search must not capture replies to the older thread
+    refined = harness.reply(first, "only pytorch")
+    assert refined.body["thread_ts"] == first.answer["ts"]
+    assert "tags: #object-detection #pytorch" in refined.text
+
+
+def test_retried_event_gets_no_second_reply(harness: BotHarness):
+    event = mention_event("gan papers")
+    harness.expect_reply(lambda: harness.slack.event(event, event_id="Ev0RETRY"), "C0CHAN")
+    for attempt in (1, 2):
+        assert harness.slack.event(event, event_id="Ev0RETRY", retry_num=attempt).status == 200
+    harness.settle()
+    assert len(harness.posts_in("C0CHAN")) == 1
+
+
+def test_double_delivered_mention_is_answered_once(harness: BotHarness):
+    ts = next_ts()
+    mention = mention_event("gan papers", ts=ts)
+    same_message = message_event(mention["text"], ts=ts)
+    assert harness.slack.event(same_message).status == 200
+    assert harness.slack.event(mention).status == 200
+    harness.settle()
+    [reply] = harness.posts_in("C0CHAN")
+    assert reply.body["thread_ts"] == ts
+
+
+def test_own_and_other_bots_messages_and_edits_get_no_reply(harness: BotHarness):
+    first = harness.mention("gan papers")
+    thread = first.body["thread_ts"]
+    ignored = [
+        message_event("only pytorch", user=BOT_USER_ID, thread_ts=thread),
+        message_event("only pytorch", thread_ts=thread, bot_id="B0OTHER", subtype="bot_message"),
+        message_event("only pytorch", thread_ts=thread, subtype="message_changed"),
+        message_event("", thread_ts=thread, subtype="message_deleted"),
+        message_event("only pytorch", thread_ts="1400000000.000001"),  # a thread the bot is not in
+        message_event("gan papers"),  # plain channel chatter
+    ]
+    for event in ignored:
+        assert harness.slack.event(event).status == 200
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == [first]
+
+
+def test_bad_signature_and_stale_timestamp_are_rejected(harness: BotHarness):
+    body = json.dumps({"type": "event_callback", "event_id": "Ev0BAD", "team_id": "T0TEAM",
+                       "event": mention_event("gan papers")})
+    assert harness.slack.post(body, "application/json", secret="wrong-secret").status == 401
+    assert harness.slack.post(body, "application/json", signed=False).status == 401
+    import time
+    assert harness.slack.post(body, "application/json", timestamp=int(time.time()) - 600).status == 401
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == []
+
+
+def test_unknown_event_type_is_acknowledged_and_ignored(harness: BotHarness):
+    reply = harness.slack.event({"type": "reaction_added", "user": "U0ALICE", "reaction": "tada",
+                                 "item": {"type": "message", "channel": "C0CHAN", "ts": next_ts()}})
+    assert reply.status == 200
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == []
+
+
+def test_injection_text_comes_back_escaped(harness: BotHarness):
+    reply = harness.mention("<!channel> <@U123> <https://evil.example|click> &lt; pytorch")
+    assert "&lt;!channel&gt;" in reply.text
+    for forbidden in ("<!channel>", "<@U123>", "<https://evil.example", "<!here>"):
+        assert forbidden not in reply.text
+
+
+def test_hostile_catalog_record_is_rendered_inert(harness: BotHarness):
+    reply = harness.mention("free prizes")
+    assert "Free &lt;!channel&gt; prizes for &lt;@U0BADBAD&gt; &amp; friends" in reply.text
+    for forbidden in ("<!channel>", "<!here>", "<!everyone>", "<@U0BADBAD>", "<#C0GENERAL>", "<https://evil"):
+        assert forbidden not in reply.text
+    links = [part.split("|")[0] for part in reply.text.split("<")[1:]]
+    assert links == ["https://example.org/hostile", "https://huggingface.co/course"]
+    assert "@\u2060channel" in reply.text
