@@ -1,0 +1,48 @@
+"""The streamed, dict-free index build keeps get_scores' exact scores on awkward corpora."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from retrieval.index import BM25Index
+
+
+def _corpus(seed: int, n_docs: int, vocab: int, common: float) -> list[list[str]]:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(vocab)]
+    docs = []
+    for _ in range(n_docs):
+        doc = [rng.choice(words[: max(1, vocab // 20)]) if rng.random() < common else rng.choice(words)
+               for _ in range(rng.randint(0, 30))]
+        docs.append(doc)
+    return docs
+
+
+def test_bit_identical_with_negative_idfs_repeats_and_empty_documents():
+    # Common words in more than half the documents get rank-bm25's epsilon floor.
+    for seed, common in ((1, 0.6), (2, 0.9), (3, 0.1)):
+        corpus = _corpus(seed, 300, 200, common)
+        corpus[5] = []
+        index = BM25Index(iter(corpus), k1=1.2, b=0.6)  # any iterable, read once
+        reference = BM25Okapi(corpus, k1=1.2, b=0.6)
+        assert index.n_docs == len(corpus)
+        assert index.avgdl == reference.avgdl
+        assert list(index.doc_len) == reference.doc_len
+        assert all(reference.idf[w] == index.idf[index.vocabulary[w]] for w in reference.idf)
+        rng = random.Random(seed)
+        vocabulary = sorted(index.vocabulary)
+        for _ in range(50):
+            query = rng.sample(vocabulary, rng.randint(1, 5)) + ["unknown"]
+            query += query[:1]
+            assert np.array_equal(index.scores(query), reference.get_scores(query)), query
+
+
+def test_vocabulary_ids_follow_first_appearance_and_postings_are_sorted():
+    index = BM25Index([["b", "a", "b"], ["c", "a"], [], ["a"]])
+    assert index.vocabulary == {"b": 0, "a": 1, "c": 2}
+    assert index.postings("a").tolist() == [0, 1, 3]
+    assert index.doc_freq("a") == 3 and index.doc_freq("zzz") == 0
+    assert index.matrix.shape == (3, 4)
