@@ -289,7 +289,10 @@ def check_suggestions(engine: SearchEngine, request: str) -> SearchResponse:
     assert groups == sorted(groups, key=lambda g: g != "resource"), "resource types come first, as a group"
     for s in suggestions:
         assert s.tag not in in_query
-        assert s.count == counts[s.tag], s  # its count among the top matches
+        # Its count among the top matches: those carrying the tag, or (see the xfail below)
+        # at most those a filter on it would keep, which includes its descendants.
+        below = sum(1 for r in top if carries(engine, r.project, s.tag))
+        assert counts[s.tag] <= s.count <= below, s
         assert 2 <= s.count < len(top), s  # not on every match, not on almost none
         assert (s.group == "resource") == engine.taxonomy.is_resource(s.tag)
     for group in ("resource", "topic"):
@@ -332,6 +335,18 @@ def test_suggestions_leave_out_tags_the_query_already_prefers(engine):
     response = engine.search("train detector scripts pytorch")
     assert "pytorch" in response.parsed.boost_tags
     assert "pytorch" not in {s.tag for s in response.suggested_tags}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "suggest_tags counts only the literal tag (it gets no taxonomy), but a filter on a tag also keeps "
+    "its descendants: '#computer-vision' suggests #object-detection (3) while "
+    "'#computer-vision #object-detection' finds 5 (the two #yolo projects too). Needs engine.search to "
+    "pass the taxonomy so the count covers descendants"))
+def test_a_suggested_count_is_what_the_filter_would_keep(engine):
+    response = engine.search("#computer-vision")
+    for suggestion in response.suggested_tags:
+        narrowed = engine.search(f"#computer-vision #{suggestion.tag}")
+        assert suggestion.count == narrowed.total, suggestion
 
 
 # ---- paging ----------------------------------------------------------------------------
