@@ -419,3 +419,21 @@ def test_mwml_validates_cleanly():
     code, out, _ = run("validate", "--catalog", str(MWML_PROJECTS), "--taxonomy", str(MWML_TAGS))
     assert code == 0
     assert f"projects: {len(json.loads(MWML_PROJECTS.read_text(encoding='utf-8')))}" in out
+
+
+# ---- settings ---------------------------------------------------------------------------------
+
+
+def test_catalog_and_taxonomy_default_to_the_settings(monkeypatch):
+    monkeypatch.setenv("CATALOG_PATH", str(CATALOG))
+    monkeypatch.setenv("TAXONOMY_PATH", str(TAGS))
+    code, out, err = run("search", "#nlp", "--json")
+    assert code == 0, err
+    assert {r["id"] for r in json.loads(out)["results"]} == {5, 6, 7, 11}
+
+
+def test_a_missing_catalog_from_the_settings_exits_2(monkeypatch, tmp_path):
+    monkeypatch.setenv("CATALOG_PATH", str(tmp_path / "gone.json"))
+    code, out, err = run("search", "x")
+    assert code == 2 and out == ""
+    assert "gone.json: file not found" in err and "Traceback" not in err
