@@ -12,10 +12,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.engine import MAX_LIMIT, SearchEngine
 from retrieval.models import Project, Query, SearchResponse
+from retrieval.ranking import top_k
 from retrieval.suggest import MAX_SUGGESTIONS, SAMPLE
 from tests.conftest import MWML_PROJECTS, needs_mwml
 
@@ -203,6 +207,21 @@ def test_ties_break_by_newest_then_id(tie_engine):
                                                             (2, 2, [9, 10]), (1, 4, [2])])
 def test_tie_breaks_hold_at_page_edges(tie_engine, limit, offset, expected):
     assert ids(tie_engine.search("zebra", limit=limit, offset=offset)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=0, max_size=40),
+    k=st.integers(0, 45),
+)
+def test_top_k_equals_a_full_sort_even_with_ties_at_the_cut(data, k):
+    # argpartition picks an arbitrary member of a tie at the k-th place; top_k must not.
+    scores = np.array([d[0] for d in data], dtype=float)
+    dates = np.array([d[1] for d in data], dtype=float)
+    id_rank = np.arange(len(data), dtype=float)[::-1].copy()  # the last document has the smallest id
+    candidates = np.arange(len(data))
+    expected = sorted(range(len(data)), key=lambda i: (-scores[i], -dates[i], id_rank[i]))[:k]
+    assert top_k(candidates, [scores, dates, -id_rank], k).tolist() == expected
 
 
 def test_order_is_the_same_on_every_call(engine):
