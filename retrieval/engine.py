@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from retrieval.analyzer import Analyzer
 from retrieval.catalog import load_catalog
 from retrieval.index import BM25Index
-from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort
+from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort, normalize_tag
 from retrieval.parser import RequestParser
 from retrieval.problems import Problem
 from retrieval.ranking import top_k
@@ -112,7 +112,7 @@ class SearchEngine:
         return is_refinement(self.parser, text)
 
     def search(self, request: str | Query, limit: int = 10, offset: int = 0) -> SearchResponse:
-        query = self.parse(request) if isinstance(request, str) else request
+        query = self.parse(request) if isinstance(request, str) else self._resolved(request)
         limit = max(1, min(int(limit), MAX_LIMIT))
         offset = max(0, int(offset))
         notes: list[str] = []
@@ -127,7 +127,7 @@ class SearchEngine:
             if tag not in self.taxonomy.tags:
                 notes.append(f"#{tag} is not a tag in this catalog.")
         base = allowed & self._all_tags_mask(hard)
-        tiers = self._tiers(query, base, matched, soft, limit)
+        tiers = self._tiers(query, base, matched, scores, soft, limit)
         strict_total = tiers[0].docs.size
         relaxed = len(tiers) > 1
 
@@ -137,14 +137,22 @@ class SearchEngine:
         if relaxed:
             shown = sorted(set(from_tier[offset:wanted]) - {0}) or [1]
             notes.append(self._relaxation_note(query, strict_total, [tiers[i] for i in shown]))
-        suggestions = suggest_tags([self.projects[i] for i in ranked[:SUGGESTION_SAMPLE]],
-                                   {*query.include_tags, *query.exclude_tags}, self.taxonomy.resource_tags)
+        taken = {*query.include_tags, *query.boost_tags, *query.exclude_tags}
+        suggestions = suggest_tags([self.projects[i] for i in ranked[:SUGGESTION_SAMPLE]], taken, self.taxonomy)
         results = [SearchResult(project=self.projects[i], score=float(scores[i])) for i in ranked[offset:wanted]]
         return SearchResponse(
             request=query.text, parsed=query, total=sum(t.docs.size for t in tiers),
             offset=offset, limit=limit, results=results, suggested_tags=suggestions,
             relaxed=relaxed, notes=[*query.notes, *notes],
         )
+
+    def _resolved(self, query: Query) -> Query:
+        """A Query built by hand may name tags by alias or spelling variant, like a request."""
+        def resolve(tags: list[str]) -> list[str]:
+            return list(dict.fromkeys(self.parser.resolve_tag(t) or normalize_tag(t) for t in tags))
+
+        fields = ("include_tags", "exclude_tags", "inferred_tags", "boost_tags")
+        return query.model_copy(update={name: resolve(getattr(query, name)) for name in fields})
 
     def _rank(self, tiers: list[_Tier], keys: list[np.ndarray], count: int) -> tuple[list[int], list[int]]:
         """The first ``count`` documents (each tier in order, ranked within itself) and their tiers."""
@@ -222,8 +230,8 @@ class SearchEngine:
             mask &= self._tag_mask(tag)
         return mask
 
-    def _tiers(self, query: Query, base: np.ndarray, matched: np.ndarray, soft: list[str],
-               limit: int) -> list[_Tier]:
+    def _tiers(self, query: Query, base: np.ndarray, matched: np.ndarray, scores: np.ndarray,
+               soft: list[str], limit: int) -> list[_Tier]:
         """Strict matches, then (only when they are too few) the best partial matches.
 
         Exclusions and explicit tags always hold. First the words are let go (the tags came
@@ -231,6 +239,8 @@ class SearchEngine:
         "clustering in python" keeps #clustering before #python. Last come word-only matches.
         """
         has_words = bool(query.keywords or query.phrases)
+        if has_words:  # documents scoring 0 are never results of a keyword query
+            base = base & (scores > 0)
         masks = [self._tag_mask(tag) for tag in soft]
         bits = np.zeros(len(self.projects), dtype=np.int64)
         for position, mask in enumerate(masks):
@@ -242,7 +252,10 @@ class SearchEngine:
         if has_words and query.include_tags:
             tiers.append(_Tier(docs=np.flatnonzero(base & ~matched & (bits == full)), missing=["the words"]))
         weights = [self._tag_weight(tag) for tag in soft]
-        partial = base & (bits != full) & ((bits > 0) | matched if has_words else bits > 0)
+        # A partial match keeps something of the request: an inferred tag, the words, or the explicit tags.
+        partial = base & (bits != full)
+        if not (has_words or len(soft) < len(query.include_tags)):
+            partial &= bits > 0
         combos = np.unique(bits[partial]).tolist()
         combos.sort(key=lambda c: (-sum(w for i, w in enumerate(weights) if c >> i & 1), c))
         for combo in combos:

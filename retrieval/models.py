@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _SPACES = re.compile(r"[\s_]+")
 # Characters that would let a url break out of Slack's <url|label> syntax.
-_URL_FORBIDDEN = re.compile(r"[\s<>|\"'`]")
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>|\"'`]")
 
 
 def normalize_tag(raw: str) -> str:

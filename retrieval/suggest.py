@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from retrieval.models import Project, SuggestedTag
+from retrieval.taxonomy import Taxonomy
 
 MAX_SUGGESTIONS = 8
 MAX_RESOURCE_SUGGESTIONS = 3
@@ -15,19 +16,23 @@ SAMPLE = 50
 def suggest_tags(
     matches: Sequence[Project],
     taken: Iterable[str],
-    resource_tags: frozenset[str],
+    taxonomy: Taxonomy,
     limit: int = MAX_SUGGESTIONS,
 ) -> list[SuggestedTag]:
     """Up to ``limit`` tags from the top matches, resource types first as their own group.
 
     A tag on every match or on almost none cannot narrow anything, so both are left out;
-    among the rest, tags nearest to half of the matches split them best.
+    among the rest, tags nearest to half of the matches split them best. A project counts
+    for a tag's ancestors too, as a filter on the tag would keep it.
     """
+    resource_tags = taxonomy.resource_tags
     sample = matches[:SAMPLE]
     n = len(sample)
     if n < 2:
         return []
-    counts = Counter(tag for project in sample for tag in project.tags)
+    counts = Counter(
+        tag for project in sample for tag in set().union(*map(taxonomy.with_ancestors, project.tags))
+    )
     skip = set(taken)
     floor = max(2, round(0.04 * n))
     useful = [(tag, c) for tag, c in counts.items() if tag not in skip and floor <= c < n]

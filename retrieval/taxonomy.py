@@ -70,6 +70,17 @@ class Taxonomy:
                     stack.append(child)
         return found
 
+    def with_ancestors(self, tag: str) -> set[str]:
+        """The tag and every tag above it: a project tagged #yolo also counts for #object-detection."""
+        found = {tag}
+        stack = [tag]
+        while stack:
+            for parent in self.parents(stack.pop()):
+                if parent not in found:
+                    found.add(parent)
+                    stack.append(parent)
+        return found
+
     def parents(self, tag: str) -> list[str]:
         entry = self.entries.get(tag)
         return list(dict.fromkeys(self.canonical(p) for p in entry.parents)) if entry else []

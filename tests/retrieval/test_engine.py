@@ -124,9 +124,6 @@ def test_a_tag_the_catalog_does_not_have_becomes_a_word_with_a_note(engine):
     assert response.total == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.search(Query) uses include/exclude tags as given: Query(include_tags=['nlp']) "
-    "matches nothing (note '#nlp is not a tag') instead of resolving the alias like the string path does"))
 def test_a_query_object_with_an_alias_resolves_too(engine):
     assert set(ids(engine.search(Query(include_tags=["nlp"])))) == {5, 6, 7, 11}
 
@@ -173,10 +170,6 @@ def test_documents_scoring_zero_are_dropped_from_keyword_queries(engine):
     assert (nothing.total, nothing.results, nothing.relaxed) == (0, [], False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine._tiers relaxes 'the words' when the query also has tags: '#pytorch zebra' returns every "
-    "#pytorch project with score 0.0 (relaxed, note '... miss the words'), although documents scoring "
-    "<= 0 must be dropped from keyword queries and only include constraints may be relaxed"))
 def test_a_keyword_nothing_matches_is_not_dropped_by_relaxation(engine):
     response = engine.search("#pytorch zebra")
     assert all(r.score > 0 for r in response.results)
@@ -273,10 +266,6 @@ def test_explicit_tags_are_never_relaxed(engine):
     assert all(carries(engine, r.project, "yolo") for r in response.results)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine._tiers only relaxes to documents that keep one inferred tag (bits > 0), so with an explicit "
-    "tag and a single inferred one nothing is relaxed: '#yolo tutorial' returns 1 result, relaxed=False, "
-    "and the #yolo project without #tutorial (id 1) never follows; 'yolo tutorial' does show it"))
 def test_a_single_inferred_tag_next_to_an_explicit_one_is_relaxed(engine):
     response = engine.search("#yolo tutorial")
     assert response.relaxed and ids(response) == [12, 1]
@@ -308,10 +297,8 @@ def check_suggestions(engine: SearchEngine, request: str) -> SearchResponse:
     assert groups == sorted(groups, key=lambda g: g != "resource"), "resource types come first, as a group"
     for s in suggestions:
         assert s.tag not in in_query
-        # Its count among the top matches: those carrying the tag, or (see the xfail below)
-        # at most those a filter on it would keep, which includes its descendants.
-        below = sum(1 for r in top if carries(engine, r.project, s.tag))
-        assert counts[s.tag] <= s.count <= below, s
+        # Its count among the top matches is what a filter on it would keep: descendants count.
+        assert s.count == sum(1 for r in top if carries(engine, r.project, s.tag)), s
         assert 2 <= s.count < len(top), s  # not on every match, not on almost none
         assert (s.group == "resource") == engine.taxonomy.is_resource(s.tag)
     for group in ("resource", "topic"):
@@ -346,21 +333,12 @@ def test_fewer_than_two_matches_give_no_suggestions(engine):
     assert engine.search("zebra").suggested_tags == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.search passes only include_tags and exclude_tags as taken to suggest_tags, so a tag the "
-    "query already prefers (boost_tags) is suggested back: 'train detector scripts pytorch' has "
-    "boost_tags ['pytorch'] and suggests #pytorch"))
 def test_suggestions_leave_out_tags_the_query_already_prefers(engine):
     response = engine.search("train detector scripts pytorch")
     assert "pytorch" in response.parsed.boost_tags
     assert "pytorch" not in {s.tag for s in response.suggested_tags}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "suggest_tags counts only the literal tag (it gets no taxonomy), but a filter on a tag also keeps "
-    "its descendants: '#computer-vision' suggests #object-detection (3) while "
-    "'#computer-vision #object-detection' finds 5 (the two #yolo projects too). Needs engine.search to "
-    "pass the taxonomy so the count covers descendants"))
 def test_a_suggested_count_is_what_the_filter_would_keep(engine):
     response = engine.search("#computer-vision")
     for suggestion in response.suggested_tags:
