@@ -60,7 +60,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                 out.write(START_OVER + "\n")
             elif text:
                 if fresh or conversation.follow(CONSOLE, text, deliver) is None:
-                    conversation.start(text, deliver)
+                    conversation.start(text, deliver, (CONSOLE,))
                 fresh = False
     except KeyboardInterrupt:
         out.write("\n")

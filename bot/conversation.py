@@ -2,9 +2,11 @@
 
 A surface calls :meth:`Conversation.start` for a new request and :meth:`follow` or
 :meth:`press` for a reply or a button in a known thread. It passes a ``deliver``
-callable that shows the :class:`Turn` and says where replies to it will come from; the
-state is saved only once the turn was delivered, so a failed post never moves a thread on.
-Replies to one thread are handled one at a time, so none is lost to a concurrent one.
+callable that shows the :class:`Turn` and says where replies to it will come from.
+The new state is saved *before* the turn is shown, so a reply the user can see always
+has its state even if the process dies right after posting; when the turn could not be
+shown the old state is put back, so a failed post never moves a thread on. Replies to
+one thread are handled one at a time, so none is lost to a concurrent one.
 """
 
 from __future__ import annotations
@@ -31,15 +33,19 @@ class Conversation:
         self.page_size = page_size
         self._locks = KeyedLocks()
 
-    def start(self, text: str, deliver: Deliver) -> Turn:
-        """A new request; an empty one gets the usage text and starts nothing."""
+    def start(self, text: str, deliver: Deliver, keys: tuple[ThreadKey, ...] = ()) -> Turn:
+        """A new request; an empty one gets the usage text and starts nothing.
+
+        ``keys`` are the new threads the answer opens that are known before it is posted
+        (a mention's thread); ``deliver`` names the rest (a slash command's message).
+        """
         query = self.engine.parse(text)
         if query.is_empty:
             turn = Turn(kind=TurnKind.USAGE, request=text)
             deliver(turn)
             return turn
         turn = self._turn(text, query, 0, "")
-        self._deliver(turn, query, deliver, ())
+        self._deliver(turn, query, deliver, keys, None)
         return turn
 
     def follow(self, key: ThreadKey, text: str, deliver: Deliver) -> Turn | None:
@@ -52,7 +58,7 @@ class Conversation:
             kind = refinement.kind
             if kind is RefinementKind.RESET:
                 turn = Turn(kind=TurnKind.PROMPT, request=text, change=START_OVER)
-                self._deliver(turn, Query(), deliver, (key,))
+                self._deliver(turn, Query(), deliver, (key,), state)
                 return turn
             page, change = state.page, refinement.change
             if kind is RefinementKind.NEXT_PAGE:
@@ -62,7 +68,7 @@ class Conversation:
             else:
                 page = 0
             turn = self._turn(text, refinement.query, page, change)
-            self._deliver(turn, refinement.query, deliver, (key,))
+            self._deliver(turn, refinement.query, deliver, (key,), state)
             return turn
 
     def press(self, key: ThreadKey, action: Action, deliver: Deliver) -> Turn | None:
@@ -73,14 +79,14 @@ class Conversation:
                 return None
             if action.op == "reset":
                 turn = Turn(kind=TurnKind.PROMPT, request=action.label(), change=START_OVER)
-                self._deliver(turn, Query(), deliver, (key,))
+                self._deliver(turn, Query(), deliver, (key,), state)
                 return turn
             if action.op == "more":
                 query, page, change = state.query, state.page + 1, "next page"
             else:
                 query, page, change = apply(state.query, action), 0, _described(action)
             turn = self._turn(action.label(), query, page, change)
-            self._deliver(turn, query, deliver, (key,))
+            self._deliver(turn, query, deliver, (key,), state)
             return turn
 
     def _turn(self, request: str, query: Query, page: int, change: str) -> Turn:
@@ -95,13 +101,28 @@ class Conversation:
         return Turn(kind=TurnKind.RESULTS, request=request, change=change, response=response,
                     page=page, alternatives=alternatives)
 
-    def _deliver(self, turn: Turn, query: Query, deliver: Deliver, keys: tuple[ThreadKey, ...]) -> None:
-        delivery = deliver(turn)
-        if delivery is None:
-            return
-        state = ThreadState(query=query, page=turn.page, bot_ts=delivery.ts)
-        for key in dict.fromkeys((*keys, *delivery.keys)):
-            self.store.save(key, state)
+    def _deliver(self, turn: Turn, query: Query, deliver: Deliver, keys: tuple[ThreadKey, ...],
+                 previous: ThreadState | None) -> None:
+        pending = ThreadState(query=query, page=turn.page, bot_ts=previous.bot_ts if previous else None)
+        for key in keys:
+            self.store.save(key, pending)
+        delivery = None
+        try:
+            delivery = deliver(turn)
+        finally:
+            if delivery is None:
+                for key in keys:
+                    self._put_back(key, previous)
+        if delivery is not None:
+            shown = pending.model_copy(update={"bot_ts": delivery.ts})
+            for key in dict.fromkeys((*keys, *delivery.keys)):
+                self.store.save(key, shown)
+
+    def _put_back(self, key: ThreadKey, previous: ThreadState | None) -> None:
+        if previous is None:
+            self.store.forget(key)
+        else:
+            self.store.save(key, previous)
 
 
 def _described(action: Action) -> str:

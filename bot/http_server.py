@@ -3,7 +3,7 @@
 ``POST /slack/events`` takes events, slash commands and interactions; Bolt verifies the
 signature and acknowledges. Bolt's sync ``dispatch`` runs on a worker thread so the event
 loop keeps accepting requests. ``GET /healthz`` is 200 while the catalog is loaded and
-the store open. Bodies over 1 MB are refused with 413 before they are read.
+the store open. Bodies over 1 MB are refused with 413.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024
+DRAIN_BYTES = 8 * MAX_BODY_BYTES  # beyond this an oversized body is not even read
 DISPATCH_THREADS = 16
 
 Scope = dict[str, Any]
@@ -71,9 +72,8 @@ class SlackHttpApp:
         headers = _headers(scope)
         try:
             request = BoltRequest(body=text, query=scope.get("query_string", b"").decode("latin-1"), headers=headers)
-        except ValueError:  # json.JSONDecodeError included
-            return _text(400, "malformed request body")
-        if not isinstance(request.body, dict):
+        except Exception:  # Bolt parses the body eagerly and fails in many ways on junk
+            log.debug("unparseable request body", exc_info=True)
             return _text(400, "malformed request body")
         loop = asyncio.get_running_loop()
         response: BoltResponse = await loop.run_in_executor(self._dispatchers, self.bolt.dispatch, request)
@@ -81,19 +81,27 @@ class SlackHttpApp:
         return response.status, out, response.body.encode("utf-8")
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The body, or BodyTooLarge. An oversized body is still read and dropped (up to a
+        bound) so the client sees the 413 instead of a reset connection."""
         declared = _headers(scope).get("content-length", "0")
-        if declared.isdigit() and int(declared) > self.max_body:
+        if declared.isdigit() and int(declared) > DRAIN_BYTES:
             raise BodyTooLarge
         chunks = bytearray()
+        received = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
-            chunks.extend(message.get("body", b""))
-            if len(chunks) > self.max_body:
-                raise BodyTooLarge
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received <= self.max_body:
+                chunks.extend(chunk)
+            elif received > DRAIN_BYTES:
+                break
             if not message.get("more_body"):
                 break
+        if received > self.max_body:
+            raise BodyTooLarge
         return bytes(chunks)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -1,14 +1,18 @@
 """Incoming Slack messages and clicks, turned into conversation calls.
 
-The listeners hand over the raw event; this module decides whether it is a new request,
-a refinement, or something to ignore, and makes sure one human message is answered at
-most once even when Slack delivers it twice (as ``app_mention`` and as ``message``).
+The listeners acknowledge and hand over the raw event; this module queues the work on its
+own reply threads, so a slow Slack API (a 429 waiting out Retry-After) never delays the
+acknowledgement of the next command or click. It decides whether a message is a new
+request, a refinement, or something to ignore, and makes sure one human message is
+answered at most once even when Slack delivers it twice (as ``app_mention`` and ``message``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,12 +40,34 @@ class Services:
 
     conversation: Conversation
     store: StateStore
-
-    # ---- messages -------------------------------------------------------------------
+    workers: Executor
 
     def on_message(self, event: dict[str, Any], team: str, bot_user_id: str | None, client: WebClient,
                    mentioned: bool = False) -> None:
         """Any human message the bot can see: a mention, a DM, or a thread reply."""
+        self._queue(self._message, event, team, bot_user_id, client, mentioned)
+
+    def on_command(self, command: dict[str, Any], team: str, client: WebClient, respond: Respond) -> None:
+        """``/findproject <request>``: a public answer in the channel (help was answered in the ack)."""
+        self._queue(self._command, command, team, client, respond)
+
+    def on_button(self, body: dict[str, Any], action: dict[str, Any], team: str, client: WebClient,
+                  respond: Respond) -> None:
+        """A button on a results message: applied to the thread state the message belongs to."""
+        self._queue(self._button, body, action, team, client, respond)
+
+    def close(self) -> None:
+        """Finish the queued replies, then release the store."""
+        self.workers.shutdown(wait=True)
+        self.store.close()
+
+    def _queue(self, work: Callable[..., None], *args: Any) -> None:
+        self.workers.submit(_logged, work, *args)
+
+    # ---- messages -------------------------------------------------------------------
+
+    def _message(self, event: dict[str, Any], team: str, bot_user_id: str | None, client: WebClient,
+                 mentioned: bool) -> None:
         if event.get("subtype") not in ANSWERED_SUBTYPES or event.get("bot_id"):
             log.debug("ignored %s message", event.get("subtype") or "bot")
             return
@@ -66,7 +92,7 @@ class Services:
         deliver = in_thread(client, key)
         if text.strip() and in_a_thread and self.conversation.follow(key, text, deliver) is not None:
             return
-        self.conversation.start(text, deliver)
+        self.conversation.start(text, deliver, (key,))
 
     def _direct(self, team: str, channel: str, ts: str, thread: str | None, text: str, client: WebClient) -> None:
         """DM thread replies refine that thread; a top-level DM refines the last one only when it reads as a refinement."""
@@ -74,13 +100,13 @@ class Services:
             key = ThreadKey(team, channel, thread)
             deliver = in_thread(client, key)
             if self.conversation.follow(key, text, deliver) is None:
-                self.conversation.start(text, deliver)
+                self.conversation.start(text, deliver, (key,))
             return
         deliver = in_dm(client, team, channel, ts)
         last = ThreadKey(team, channel, LAST_DM)
         if self.conversation.engine.is_refinement(text) and self.conversation.follow(last, text, deliver) is not None:
             return
-        self.conversation.start(text, deliver)
+        self.conversation.start(text, deliver, (ThreadKey(team, channel, ts),))
 
     def _claim(self, team: str, channel: str, ts: str) -> bool:
         """One answer per human message, whichever delivery of it arrives first."""
@@ -91,14 +117,12 @@ class Services:
 
     # ---- slash command and buttons ----------------------------------------------------
 
-    def on_command(self, command: dict[str, Any], team: str, client: WebClient, respond: Respond) -> None:
-        """``/findproject <request>``: a public answer in the channel (help was answered in the ack)."""
+    def _command(self, command: dict[str, Any], team: str, client: WebClient, respond: Respond) -> None:
         deliver = in_channel(client, team, command.get("channel_id", ""), command.get("user_id", ""), respond)
         self.conversation.start(command.get("text", ""), deliver)
 
-    def on_button(self, body: dict[str, Any], action: dict[str, Any], team: str, client: WebClient,
-                  respond: Respond) -> None:
-        """A button on a results message: applied to the thread state the message belongs to."""
+    def _button(self, body: dict[str, Any], action: dict[str, Any], team: str, client: WebClient,
+                respond: Respond) -> None:
         try:
             choice = Action.model_validate_json(action.get("value") or "")
         except ValidationError:
@@ -113,6 +137,15 @@ class Services:
         key = ThreadKey(team, channel, thread)
         if self.conversation.press(key, choice, in_thread(client, key)) is None:
             privately(respond, notice(EXPIRED))
+
+
+def _logged(work: Callable[..., None], *args: Any) -> None:
+    """Reply work runs off Bolt's threads, so its failures are logged here (details at debug)."""
+    try:
+        work(*args)
+    except Exception as exc:
+        log.error("failed to answer: %s: %s", exc.__class__.__name__, exc)
+        log.debug("failure details", exc_info=True)
 
 
 def is_help(text: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
 import uvicorn
@@ -29,7 +30,8 @@ def load_services(settings: Settings) -> Services:
     """The catalog index, the state store and the conversation over both."""
     engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
     store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
-    return Services(Conversation(engine, store, settings.results_per_page), store)
+    workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
+    return Services(Conversation(engine, store, settings.results_per_page), store, workers)
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +75,7 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
             log.info("serving Slack over Socket Mode")
             SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
         finally:
-            services.store.close()
+            services.close()
         return EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
@@ -88,7 +90,7 @@ def http_app(settings: Settings) -> SlackHttpApp:
     try:
         app = build_app(settings, services)
     except BaseException:
-        services.store.close()
+        services.close()
         raise
     engine = services.conversation.engine
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
@@ -96,9 +98,9 @@ def http_app(settings: Settings) -> SlackHttpApp:
 
 
 def _close(app: App, services: Services) -> None:
-    """After the last request: let the listeners finish their replies, then close the store."""
+    """After the last request: let the listeners and replies finish, then close the store."""
     app.listener_runner.listener_executor.shutdown(wait=True)
-    services.store.close()
+    services.close()
 
 
 def _log_level(settings: Settings, args: argparse.Namespace) -> None:

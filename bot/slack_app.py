@@ -32,7 +32,9 @@ def build_app(settings: Settings, services: Services, socket_mode: bool = False)
     """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET.
 
     ``process_before_response=False``: Bolt acknowledges first and runs the listener on
-    its executor, so Slack always gets its 2xx within three seconds.
+    its executor, so Slack always gets its 2xx within three seconds. The listeners only
+    acknowledge and queue (see bot.inbox), so one intake thread keeps arrival order and is
+    never stuck behind a slow reply; the replies run on ``services.workers``.
     """
     token = require(settings, "SLACK_BOT_TOKEN", "the bot posts with it")
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
@@ -41,7 +43,7 @@ def build_app(settings: Settings, services: Services, socket_mode: bool = False)
         client=web_client(settings, token),
         process_before_response=False,
         request_verification_enabled=not socket_mode,
-        listener_executor=ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="listener"),
+        listener_executor=ThreadPoolExecutor(1, thread_name_prefix="intake"),
         logger=logging.getLogger("findproject.bolt"),
     )
     app.use(_provide(services))

@@ -69,6 +69,10 @@ class SQLiteStateStore:
             )
         self._maybe_expire()
 
+    def forget(self, key: ThreadKey) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM threads WHERE team = ? AND channel = ? AND thread = ?", key)
+
     def claim(self, event: str) -> bool:
         with self._lock:
             cursor = self._db.execute(

@@ -3,7 +3,7 @@
 The bot is stateless between requests; everything a thread reply or a button click needs
 lives behind :class:`StateStore`, so a restart (or a second process) picks up where the
 last one stopped. :mod:`bot.sqlite_store` is the default; a networked store only has to
-implement the same five methods.
+implement the same six methods.
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ class StateStore(Protocol):
 
     def save(self, key: ThreadKey, state: ThreadState) -> None:
         """Replace the thread's state and refresh its expiry."""
+
+    def forget(self, key: ThreadKey) -> None:
+        """Drop a thread's state (its first answer could not be posted)."""
 
     def claim(self, event: str) -> bool:
         """True exactly once per event key, across threads, processes and restarts."""

@@ -1,0 +1,100 @@
+"""Escaping and the Block Kit builders, as pure functions."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from hypothesis import given, strategies as st
+
+from bot.blocks import build
+from bot.conversation_models import Action, Alternative, Turn, TurnKind
+from bot.formatting import escape, escaped, link, user_mention
+from bot.presentation import Presentation
+from retrieval.models import Project, Query, SearchResponse, SearchResult, SuggestedTag
+from tests.support import block_texts
+
+ENTITY = re.compile(r"&(?:amp|lt|gt);")
+HOSTILE = "<!channel> <!here> <!everyone> <@U123> <#C123> <https://evil.example|click> &amp; *b* _i_ `c`"
+
+
+def payload_texts(message) -> list[str]:
+    payload = message.payload()
+    return [payload["text"], *block_texts(payload["blocks"])]
+
+
+def test_escape_makes_slack_syntax_inert():
+    assert escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert escape("<!channel> hi <@U123>") == "&lt;!channel&gt; hi &lt;@U123&gt;"
+    assert escape("ping @here and @channel") == "ping @\u2060here and @\u2060channel"
+    assert escape("line\nbreak\u202eRTL\u200bzero\x1bESC") == "line breakRTLzeroESC"
+
+
+@given(st.text(max_size=300))
+def test_escaped_text_never_holds_slack_syntax(text):
+    result = escaped(text, 120)
+    assert len(result) <= 120
+    assert "<" not in result and ">" not in result
+    assert "&" not in ENTITY.sub("", result)
+
+
+def test_links_only_from_plain_http_urls():
+    assert link("https://example.org/a?b=1&c=2", "T") == "<https://example.org/a?b=1&amp;c=2|T>"
+    assert link("javascript:alert(1)", "T") == "T"
+    assert link("https://evil.example|click", "T") == "T"
+    assert user_mention("U0BOB") == "<@U0BOB>" and user_mention("<!channel>") == "Someone"
+
+
+def _project(number: int, size: int) -> Project:
+    return Project(id=number, title=f"{HOSTILE} title {number} " + "t" * size, description=HOSTILE + " d" * size,
+                   tags=[f"tag-{number}-{i}-" + "x" * 30 for i in range(20)], created_on=datetime(2021, 1, 2),
+                   url=f"https://example.org/{number}")
+
+
+def _response(count: int, size: int) -> SearchResponse:
+    query = Query(text=HOSTILE * 20, keywords=[HOSTILE * 10], include_tags=["a" * 100], exclude_words=["<!here>"])
+    return SearchResponse(
+        request=query.text, parsed=query, total=500, offset=0, limit=count,
+        results=[SearchResult(project=_project(i, size), score=1.0) for i in range(count)],
+        suggested_tags=[SuggestedTag(tag=f"suggested-{i}-" + "y" * 120, count=99999) for i in range(8)],
+        relaxed=True, notes=[HOSTILE * 30] * 6,
+    )
+
+
+def test_a_long_result_set_stays_inside_block_kit_limits():
+    turn = Turn(kind=TurnKind.RESULTS, request=HOSTILE * 50, change=HOSTILE * 5, response=_response(10, 5000))
+    message = build(turn, Presentation(asker="U0BOB", invite_hint=True))
+    payload = message.payload()  # slack_sdk validates every field here
+    blocks = payload["blocks"]
+    texts = payload_texts(message)
+    assert len(blocks) <= 50
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert len(buttons) == 10 and all(len(b["text"]["text"]) <= 75 for b in buttons)
+    assert all(len(b["value"]) <= 2000 for b in buttons)
+    assert sum(len(t) for t in texts) <= 12000
+    assert len(payload["text"]) <= 3000
+    joined = "\n".join(texts)
+    for forbidden in ("<!channel>", "<!here>", "<!everyone>", "<@U123>", "<#C123>", "<https://evil"):
+        assert forbidden not in joined
+    assert re.findall(r"<([^>|]*)[|>]", joined) == ["@U0BOB"] + [f"https://example.org/{i}" for i in range(10)]
+
+
+def test_no_results_offers_drops_and_nearest_tags():
+    query = Query(text="x", include_tags=["keras", "reinforcement-learning"])
+    turn = Turn(kind=TurnKind.RESULTS, request="x", response=SearchResponse(request="x", parsed=query, total=0),
+                alternatives=[Alternative(action=Action(op="drop", tag="keras"), count=2),
+                              Alternative(action=Action(op="try", tag="pytorch"), count=12)])
+    message = build(turn, Presentation())
+    texts = "\n".join(payload_texts(message))
+    assert "No projects match *tags: #keras #reinforcement-learning*." in texts
+    labels = [e["text"]["text"] for b in message.payload()["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["− #keras (2)", "#pytorch (12)", "Start over"]
+
+
+def test_response_url_answers_have_no_buttons_and_say_how_to_invite():
+    turn = Turn(kind=TurnKind.RESULTS, request="gan", response=_response(3, 10))
+    message = build(turn, Presentation(interactive=False, invite_hint=True))
+    payload = message.payload()
+    assert not [b for b in payload["blocks"] if b["type"] == "actions"]
+    assert "/invite @FindProject" in "\n".join(payload_texts(message))
