@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,10 +55,12 @@ class SearchEngine:
         self.settings = settings or EngineSettings()
         self.skipped = list(skipped)
         taxonomy = taxonomy or Taxonomy()
-        self.projects = [_canonical_tags(p, taxonomy) for p in projects]
+        canonical = functools.cache(taxonomy.canonical)  # a catalog repeats its few thousand tags
+        self.projects = [_canonical_tags(p, canonical) for p in projects]
         self.taxonomy = taxonomy.with_catalog_tags({tag for p in self.projects for tag in p.tags})
         self.analyzer = Analyzer()
-        self.index = BM25Index([self._document_terms(p) for p in self.projects],
+        self._tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
+        self.index = BM25Index((self._document_terms(p) for p in self.projects),  # streamed, not kept
                                k1=self.settings.k1, b=self.settings.b)
         n = len(self.projects)
         self._timestamps = np.array([p.timestamp for p in self.projects], dtype=np.float64)
@@ -89,7 +92,7 @@ class SearchEngine:
         title = self.analyzer.terms(project.title)
         terms = title * self.settings.title_weight + self.analyzer.terms(project.description)
         for tag in project.tags:
-            terms.extend(self.analyzer.tag_terms(tag))
+            terms.extend(self._tag_terms(tag))
         return terms
 
     # ---- public API -------------------------------------------------------------------
@@ -286,9 +289,9 @@ class SearchEngine:
             return [-self._timestamps, scores, -self._id_rank]
         return [scores, self._timestamps, -self._id_rank]
 
-def _canonical_tags(project: Project, taxonomy: Taxonomy) -> Project:
+def _canonical_tags(project: Project, canonical: Callable[[str], str]) -> Project:
     """Tags written as aliases ('nlp') become their canonical tag, once, at load time."""
-    tags = list(dict.fromkeys(taxonomy.canonical(tag) for tag in project.tags))
+    tags = list(dict.fromkeys(canonical(tag) for tag in project.tags))
     return project if tags == project.tags else project.model_copy(update={"tags": tags})
 
 
