@@ -44,6 +44,9 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = load_settings()
     _log_level(settings, args)
     socket_mode = settings.slack_app_token is not None and not args.http
+    require(settings, "SLACK_BOT_TOKEN", "the bot posts with it (see .env.example)")
+    if not socket_mode:
+        require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it (see .env.example)")
     try:
         return _serve(settings, socket_mode, args.host or settings.host, args.port or settings.port)
     except StateStoreError as exc:
