@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
@@ -38,19 +39,32 @@ def build_app(settings: Settings, services: Services, socket_mode: bool = False)
     """
     token = require(settings, "SLACK_BOT_TOKEN", "the bot posts with it")
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
+    bolt_log = logging.getLogger("findproject.bolt")
+    bolt_log.addFilter(SKIP_TOKEN_WARNING)
     app = App(
         signing_secret=secret,
         client=web_client(settings, token),
         process_before_response=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(1, thread_name_prefix="intake"),
-        logger=logging.getLogger("findproject.bolt"),
+        logger=bolt_log,
     )
     app.use(_provide(services))
     app.use(_dedupe_events(services))
     app.error(_report)
     register_all(app)
     return app
+
+
+class _SkipTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that it ignores it; our client carries that same token, so the warning only confuses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+SKIP_TOKEN_WARNING = _SkipTokenWarning()
 
 
 def _provide(services: Services) -> Callable[..., Any]:

@@ -107,3 +107,23 @@ def test_a_token_slack_refuses_is_exit_2(clean_env):
         code, _, err = run(["serve", "--http", "--port", str(free_port())])
     assert code == 2 and "Slack did not accept SLACK_BOT_TOKEN" in err and "invalid_auth" in err
     assert "xoxb-revoked-token" not in err
+
+
+def test_serve_uses_socket_mode_when_the_app_token_is_set(clean_env):
+    started = []
+
+    def start(handler):
+        started.append(handler)
+
+    clean_env.setattr(server.SocketModeHandler, "start", start)
+    with FakeSlack() as fake:
+        clean_env.setenv("SLACK_API_URL", fake.api_url)
+        clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-123")
+        clean_env.setenv("SLACK_APP_TOKEN", "xapp-456")
+        code, _, err = run(["serve"])
+        assert fake.calls("auth.test")
+        api_url = fake.api_url
+    assert code == 0, err
+    [handler] = started
+    assert handler.app_token == "xapp-456"
+    assert handler.client.web_client.base_url == api_url

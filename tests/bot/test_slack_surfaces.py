@@ -203,3 +203,14 @@ def test_hostile_catalog_record_is_rendered_inert(harness: BotHarness):
     links = [part.split("|")[0] for part in reply.text.split("<")[1:]]
     assert links == ["https://example.org/hostile", "https://huggingface.co/course"]
     assert "@\u2060channel" in reply.text
+
+
+def test_no_results_offers_buttons_that_lead_somewhere(harness: BotHarness):
+    empty = harness.mention("#keras #reinforcement-learning")
+    assert "No projects match *tags: #keras #reinforcement-learning*." in empty.text
+    labels = [b["text"]["text"] for b in empty.buttons]
+    assert labels[:2] == ["− #keras (2)", "− #reinforcement-learning (3)"] and labels[-1] == "Start over"
+
+    widened = harness.click(empty, "− #keras")
+    assert "_Dropped #keras_" in widened.text
+    assert "Deep Q-Learning for Atari" in widened.text and "Spinning Up in Deep RL" in widened.text
