@@ -162,8 +162,8 @@ def _invite(presentation: Presentation) -> list[Block]:
     if not presentation.invite_hint:
         return []
     name = escape(presentation.bot_name)
-    return [_context([f"Only you can see this: I am not in this channel. "
-                      f"To share results and refine them in a thread, invite me with `/invite @{name}`."])]
+    return [_context([f"Only you can see this: I am not in this conversation. To share results here and refine "
+                      f"them in a thread, invite me with `/invite @{name}`, or send me the request in a DM."])]
 
 
 def _fallback(response: SearchResponse, invite: list[Block]) -> str:

@@ -35,8 +35,8 @@ EXPIRED = "This search has expired. Mention me or use `/findproject` to search a
 
 
 @dataclass
-class Services:
-    """What the listeners need, shared through Bolt's context."""
+class Inbox:
+    """Turns what the listeners hand over into conversation calls; shared through Bolt's context."""
 
     conversation: Conversation
     store: StateStore
@@ -84,9 +84,9 @@ class Services:
         elif mentioned:
             if self._claim(team, channel, ts):
                 self._mention(ThreadKey(team, channel, thread or ts), bool(thread), text, client)
-        elif thread and self.store.load(ThreadKey(team, channel, thread)) is not None:
+        elif thread and self.store.load(key := ThreadKey(team, channel, thread)) is not None:
             if self._claim(team, channel, ts):
-                self.conversation.follow(ThreadKey(team, channel, thread), text, in_thread(client, ThreadKey(team, channel, thread)))
+                self.conversation.follow(key, text, in_thread(client, key))
 
     def _mention(self, key: ThreadKey, in_a_thread: bool, text: str, client: WebClient) -> None:
         deliver = in_thread(client, key)
@@ -95,7 +95,8 @@ class Services:
         self.conversation.start(text, deliver, (key,))
 
     def _direct(self, team: str, channel: str, ts: str, thread: str | None, text: str, client: WebClient) -> None:
-        """DM thread replies refine that thread; a top-level DM refines the last one only when it reads as a refinement."""
+        """A DM thread reply refines that thread; a top-level DM refines the last DM search
+        only when it reads as a refinement on its own ("only pytorch", "more")."""
         if thread:
             key = ThreadKey(team, channel, thread)
             deliver = in_thread(client, key)
@@ -159,6 +160,6 @@ def _without_mentions(text: str, bot_user_id: str | None) -> str:
     return text.strip()
 
 
-def services(context: BoltContext) -> Services:
-    """The Services that bot.slack_app put into every request's context."""
+def inbox_of(context: BoltContext) -> Inbox:
+    """The Inbox that bot.slack_app put into every request's context."""
     return context[CONTEXT_KEY]

@@ -14,7 +14,7 @@ from slack_bolt.error import BoltError
 
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
-from bot.inbox import Services
+from bot.inbox import Inbox
 from bot.settings import Settings, load_settings, require
 from bot.slack_app import build_app
 from bot.sqlite_store import SQLiteStateStore
@@ -26,12 +26,12 @@ EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DAY = 86400
 
 
-def load_services(settings: Settings) -> Services:
+def load_inbox(settings: Settings) -> Inbox:
     """The catalog index, the state store and the conversation over both."""
     engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
     store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
-    return Services(Conversation(engine, store, settings.results_per_page), store, workers)
+    return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
@@ -72,13 +72,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
     if socket_mode:
-        services = load_services(settings)
+        inbox = load_inbox(settings)
         try:
-            app = build_app(settings, services, socket_mode=True)
+            app = build_app(settings, inbox, socket_mode=True)
             log.info("serving Slack over Socket Mode")
             SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
         finally:
-            services.close()
+            inbox.close()
         return EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
@@ -89,21 +89,21 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
 
 def http_app(settings: Settings) -> SlackHttpApp:
     """The whole bot as one ASGI app; the store closes when uvicorn shuts it down."""
-    services = load_services(settings)
+    inbox = load_inbox(settings)
     try:
-        app = build_app(settings, services)
+        app = build_app(settings, inbox)
     except BaseException:
-        services.close()
+        inbox.close()
         raise
-    engine = services.conversation.engine
+    engine = inbox.conversation.engine
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, services))
+                        on_shutdown=lambda: _close(app, inbox))
 
 
-def _close(app: App, services: Services) -> None:
+def _close(app: App, inbox: Inbox) -> None:
     """After the last request: let the listeners and replies finish, then close the store."""
     app.listener_runner.listener_executor.shutdown(wait=True)
-    services.close()
+    inbox.close()
 
 
 def _log_level(settings: Settings, args: argparse.Namespace) -> None:

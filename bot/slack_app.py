@@ -12,7 +12,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-from bot.inbox import CONTEXT_KEY, Services
+from bot.inbox import CONTEXT_KEY, Inbox
 from bot.listeners import register_all
 from bot.settings import Settings, require
 
@@ -29,13 +29,13 @@ def web_client(settings: Settings, token: str) -> WebClient:
     return client
 
 
-def build_app(settings: Settings, services: Services, socket_mode: bool = False) -> App:
+def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> App:
     """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET.
 
     ``process_before_response=False``: Bolt acknowledges first and runs the listener on
     its executor, so Slack always gets its 2xx within three seconds. The listeners only
     acknowledge and queue (see bot.inbox), so one intake thread keeps arrival order and is
-    never stuck behind a slow reply; the replies run on ``services.workers``.
+    never stuck behind a slow reply; the replies run on ``inbox.workers``.
     """
     token = require(settings, "SLACK_BOT_TOKEN", "the bot posts with it")
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
@@ -49,8 +49,8 @@ def build_app(settings: Settings, services: Services, socket_mode: bool = False)
         listener_executor=ThreadPoolExecutor(1, thread_name_prefix="intake"),
         logger=bolt_log,
     )
-    app.use(_provide(services))
-    app.use(_dedupe_events(services))
+    app.use(_provide(inbox))
+    app.use(_dedupe_events(inbox))
     app.error(_report)
     register_all(app)
     return app
@@ -67,18 +67,18 @@ class _SkipTokenWarning(logging.Filter):
 SKIP_TOKEN_WARNING = _SkipTokenWarning()
 
 
-def _provide(services: Services) -> Callable[..., Any]:
-    def provide_services(context: BoltContext, next: Callable[[], None]) -> None:
-        context[CONTEXT_KEY] = services
+def _provide(inbox: Inbox) -> Callable[..., Any]:
+    def provide_inbox(context: BoltContext, next: Callable[[], None]) -> None:
+        context[CONTEXT_KEY] = inbox
         next()
-    return provide_services
+    return provide_inbox
 
 
-def _dedupe_events(services: Services) -> Callable[..., Any]:
+def _dedupe_events(inbox: Inbox) -> Callable[..., Any]:
     """Each event_id is handled once, however often Slack delivers it (retries included)."""
     def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not services.store.claim(f"event:{event_id}"):
+        if event_id and not inbox.store.claim(f"event:{event_id}"):
             log.info("event %s already handled; duplicate delivery acknowledged and ignored", event_id)
             return BoltResponse(status=200, body="")
         next()

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import usage
-from bot.inbox import is_help, services
+from bot.inbox import inbox_of, is_help
 from bot.presentation import Presentation
 
 COMMAND = "/findproject"
@@ -24,4 +24,4 @@ def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
         ack(response_type="ephemeral", **usage(Presentation()).payload())
         return
     ack()
-    services(context).on_command(command, context.team_id or "", client, respond)
+    inbox_of(context).on_command(command, context.team_id or "", client, respond)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import time
 import urllib.request
 from urllib.parse import urlsplit
@@ -102,3 +103,6 @@ def test_subprocess_mode_survives_sigkill(fake, tmp_path):
         assert "tags: #object-detection #tensorflow" in refined.text
     finally:
         bot.stop()
+    # uvicorn drains, runs the lifespan shutdown, then re-raises SIGTERM for its exit status.
+    assert bot.process.returncode in (0, -signal.SIGTERM)
+    assert not (tmp_path / "state.sqlite3-wal").exists(), "the store was closed (its WAL checkpointed away)"
