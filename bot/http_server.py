@@ -76,7 +76,12 @@ class SlackHttpApp:
             log.debug("unparseable request body", exc_info=True)
             return _text(400, "malformed request body")
         loop = asyncio.get_running_loop()
-        response: BoltResponse = await loop.run_in_executor(self._dispatchers, self.bolt.dispatch, request)
+        try:
+            response: BoltResponse = await loop.run_in_executor(self._dispatchers, self.bolt.dispatch, request)
+        except Exception as exc:  # Bolt's own error path can fail on odd payloads
+            log.error("could not dispatch a request: %s: %s", exc.__class__.__name__, exc)
+            log.debug("dispatch failure", exc_info=True)
+            return _text(500, "internal error")
         out = {k: v[0] for k, v in response.headers.items() if v}
         return response.status, out, response.body.encode("utf-8")
 

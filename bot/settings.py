@@ -74,10 +74,8 @@ class Settings(BaseSettings):
 
     @property
     def slack_configured(self) -> bool:
-        """Whether `run` should serve Slack rather than open the console chat."""
-        return self.slack_bot_token is not None and (
-            self.slack_app_token is not None or self.slack_signing_secret is not None
-        )
+        """Whether `run` should serve Slack (and name any other missing setting) or open the console chat."""
+        return self.slack_bot_token is not None
 
 
 class SettingsError(Exception):

@@ -127,3 +127,9 @@ def test_serve_uses_socket_mode_when_the_app_token_is_set(clean_env):
     [handler] = started
     assert handler.app_token == "xapp-456"
     assert handler.client.web_client.base_url == api_url
+
+
+def test_run_with_a_bot_token_serves_and_names_what_is_missing(clean_env):
+    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-123")
+    code, _, err = run(["run"])
+    assert code == 2 and "missing setting SLACK_SIGNING_SECRET" in err
