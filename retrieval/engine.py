@@ -63,7 +63,7 @@ class SearchEngine:
         self.index = BM25Index((self._document_terms(p) for p in self.projects),  # streamed, not kept
                                k1=self.settings.k1, b=self.settings.b)
         n = len(self.projects)
-        self._timestamps = np.array([p.timestamp for p in self.projects], dtype=np.float64)
+        self._timestamps = _timestamps(self.projects)
         id_order = sorted(range(n), key=lambda i: _id_key(self.projects[i].id))
         self._id_rank = np.empty(n, dtype=np.float64)
         self._id_rank[id_order] = np.arange(n)
@@ -291,8 +291,17 @@ class SearchEngine:
 
 def _canonical_tags(project: Project, canonical: Callable[[str], str]) -> Project:
     """Tags written as aliases ('nlp') become their canonical tag, once, at load time."""
-    tags = list(dict.fromkeys(canonical(tag) for tag in project.tags))
+    tags = list(dict.fromkeys(map(canonical, project.tags)))
     return project if tags == project.tags else project.model_copy(update={"tags": tags})
+
+
+def _timestamps(projects: Sequence[Project]) -> np.ndarray:
+    """Each project's ``timestamp``: naive dates at once through numpy (the same floats), else one by one."""
+    dates = [p.created_on for p in projects]
+    if any(d is not None and d.tzinfo is not None for d in dates):
+        return np.array([p.timestamp for p in projects], dtype=np.float64)
+    moments = np.array(dates, dtype="datetime64[us]")  # None becomes NaT
+    return np.where(np.isnat(moments), 0.0, moments.astype(np.int64) / 1e6)
 
 
 def _id_key(project_id: int | str) -> tuple[int, int, str]:

@@ -11,18 +11,21 @@ Building for a million documents is kept cheap (benchmarks/search_speed.py):
   corpus nor a list per document is kept;
 - term frequencies come from a doc-term CSR matrix (scipy sorts each row and sums the
   repeats) instead of a Python dict per document;
-- BM25Okapi is still fitted, and idf, doc_len, avgdl, k1 and b are taken from it, but
-  it is fed each document as its true length plus its distinct term ids, and its
-  per-document frequency dicts (which get_scores would need, and we do not) are
-  dropped as they are made. Its document-frequency counts, the order it first meets
-  each term in, its lengths and therefore every statistic are exactly what the plain
-  token lists would give.
+- BM25Okapi is still fitted, and idf, doc_len, avgdl, k1 and b are taken from it, but it
+  is fed cheaply: each document as its true length only (its own loop records doc_len,
+  corpus_size and avgdl), and the document frequency of every term, counted exactly from
+  the matrix and listed in the order of first appearance that its own counting would give,
+  handed to its own _calc_idf. It keeps no per-document dict (get_scores' data, which this
+  index replaces). The statistics are therefore exactly those of a plain fit on the token
+  lists, as tests/retrieval/test_index.py checks against BM25Okapi itself.
 """
 
 from __future__ import annotations
 
+import gc
 from array import array
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -35,11 +38,19 @@ class BM25Index:
     def __init__(self, corpus: Iterable[Sequence[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25):
         vocabulary = _Interner()
         intern = vocabulary.__getitem__
-        tokens = array("i")
+        chunks: list[np.ndarray] = []
+        pending: list[int] = []  # term ids, moved into an int32 array every _CHUNK tokens
         lengths = array("q")
-        for doc in corpus:
-            tokens.extend(map(intern, doc))
-            lengths.append(len(doc))
+        with _gc_paused():  # the corpus may be analysed as it streams in: many short-lived lists
+            for doc in corpus:
+                pending.extend(map(intern, doc))
+                lengths.append(len(doc))
+                if len(pending) >= _CHUNK:
+                    chunks.append(np.array(pending, dtype=np.int32))
+                    pending.clear()
+        chunks.append(np.array(pending, dtype=np.int32))
+        tokens = np.concatenate(chunks)
+        del chunks, pending
         self.vocabulary: dict[str, int] = dict(vocabulary)
         self.n_docs = len(lengths)
         self.k1, self.b = k1, b
@@ -51,7 +62,8 @@ class BM25Index:
             return
         counts = _term_counts(tokens, self.doc_len, len(self.vocabulary))
         del tokens
-        model = _FittedOnly(_DistinctTerms(counts, lengths), k1=k1, b=b, epsilon=epsilon)
+        doc_freqs = np.bincount(counts.indices, minlength=len(self.vocabulary))  # (doc, term) pairs are unique
+        model = _FittedOnly(lengths, dict(enumerate(doc_freqs.tolist())), k1=k1, b=b, epsilon=epsilon)
         self.k1, self.b, self.avgdl = model.k1, model.b, model.avgdl
         self.doc_len = np.asarray(model.doc_len, dtype=np.int64)
         self.idf[np.fromiter(model.idf.keys(), dtype=np.int64, count=len(model.idf))] = list(model.idf.values())
@@ -103,6 +115,25 @@ class BM25Index:
         return self.matrix.indices[self.matrix.indptr[row] : self.matrix.indptr[row + 1]]
 
 
+_CHUNK = 1 << 20
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a large build allocates millions of acyclic objects.
+
+    Each full collection would walk every live object (a million projects and their fields);
+    reference counting still frees everything the build drops. The previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class _Interner(dict):
     """term -> id, a new term getting the next id (in order of first appearance)."""
 
@@ -111,51 +142,42 @@ class _Interner(dict):
         return number
 
 
-def _term_counts(tokens: array, lengths: np.ndarray, n_terms: int) -> sparse.csr_matrix:
+def _term_counts(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csr_matrix:
     """Doc-term matrix of term frequencies, each row's term ids ascending."""
     indptr = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    indices = np.frombuffer(tokens, dtype=np.int32)
-    ones = np.ones(indices.size, dtype=np.int32)
-    counts = sparse.csr_matrix((ones, indices, indptr), shape=(lengths.size, n_terms), copy=False)
+    ones = np.ones(tokens.size, dtype=np.int32)
+    counts = sparse.csr_matrix((ones, tokens, indptr), shape=(lengths.size, n_terms), copy=False)
     counts.sum_duplicates()  # sorts each row's term ids and adds up the repeats
     return counts
 
 
-class _DistinctTerms:
-    """The corpus as BM25Okapi reads it: each document's length, and its distinct terms.
+class _Lengths:
+    """The corpus as BM25Okapi's fitting loop reads it: only each document's length."""
 
-    BM25Okapi takes a document's length from ``len`` and counts each distinct term once
-    per document for its document frequencies; the per-document term frequencies it
-    also counts only serve get_scores, which this index replaces. Terms are met in
-    ascending id order, which is their order of first appearance in the corpus.
-    """
-
-    def __init__(self, counts: sparse.csr_matrix, lengths: Sequence[int]):
-        self._indptr = counts.indptr.tolist()
-        self._terms = counts.indices
+    def __init__(self, lengths: Sequence[int]):
         self._lengths = lengths
 
     def __len__(self) -> int:
         return len(self._lengths)
 
     def __iter__(self):
-        indptr, terms = self._indptr, self._terms
-        for number, length in enumerate(self._lengths):
-            yield _Document(length, terms[indptr[number] : indptr[number + 1]].tolist())
+        return map(_Length, self._lengths)
 
 
-class _Document:
-    __slots__ = ("_length", "_terms")
+class _Length:
+    """A document with a length and, for the fitting loop, no terms (they are counted apart)."""
 
-    def __init__(self, length: int, terms: list[int]):
-        self._length, self._terms = length, terms
+    __slots__ = ("_length",)
+
+    def __init__(self, length: int):
+        self._length = length
 
     def __len__(self) -> int:
         return self._length
 
     def __iter__(self):
-        return iter(self._terms)
+        return iter(())
 
 
 class _Discard(list):
@@ -166,11 +188,23 @@ class _Discard(list):
 
 
 class _FittedOnly(BM25Okapi):
-    """BM25Okapi's own fitting (lengths, avgdl, document frequencies, idf), without get_scores' dicts."""
+    """BM25Okapi fitted on document lengths plus exact document frequencies.
+
+    Its own _initialize reads the lengths (doc_len, corpus_size, avgdl); the document
+    frequencies it would count one (document, term) pair at a time are given instead,
+    in term-id order, which is the order it would first meet the terms in. Its own
+    _calc_idf then computes idf, average_idf and the epsilon floor from them.
+    """
+
+    def __init__(self, lengths: Sequence[int], doc_freqs: dict[int, int], **params: float):
+        self._given_doc_freqs = doc_freqs
+        super().__init__(_Lengths(lengths), **params)
 
     def _initialize(self, corpus):
         self.doc_freqs = _Discard()
-        return super()._initialize(corpus)
+        counted = super()._initialize(corpus)
+        assert not counted  # the documents listed no terms
+        return self._given_doc_freqs
 
 
 def _raise_idf_floor(idf: np.ndarray, epsilon: float) -> None:

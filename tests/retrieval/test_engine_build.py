@@ -1,0 +1,40 @@
+"""Build-time shortcuts in the engine give exactly what the plain per-project code gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from retrieval.engine import SearchEngine, _timestamps
+from retrieval.models import Project
+
+
+def _project(number: int, created_on: datetime | None) -> Project:
+    return Project(id=number, title=f"project {number}", created_on=created_on)
+
+
+def test_timestamps_equal_the_property_for_naive_dates_and_none():
+    rng = random.Random(7)
+    dates = [datetime(1900, 1, 1) + timedelta(microseconds=rng.randrange(0, 200 * 365 * 86400 * 10**6))
+             for _ in range(5000)]
+    projects = [_project(i, d) for i, d in enumerate(dates)] + [_project(-1, None)]
+    got = _timestamps(projects)
+    assert got.dtype == np.float64
+    assert got.tolist() == [p.timestamp for p in projects]
+
+
+def test_timestamps_with_aware_dates_fall_back_to_the_property():
+    projects = [_project(1, datetime(2020, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))),
+                _project(2, datetime(2021, 6, 1, 8, 30)), _project(3, None)]
+    assert _timestamps(projects).tolist() == [p.timestamp for p in projects]
+
+
+def test_aliased_tags_become_canonical_once(demo_engine):
+    raw = ["nlp", "natural-language-processing", "pytorch", "nlp"]
+    engine = SearchEngine([Project.model_construct(id=1, title="x", description="", tags=raw, created_on=None)],
+                          demo_engine.taxonomy)
+    expected = list(dict.fromkeys(demo_engine.taxonomy.canonical(t) for t in raw))
+    assert engine.projects[0].tags == expected
+    assert len(expected) < len(raw)
