@@ -26,7 +26,8 @@ from retrieval.models import SearchResponse, SearchResult
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
 REFINE_HINT = "Reply in this thread to refine: only pytorch · not videos · more"
-EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers", "transformers for text classification"]
+EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
+            "transformers for text classification"]
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,9 @@ class Inbox:
         container = body.get("container") or {}
         message = body.get("message") or {}
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-        thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
+        # The thread a results message sits in; a top-level message (slash command, DM) is its own thread.
+        thread = (message.get("thread_ts") or container.get("thread_ts")
+                  or message.get("ts") or container.get("message_ts"))
         if not (channel and thread):
             return
         key = ThreadKey(team, channel, thread)
