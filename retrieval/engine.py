@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -91,8 +92,7 @@ class SearchEngine:
     def _document_terms(self, project: Project) -> list[str]:
         title = self.analyzer.terms(project.title)
         terms = title * self.settings.title_weight + self.analyzer.terms(project.description)
-        for tag in project.tags:
-            terms.extend(self._tag_terms(tag))
+        terms.extend(itertools.chain.from_iterable(map(self._tag_terms, project.tags)))
         return terms
 
     # ---- public API -------------------------------------------------------------------
