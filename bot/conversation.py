@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.alternatives import apply, offers
-from bot.conversation_models import Action, Delivery, Turn, TurnKind
+from bot.conversation_models import Action, Alternative, Delivery, Turn, TurnKind
 from bot.locks import KeyedLocks
 from bot.store import StateStore, ThreadKey, ThreadState
+from retrieval.alternatives import Change, apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
 from retrieval.refine import RefinementKind
@@ -84,7 +84,7 @@ class Conversation:
             if action.op == "more":
                 query, page, change = state.query, state.page + 1, "next page"
             else:
-                query, page, change = apply(state.query, action), 0, _described(action)
+                query, page, change = _applied(state.query, action), 0, _described(action)
             turn = self._turn(action.label(), query, page, change)
             self._deliver(turn, query, deliver, (key,), state)
             return turn
@@ -97,7 +97,7 @@ class Conversation:
             page = max(0, (response.total - 1) // self.page_size)
             response = self.engine.search(query, limit=self.page_size, offset=page * self.page_size)
             change = "that was the last page"
-        alternatives = offers(self.engine, query) if response.total == 0 else []
+        alternatives = _offers(self.engine, query) if response.total == 0 else []
         return Turn(kind=TurnKind.RESULTS, request=request, change=change, response=response,
                     page=page, alternatives=alternatives)
 
@@ -131,3 +131,14 @@ def _described(action: Action) -> str:
     if action.op == "try":
         return f"searching #{action.tag} instead of the words"
     return f"dropped #{action.tag}" if action.tag else f"dropped '{action.word}'"
+
+
+def _applied(query: Query, action: Action) -> Query:
+    """The query a suggestion or offer button leads to."""
+    if action.op in ("add", "drop", "try"):
+        return apply_change(query, Change(op=action.op, tag=action.tag, word=action.word))
+    return query
+
+
+def _offers(engine: SearchEngine, query: Query) -> list[Alternative]:
+    return [Alternative(action=Action(**alt.change.model_dump()), count=alt.count) for alt in engine.alternatives(query)]

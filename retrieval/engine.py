@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from retrieval.alternatives import Alternative, alternatives
 from retrieval.analyzer import Analyzer
 from retrieval.catalog import load_catalog
 from retrieval.index import BM25Index
@@ -113,6 +114,10 @@ class SearchEngine:
 
     def is_refinement(self, text: str) -> bool:
         return is_refinement(self.parser, text)
+
+    def alternatives(self, query: Query) -> list[Alternative]:
+        """For an empty result: constraints to drop and nearby tags, each with its result count."""
+        return alternatives(self, query)
 
     def search(self, request: str | Query, limit: int = 10, offset: int = 0) -> SearchResponse:
         query = self.parse(request) if isinstance(request, str) else self._resolved(request)
