@@ -25,6 +25,7 @@ from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
 from retrieval.taxonomy import Taxonomy, load_taxonomy
 
 MAX_LIMIT = 100
+TITLE_MATCH_POOL = 50
 _SPACE = re.compile(r"\s+")
 
 
@@ -254,9 +255,18 @@ class SearchEngine:
         for position, mask in enumerate(masks):
             bits[mask] |= 1 << position
         full = (1 << len(soft)) - 1
-        tiers = [_Tier(docs=np.flatnonzero(base & matched & (bits == full)))]
+        strict = base & matched & (bits == full)
+        titled = self._title_matches(query, scores, base & ~strict) if soft else np.zeros(0, dtype=np.int64)
+        if has_words:  # a request with words beyond its tags may be naming one project
+            strict[titled] = True
+            titled = titled[:0]
+        tiers = [_Tier(docs=np.flatnonzero(strict))]
         if tiers[0].docs.size >= limit or query.is_empty:
             return tiers
+        if titled.size:
+            tiers.append(_Tier(docs=titled, missing=[t for i, t in enumerate(soft) if not masks[i][titled].all()]))
+        base = base & ~strict
+        base[titled] = False
         if has_words and query.include_tags:
             tiers.append(_Tier(docs=np.flatnonzero(base & ~matched & (bits == full)), missing=["the words"]))
         weights = [self._tag_weight(tag) for tag in soft]
@@ -270,6 +280,24 @@ class SearchEngine:
             missing = [tag for i, tag in enumerate(soft) if not combo >> i & 1]
             tiers.append(_Tier(docs=np.flatnonzero(partial & (bits == combo)), missing=missing))
         return tiers[:1] + [tier for tier in tiers[1:] if tier.docs.size]
+
+    def _title_matches(self, query: Query, scores: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Best-scoring documents whose title holds every word of the request.
+
+        Such a title names what was asked for ("structured prediction library"), so the
+        project counts as a strict match even when it lacks a tag inferred from the words.
+        Requests made only of tag words ("pytorch notebooks") are filters: there such
+        projects only lead the close matches.
+        Only the top few candidates are checked, so this stays cheap on any catalog.
+        """
+        words = [*query.keywords, *query.tag_words, *query.phrases]
+        wanted = {term for word in words for term in self.analyzer.terms(word)}
+        pool = np.flatnonzero(candidates & (scores > 0))
+        if len(wanted) < 2 or pool.size == 0:
+            return pool[:0]
+        pool = top_k(pool, [scores], TITLE_MATCH_POOL)
+        return np.array([d for d in pool.tolist() if wanted <= set(self.analyzer.terms(self.projects[d].title))],
+                        dtype=np.int64)
 
     def _tag_weight(self, tag: str) -> float:
         """How telling a tag is: rarer tags narrow more, so they are relaxed last."""
