@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.engine import SearchEngine
-from retrieval.models import Query, Sort
+from retrieval.models import Project, Query, Sort, Tag
+from retrieval.taxonomy import Taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -204,3 +205,18 @@ def test_the_parser_never_raises(engine, text):
 def test_parser_and_search_never_raise_on_request_like_noise(engine, words):
     response = engine.search(" ".join(words))
     assert response.total >= 0
+
+
+def test_a_title_that_holds_every_word_counts_as_a_match_despite_a_missing_inferred_tag():
+    projects = [
+        Project(id=1, title="Prediction library", description="Structured outputs for sequences.", tags=["code"]),
+        Project(id=2, title="Forecast toolkit", description="Sales prediction made simple.", tags=["library"]),
+        Project(id=3, title="Vision library", description="Image models.", tags=["library"]),
+    ]
+    engine = SearchEngine(projects, Taxonomy([Tag(tag="library"), Tag(tag="code")]))
+    response = engine.search("prediction library")
+    assert response.parsed.include_tags == ["library"]
+    assert {r.project.id for r in response.results} == {1, 2}
+    assert not response.relaxed
+    # A request of tag words only is a filter: the tag holds.
+    assert {r.project.id for r in engine.search("libraries").results} == {2, 3}
