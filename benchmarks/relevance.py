@@ -51,7 +51,7 @@ def baseline_searcher(projects: Sequence[Project]) -> Searcher:
 
 
 def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
-             intents: Callable[[str], tuple[set[str], set[str]]] | None, verbose: bool = False) -> dict[str, float]:
+             intents: Callable[[str], tuple[set[str], set[str]]] | None, verbose: bool = False) -> dict[str, float | None]:
     mrr, hit3, filter_p, topic_p = [], [], [], []
     tp = n_pred = n_gold = 0
     for case in cases:
@@ -88,7 +88,7 @@ def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
         "known-item MRR@10": _mean(mrr), "known-item hit@3": _mean(hit3),
         "filter P@10": _mean(filter_p), "topic P@10": _mean(topic_p),
     }
-    if intents:
+    if intents and filter_p:
         precision = tp / n_pred if n_pred else 0.0
         recall = tp / n_gold if n_gold else 0.0
         metrics["tag-intent precision"] = precision
@@ -97,8 +97,8 @@ def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
     return metrics
 
 
-def _mean(values: list[float]) -> float:
-    return float(np.mean(values)) if values else float("nan")
+def _mean(values: list[float]) -> float | None:
+    return float(np.mean(values)) if values else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"catalog: {len(engine.projects)} projects; settings: {engine.settings.model_dump()}\n")
     print(f"{'metric':<22} {'engine':>8} {'baseline':>9} {'target':>7}  met")
     for name, value in ours.items():
+        if value is None:
+            continue  # no case of that kind in this file
         target = TARGETS.get(name)
         base_value = base.get(name)
         shown_base = f"{base_value:9.3f}" if base_value is not None else f"{'-':>9}"
