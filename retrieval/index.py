@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 from array import array
+from collections import deque
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
@@ -165,26 +166,16 @@ class _Lengths:
         return map(_Length, self._lengths)
 
 
-class _Length:
-    """A document with a length and, for the fitting loop, no terms (they are counted apart)."""
+class _Length(int):
+    """A document of this many tokens, none listed (they are counted apart).
 
-    __slots__ = ("_length",)
+    len() gives the int and iteration gives nothing, both without a Python-level call:
+    this loop runs once per document, a million times at 1M.
+    """
 
-    def __init__(self, length: int):
-        self._length = length
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __iter__(self):
-        return iter(())
-
-
-class _Discard(list):
-    """Stands in for BM25Okapi.doc_freqs: one dict per document that nothing here reads."""
-
-    def append(self, item: object) -> None:
-        pass
+    __slots__ = ()
+    __len__ = int.__index__
+    __iter__ = ().__iter__  # called with no arguments: an empty iterator
 
 
 class _FittedOnly(BM25Okapi):
@@ -201,7 +192,7 @@ class _FittedOnly(BM25Okapi):
         super().__init__(_Lengths(lengths), **params)
 
     def _initialize(self, corpus):
-        self.doc_freqs = _Discard()
+        self.doc_freqs = deque(maxlen=0)  # get_scores' per-document dicts: dropped as appended
         counted = super()._initialize(corpus)
         assert not counted  # the documents listed no terms
         return self._given_doc_freqs
