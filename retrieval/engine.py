@@ -67,7 +67,7 @@ class SearchEngine:
                                k1=self.settings.k1, b=self.settings.b)
         n = len(self.projects)
         self._timestamps = _timestamps(self.projects)
-        id_order = sorted(range(n), key=lambda i: _id_key(self.projects[i].id))
+        id_order = _id_order(self.projects)
         self._id_rank = np.empty(n, dtype=np.float64)
         self._id_rank[id_order] = np.arange(n)
         postings: dict[str, list[int]] = {}
@@ -335,6 +335,14 @@ def _timestamps(projects: Sequence[Project]) -> np.ndarray:
         return np.array([p.timestamp for p in projects], dtype=np.float64)
     moments = np.array(dates, dtype="datetime64[us]")  # None becomes NaT
     return np.where(np.isnat(moments), 0.0, moments.astype(np.int64) / 1e6)
+
+
+def _id_order(projects: Sequence[Project]) -> list[int] | np.ndarray:
+    """Document numbers sorted by _id_key (stable); all-int ids at once through numpy."""
+    ids = [p.id for p in projects]
+    if all(type(i) is int and -2**63 <= i < 2**63 for i in ids):
+        return np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+    return sorted(range(len(ids)), key=lambda i: _id_key(ids[i]))
 
 
 def _id_key(project_id: int | str) -> tuple[int, int, str]:

@@ -38,3 +38,16 @@ def test_aliased_tags_become_canonical_once(demo_engine):
     expected = list(dict.fromkeys(demo_engine.taxonomy.canonical(t) for t in raw))
     assert engine.projects[0].tags == expected
     assert len(expected) < len(raw)
+
+
+def test_id_order_equals_the_sorted_keys():
+    from retrieval.engine import _id_key, _id_order
+
+    rng = random.Random(3)
+    ints = [Project.model_construct(id=rng.randrange(-10**6, 10**6)) for _ in range(3000)]
+    ints += ints[:50]  # repeated ids keep their order (stable)
+    mixed = ints[:100] + [Project.model_construct(id=f"p{rng.randrange(10**6)}") for _ in range(100)]
+    huge = ints[:10] + [Project.model_construct(id=2**70)]
+    for projects in (ints, mixed, huge, []):
+        expected = sorted(range(len(projects)), key=lambda i: _id_key(projects[i].id))
+        assert list(_id_order(projects)) == expected
