@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from retrieval.alternatives import Alternative, alternatives
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import TAG_PREFIX, Analyzer
 from retrieval.catalog import load_catalog
 from retrieval.index import BM25Index
 from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort, normalize_tag
@@ -60,7 +60,8 @@ class SearchEngine:
         taxonomy = taxonomy or Taxonomy()
         canonical = functools.cache(taxonomy.canonical)  # a catalog repeats its few thousand tags
         self.projects = [_canonical_tags(p, canonical) for p in projects]
-        self.taxonomy = taxonomy.with_catalog_tags({tag for p in self.projects for tag in p.tags})
+        catalog_tags = list(dict.fromkeys(itertools.chain.from_iterable(p.tags for p in self.projects)))
+        self.taxonomy = taxonomy.with_catalog_tags(set(catalog_tags))
         self.analyzer = Analyzer()
         self._tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
         self.index = BM25Index((self._document_terms(p) for p in self.projects),  # streamed, not kept
@@ -70,11 +71,7 @@ class SearchEngine:
         id_order = _id_order(self.projects)
         self._id_rank = np.empty(n, dtype=np.float64)
         self._id_rank[id_order] = np.arange(n)
-        postings: dict[str, list[int]] = {}
-        for number, project in enumerate(self.projects):
-            for tag in project.tags:
-                postings.setdefault(tag, []).append(number)
-        self._tag_docs = {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
+        self._tag_docs = _tag_postings(self.index, self.projects, catalog_tags)
         self._by_id = {str(p.id): p for p in self.projects}
         tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
         self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq,
@@ -326,6 +323,23 @@ def _canonical_tags(project: Project, canonical: Callable[[str], str]) -> Projec
     """Tags written as aliases ('nlp') become their canonical tag, once, at load time."""
     tags = list(dict.fromkeys(map(canonical, project.tags)))
     return project if tags == project.tags else project.model_copy(update={"tags": tags})
+
+
+def _tag_postings(index: BM25Index, projects: Sequence[Project], tags: list[str]) -> dict[str, np.ndarray]:
+    """Each tag's documents (ascending), tags in order of first use.
+
+    Every tag of a document is indexed as its whole-tag term (Analyzer.tag_terms), and no
+    word becomes a term starting with TAG_PREFIX, so the index already holds these lists.
+    If the counts ever disagree (the document terms changed), they are collected one by one.
+    """
+    found = {tag: np.asarray(index.postings(TAG_PREFIX + tag), dtype=np.int32) for tag in tags}
+    if sum(docs.size for docs in found.values()) == sum(map(len, (p.tags for p in projects))):
+        return found
+    postings: dict[str, list[int]] = {}
+    for number, project in enumerate(projects):
+        for tag in project.tags:
+            postings.setdefault(tag, []).append(number)
+    return {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
 
 
 def _timestamps(projects: Sequence[Project]) -> np.ndarray:

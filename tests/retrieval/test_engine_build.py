@@ -51,3 +51,29 @@ def test_id_order_equals_the_sorted_keys():
     for projects in (ints, mixed, huge, []):
         expected = sorted(range(len(projects)), key=lambda i: _id_key(projects[i].id))
         assert list(_id_order(projects)) == expected
+
+
+def _plain_tag_docs(projects):
+    postings = {}
+    for number, project in enumerate(projects):
+        for tag in project.tags:
+            postings.setdefault(tag, []).append(number)
+    return {tag: docs for tag, docs in postings.items()}
+
+
+def test_tag_postings_equal_the_plain_loop(mwml_engine, demo_engine):
+    for engine in (mwml_engine, demo_engine):
+        expected = _plain_tag_docs(engine.projects)
+        assert list(engine._tag_docs) == list(expected)  # same tags, same order
+        assert all(engine._tag_docs[tag].tolist() == docs for tag, docs in expected.items())
+        assert all(engine._tag_docs[tag].dtype == np.int32 for tag in expected)
+
+
+def test_tag_postings_fall_back_when_the_index_disagrees(demo_engine):
+    from retrieval.engine import _tag_postings
+    from retrieval.index import BM25Index
+
+    projects = demo_engine.projects
+    without_tag_terms = BM25Index([p.title.lower().split() for p in projects])
+    got = _tag_postings(without_tag_terms, projects, list(_plain_tag_docs(projects)))
+    assert {tag: docs.tolist() for tag, docs in got.items()} == _plain_tag_docs(projects)
