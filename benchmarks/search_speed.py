@@ -42,6 +42,8 @@ from synthetic import CACHE_DIR, REAL_PROJECTS, REAL_TAGS, cached_catalog  # noq
 SIZES = {"2k": 0, "100k": 100_000, "1m": 1_000_000}
 SYSTEMS = ["engine", "rank-bm25", "bm25s", "tantivy"]
 TOP = 10
+STARTUP_REQUEST = "pytorch tutorials on object detection, not yolo"
+STARTUP_TARGET_S = 1.5  # at 2k, process start to ready
 # engine.search() passes per size (after one warm-up pass): more where a pass is cheap.
 PASSES = {"2k": 5, "100k": 3, "1m": 1}
 # Requests on which naive rank-bm25 is timed (and its scores compared), per size.
@@ -313,7 +315,51 @@ def worker_tantivy(args: argparse.Namespace) -> dict:
     }
 
 
-WORKERS = {"engine": worker_engine, "rank-bm25": worker_rank_bm25, "bm25s": worker_bm25s, "tantivy": worker_tantivy}
+def worker_startup(args: argparse.Namespace) -> dict:
+    """Where a cold start goes: imports, catalog load, engine build, the first search."""
+    t0 = time.perf_counter()
+    from retrieval.engine import SearchEngine
+
+    import_retrieval = time.perf_counter() - t0
+    t = time.perf_counter()
+    import bot.cli  # noqa: F401  (what `findproject` imports before it runs a command)
+
+    import_cli = time.perf_counter() - t
+    t = time.perf_counter()
+    from retrieval.catalog import load_catalog
+    from retrieval.taxonomy import load_taxonomy
+
+    loaded = load_catalog(args.catalog)
+    taxonomy, _ = load_taxonomy(args.taxonomy)
+    load_s = time.perf_counter() - t
+    t = time.perf_counter()
+    engine = SearchEngine(loaded.projects, taxonomy)
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    engine.search(STARTUP_REQUEST)
+    first = time.perf_counter() - t
+    return {"system": "startup", "import_retrieval_s": import_retrieval, "import_cli_s": import_cli,
+            "load_s": load_s, "build_s": build_s, "first_search_s": first}
+
+
+def cli_startup(size: str, args: argparse.Namespace, runs: int) -> dict:
+    """Wall time of `findproject search` from process start to exit, `runs` times."""
+    command = [str(Path(sys.executable).parent / "findproject"), "search", "--catalog", str(catalog_for(size)),
+               "--taxonomy", str(args.taxonomy), STARTUP_REQUEST]
+    walls = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True)
+        walls.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"findproject search failed at {size}:\n{done.stderr[-2000:]}")
+    breakdown = run_worker("startup", size, args)
+    return {"runs": runs, "median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
+            **{k: v for k, v in breakdown.items() if k.endswith("_s") and k != "wall_s"}}
+
+
+WORKERS = {"engine": worker_engine, "rank-bm25": worker_rank_bm25, "bm25s": worker_bm25s, "tantivy": worker_tantivy,
+           "startup": worker_startup}
 
 
 # ---- the parent: one subprocess per (size, system), then the table -------------------
@@ -392,6 +438,14 @@ def report(results: dict[str, dict[str, dict]], sizes: list[str]) -> str:
         if naive:
             lines.append(f"      naive rank-bm25 timed on {naive['queries']} requests; scores identical on "
                          f"{naive['compared']}: {'yes' if naive['identical'] else 'NO'}")
+    for size in sizes:
+        start = results[size].get("startup")
+        if start:
+            lines.append(f"{size}: `findproject search` end to end, {start['runs']} runs: median {start['median_s']:.2f} s "
+                         f"(min {start['min_s']:.2f}, max {start['max_s']:.2f}); one cold start in-process: "
+                         f"import retrieval {start['import_retrieval_s']:.2f} s, then bot.cli "
+                         f"{start['import_cli_s']:.2f} s, catalog load {start['load_s']:.2f} s, "
+                         f"engine build {start['build_s']:.2f} s, first search {start['first_search_s'] * 1000:.0f} ms")
     lines.append("")
     lines.append(f"{'target':<44} {'measured':>12} {'met':>5}")
     for size in sizes:
@@ -412,6 +466,10 @@ def report(results: dict[str, dict[str, dict]], sizes: list[str]) -> str:
             goal = TARGETS["build"][size]
             lines.append(_target(f"index build at {size} <= {goal:g} s", f"{engine['build_s']:.2f} s",
                                  engine["build_s"] <= goal))
+        if size == "2k" and row.get("startup"):
+            start = row["startup"]["median_s"]
+            lines.append(_target(f"start-up at 2k <= {STARTUP_TARGET_S:g} s (median)", f"{start:.2f} s",
+                                 start <= STARTUP_TARGET_S))
         if size in TARGETS["rss"]:
             goal = TARGETS["rss"][size]
             lines.append(_target(f"steady RSS at {size} <= {goal / 1024:g} GiB", f"{engine['steady_rss']} MiB",
@@ -431,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", type=int, help="timed passes over the requests (default per size)")
     parser.add_argument("--naive-queries", type=int, help="requests timed on naive rank-bm25 (default per size)")
     parser.add_argument("--taxonomy", type=Path, default=REAL_TAGS)
+    parser.add_argument("--startup-runs", type=int, default=5,
+                        help="times `findproject search` is timed end to end per size (0: skip; 2k and 100k only)")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--size", help=argparse.SUPPRESS)
@@ -460,6 +520,9 @@ def main(argv: list[str] | None = None) -> int:
                 results[size][system] = run_worker(system, size, args)
         for system in SYSTEMS:
             scores_path(size, system).unlink(missing_ok=True)
+        if args.startup_runs and size in ("2k", "100k"):
+            print(f"[{size}] start-up ...", file=sys.stderr, flush=True)
+            results[size]["startup"] = cli_startup(size, args, args.startup_runs)
     text = report(results, sizes)
     print(f"command: python benchmarks/search_speed.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(text)
