@@ -1,19 +1,34 @@
 """HTTP mode: a small ASGI app around the sync Bolt app, served by uvicorn.
 
-``POST /slack/events`` takes events, slash commands and interactions; Bolt verifies the
-signature and acknowledges. Bolt's sync ``dispatch`` runs on a worker thread so the event
-loop keeps accepting requests. ``GET /healthz`` is 200 while the catalog is loaded and
-the store open. Bodies over 1 MB are refused with 413.
+``POST /slack/events`` takes events, slash commands and interactions. Before Bolt sees a
+request it is checked, in this order, and refused without a reply to anyone:
+
+- a body over 1 MB: 413;
+- a missing or wrong signature, or a timestamp more than five minutes off (which is also
+  what stops a captured request from being replayed later): 401;
+- a content type Slack does not send (only JSON and form bodies): 415;
+- a body that is not UTF-8, not a JSON object, a form without a command, a ``payload``
+  or an ``ssl_check``, a ``payload`` that is not a JSON object, or an event callback
+  without an event object: 400.
+
+Everything else goes to Bolt, whose sync ``dispatch`` runs on a worker thread so the
+event loop keeps accepting requests; requests no listener handles get a 200 or a 400
+from bot.slack_app, never a 404 that Slack would retry. ``GET /healthz`` is 200 while
+the catalog is loaded and the store open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
@@ -23,6 +38,9 @@ HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_BYTES = 8 * MAX_BODY_BYTES  # beyond this an oversized body is not even read
 DISPATCH_THREADS = 16
+MAX_CLOCK_SKEW = 5 * 60  # Slack's own limit for X-Slack-Request-Timestamp
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -37,8 +55,9 @@ class SlackHttpApp:
     """The ASGI application; ``on_shutdown`` runs once uvicorn has drained the requests in flight."""
 
     def __init__(self, bolt: App, health: Callable[[], dict[str, Any]], on_shutdown: Callable[[], None] = lambda: None,
-                 max_body: int = MAX_BODY_BYTES):
+                 max_body: int = MAX_BODY_BYTES, signing_secret: str | None = None):
         self.bolt = bolt
+        self.secret = signing_secret.encode("utf-8") if signing_secret else None
         self.health = health
         self.on_shutdown = on_shutdown
         self.max_body = max_body
@@ -64,12 +83,20 @@ class SlackHttpApp:
             return _text(405, "use POST")
         try:
             raw = await self._read_body(scope, receive)
-            text = raw.decode("utf-8")
         except BodyTooLarge:
             return _text(413, "request body too large")
+        headers = _headers(scope)
+        if self.secret is not None and not _signed(self.secret, raw, headers):
+            log.info("refused a request with a missing, wrong or expired signature")
+            return _text(401, "invalid request signature or timestamp")
+        try:
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _text(400, "request body is not UTF-8")
-        headers = _headers(scope)
+        refusal = _refusal(headers.get("content-type", ""), text)
+        if refusal is not None:
+            log.info("refused a signed request: %s", refusal[2].decode())
+            return refusal
         try:
             request = BoltRequest(body=text, query=scope.get("query_string", b"").decode("latin-1"), headers=headers)
         except Exception:  # Bolt parses the body eagerly and fails in many ways on junk
@@ -123,6 +150,46 @@ class SlackHttpApp:
     def _shutdown(self) -> None:
         self._dispatchers.shutdown(wait=True)
         self.on_shutdown()
+
+
+def _signed(secret: bytes, raw: bytes, headers: dict[str, str]) -> bool:
+    """Slack's v0 signature over the raw bytes, with a timestamp within five minutes of now."""
+    stamp = headers.get("x-slack-request-timestamp", "")
+    if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > MAX_CLOCK_SKEW:
+        return False
+    expected = b"v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, headers.get("x-slack-signature", "").encode("latin-1"))
+
+
+def _refusal(content_type: str, text: str) -> tuple[int, dict[str, str], bytes] | None:
+    """Why a signed body cannot be a Slack request (415 or 400), or None when it can."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == JSON_TYPE:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return _text(400, "malformed JSON body")
+        if not isinstance(body, dict):
+            return _text(400, "the JSON body is not an object")
+        if body.get("type") == "event_callback":
+            event = body.get("event")
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                return _text(400, "an event callback without an event")
+        return None
+    if media == FORM_TYPE:
+        if text.lstrip().startswith("{"):
+            return _text(400, "a form body holding JSON")
+        form = parse_qs(text, keep_blank_values=True)
+        if "payload" in form:
+            try:
+                payload = json.loads(form["payload"][0])
+            except ValueError:
+                return _text(400, "malformed payload")
+            return None if isinstance(payload, dict) else _text(400, "the payload is not an object")
+        if "command" in form or "ssl_check" in form:
+            return None
+        return _text(400, "a form without a command or a payload")
+    return _text(415, "Slack sends JSON or form bodies only")
 
 
 def _headers(scope: Scope) -> dict[str, str]:
