@@ -26,6 +26,8 @@ from retrieval.models import SearchResponse, SearchResult
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
 REFINE_HINT = "Reply in this thread to refine: only pytorch · not videos · more"
+APOLOGY = "Sorry, something went wrong on my side and I could not answer that. Please try again in a moment."
+PLAIN_RESULTS = 3
 EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
             "transformers for text classification"]
 
@@ -38,6 +40,8 @@ class Message:
     blocks: list[Block]
 
     def payload(self) -> dict[str, Any]:
+        if not self.blocks:
+            return {"text": self.text}
         return {"text": self.text, "blocks": [block.to_dict() for block in self.blocks]}
 
 
@@ -60,6 +64,40 @@ def usage(presentation: Presentation) -> Message:
             f"Mention me with a request, send it to me in a DM, or use `/findproject &lt;request&gt;`. For example:\n"
             f"{examples}\nThen reply in the thread to refine: `only pytorch`, `not videos`, `newest first`, `more`.")
     return Message(text=f"How to use {name}", blocks=[_section(text)])
+
+
+def plain(turn: Turn, presentation: Presentation) -> Message:
+    """The same answer as plain text, with fewer results and no buttons: what is posted
+    when Slack refuses the full message (``invalid_blocks``, ``msg_too_long``)."""
+    lines = []
+    if presentation.asker is not None:
+        lines.append(f"{user_mention(presentation.asker)} searched: {escaped(turn.request, REQUEST_CHARS)}")
+    if turn.change:
+        lines.append(escaped(_capitalised(turn.change), NOTE_CHARS))
+    response = turn.response
+    if turn.kind is TurnKind.USAGE:
+        lines.append(f"{escape(presentation.bot_name)} finds ML projects: mention me with a request, "
+                     f"or send it to me in a DM.")
+    elif response is None:
+        pass
+    elif response.total == 0:
+        lines.append(f"No projects match {escaped(response.parsed.echo(), ECHO_CHARS)}.")
+    else:
+        lines.append(f"Understood: {escaped(response.parsed.echo(), ECHO_CHARS)}")
+        shown = response.results[:PLAIN_RESULTS]
+        for number, result in enumerate(shown, start=response.offset + 1):
+            lines.append(f"{number}. {link(result.project.url, escaped(result.project.title, TITLE_CHARS))}")
+        lines.append(f"Showing {response.offset + 1}–{response.offset + len(shown)} of {response.total}.")
+        if presentation.interactive:
+            lines.append(REFINE_HINT)
+    if presentation.invite_hint:
+        lines.append(_invite_text(presentation))
+    return Message(text="\n".join(lines), blocks=[])
+
+
+def apology() -> Message:
+    """What the user sees when their request failed for good: short, and no details."""
+    return notice(APOLOGY)
 
 
 def notice(text: str) -> Message:
@@ -162,9 +200,16 @@ def _button(name: str, action: Action, count: int | None = None) -> ButtonElemen
 def _invite(presentation: Presentation) -> list[Block]:
     if not presentation.invite_hint:
         return []
+    return [_context([_invite_text(presentation)])]
+
+
+def _invite_text(presentation: Presentation) -> str:
     name = escape(presentation.bot_name)
-    return [_context([f"Only you can see this: I am not in this conversation. To share results here and refine "
-                      f"them in a thread, invite me with `/invite @{name}`, or send me the request in a DM."])]
+    if presentation.sent_to_dm:
+        return (f"I could not answer in the channel where you asked: I am not a member there. To share results "
+                f"there and refine them in a thread, invite me with `/invite @{name}` in that channel.")
+    return (f"Only you can see this: I am not in this conversation. To share results here and refine "
+            f"them in a thread, invite me with `/invite @{name}`, or send me the request in a DM.")
 
 
 def _fallback(response: SearchResponse, invite: list[Block]) -> str:

@@ -5,6 +5,12 @@ entity, so those three characters are escaped. Control, zero-width and direction
 characters are dropped (they can hide or reorder text), and newlines collapse so catalog
 text cannot start quotes, lists or code blocks of its own. The only links the bot emits
 are built by :func:`link` from a catalog url that the catalog loader already checked.
+
+mrkdwn markers (``*``, ``_``, ``~`` and the backtick) cannot ping or link, but in user or
+catalog text they would turn the bot's own layout bold, italic or into code, or close the
+italics the bot wraps an echo in. Slack has no escape for them, so where one could act
+as a marker (next to a space, punctuation or the end of the text) it is shown as a
+look-alike character; inside a word (``snake_case``), where Slack ignores it, it stays.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ _SPACE = re.compile(r"\s+")
 _BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
 _SAFE_URL = re.compile(r"^https?://[^\s<>|\"'`]+$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_MARKER = re.compile(r"[*_~`]")
+LOOKALIKES = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}  # ∗ ＿ ∼ ˋ
 ELLIPSIS = "…"
 
 
@@ -28,8 +36,17 @@ def clean(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Text that Slack shows literally: no mentions, links, entities or broadcasts."""
-    return _BROADCAST.sub("@\u2060", clean(text).translate(_ESCAPES))
+    """Text that Slack shows literally: no mentions, links, entities, broadcasts or formatting."""
+    return _literal_markers(_BROADCAST.sub("@\u2060", clean(text).translate(_ESCAPES)))
+
+
+def _literal_markers(text: str) -> str:
+    def literal(match: re.Match[str]) -> str:
+        at = match.start()
+        before = text[at - 1] if at else " "
+        after = text[at + 1] if at + 1 < len(text) else " "
+        return match.group() if before.isalnum() and after.isalnum() else LOOKALIKES[match.group()]
+    return _MARKER.sub(literal, text)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -21,10 +21,12 @@ class Presentation:
 
     ``asker`` heads the message "<@U…> searched: …" (a slash command's public answer).
     ``interactive`` is off where nobody can reply or click (a response_url answer).
-    ``invite_hint`` says how to invite the bot into a channel it is not in.
+    ``invite_hint`` says how to invite the bot into a channel it is not in;
+    ``sent_to_dm`` words it for a copy sent to the asker's DM instead.
     """
 
     asker: str | None = None
     interactive: bool = True
     invite_hint: bool = False
+    sent_to_dm: bool = False
     bot_name: str = "FindProject"

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
@@ -15,6 +19,7 @@ from slack_bolt.error import BoltError
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
 from bot.inbox import Inbox
+from bot.recovery import replay
 from bot.settings import Settings, load_settings, require
 from bot.slack_app import build_app
 from bot.sqlite_store import SQLiteStateStore
@@ -75,6 +80,7 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
         inbox = load_inbox(settings)
         try:
             app = build_app(settings, inbox, socket_mode=True)
+            replay(app, inbox.store)
             log.info("serving Slack over Socket Mode")
             SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
         finally:
@@ -82,8 +88,9 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
         return EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
-    uvicorn.run(asgi, host=host, port=port, lifespan="on", log_level=settings.log_level.lower(),
-                access_log=settings.log_level == "DEBUG", timeout_graceful_shutdown=10)
+    with _clean_exit_on_sigterm():
+        uvicorn.run(asgi, host=host, port=port, lifespan="on", log_level=settings.log_level.lower(),
+                    access_log=settings.log_level == "DEBUG", timeout_graceful_shutdown=10)
     return EXIT_OK
 
 
@@ -92,12 +99,38 @@ def http_app(settings: Settings) -> SlackHttpApp:
     inbox = load_inbox(settings)
     try:
         app = build_app(settings, inbox)
+        replay(app, inbox.store)
     except BaseException:
         inbox.close()
         raise
     engine = inbox.conversation.engine
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, inbox))
+                        on_shutdown=lambda: _close(app, inbox),
+                        signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
+
+
+@contextlib.contextmanager
+def _clean_exit_on_sigterm() -> Iterator[None]:
+    """Exit status 0 after a graceful SIGTERM shutdown.
+
+    uvicorn handles SIGTERM itself (stop accepting, drain the requests in flight, run the
+    lifespan shutdown that finishes the replies and closes the store), then re-raises the
+    signal so the process dies of it (-15). That re-raised signal lands here and ends the
+    process normally instead; a SIGTERM before uvicorn took over also exits 0 at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stopped(signum: int, frame: object) -> None:
+        log.info("stopped on SIGTERM")
+        raise SystemExit(EXIT_OK)
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _close(app: App, inbox: Inbox) -> None:

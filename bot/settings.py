@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str | None = None
+    # Seconds to wait for one Slack API call; each call is retried a bounded number of times.
+    slack_api_timeout: float = Field(default=10, gt=0, le=60)
 
     state_db_path: Path = Path("state/findproject.sqlite3")
     state_ttl_days: float = Field(default=30, gt=0)

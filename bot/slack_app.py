@@ -1,32 +1,74 @@
-"""The Bolt app factory: the Web API client, the middleware and the listeners."""
+"""The Bolt app factory: the Web API client, the middleware and the listeners.
+
+Every Slack API call is retried a bounded number of times: a 429 after its Retry-After
+(unless Slack asks for more than MAX_RETRY_AFTER seconds), a 5xx, a refused or reset
+connection and a timeout after a short backoff. A retried post whose first attempt did
+reach Slack can show twice; that is the price of not losing answers to a flaky network.
+"""
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
+import urllib.error
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 
-from bot.inbox import CONTEXT_KEY, Inbox
+from bot.inbox import CLAIM_KEY, CONTEXT_KEY, Inbox
 from bot.listeners import register_all
 from bot.settings import Settings, require
 
 log = logging.getLogger(__name__)
-API_TIMEOUT = 10
 API_RETRIES = 2
+MAX_RETRY_AFTER = 30  # seconds; a longer wait would hold a reply worker hostage
+
+
+class _RateLimitRetry(RateLimitErrorRetryHandler):
+    """Waits out a 429's Retry-After, but not an unreadable or unreasonably long one."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        value = values[0] if isinstance(values, list) and values else values
+        if not str(value).strip().isdigit() or int(value) > MAX_RETRY_AFTER:
+            log.warning("Slack rate-limited a call and asked to wait %r seconds; not waiting that long", value)
+            return False
+        return True
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    """Any 5xx, not only 500 and 503: a gateway error is as passing as those."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+                   error: Exception | None = None) -> bool:
+        return response is not None and 500 <= response.status_code < 600
 
 
 def web_client(settings: Settings, token: str) -> WebClient:
-    """A client that waits out 429s and retries 5xx a little; SLACK_API_URL moves it (tests)."""
-    client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL, timeout=API_TIMEOUT)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=API_RETRIES))
-    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=API_RETRIES))
-    return client
+    """A client with bounded retries (see the module docs); SLACK_API_URL moves it (tests)."""
+    connection = ConnectionErrorRetryHandler(
+        max_retry_count=API_RETRIES,
+        error_types=[urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException],
+    )
+    return WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL,
+                     timeout=settings.slack_api_timeout,
+                     retry_handlers=[connection, _RateLimitRetry(max_retry_count=API_RETRIES),
+                                     _ServerErrorRetry(max_retry_count=API_RETRIES)])
 
 
 def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> App:
@@ -48,10 +90,11 @@ def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> Ap
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(1, thread_name_prefix="intake"),
         logger=bolt_log,
+        raise_error_for_unhandled_request=True,  # answered by _report: a 200 or a 400, never Bolt's 404
     )
     app.use(_provide(inbox))
-    app.use(_dedupe_events(inbox))
-    app.error(_report)
+    app.use(_journal(inbox))
+    app.error(_report(inbox))
     register_all(app)
     return app
 
@@ -74,20 +117,49 @@ def _provide(inbox: Inbox) -> Callable[..., Any]:
     return provide_inbox
 
 
-def _dedupe_events(inbox: Inbox) -> Callable[..., Any]:
-    """Each event_id is handled once, however often Slack delivers it (retries included)."""
-    def dedupe_events(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not inbox.store.claim(f"event:{event_id}"):
-            log.info("event %s already handled; duplicate delivery acknowledged and ignored", event_id)
-            return BoltResponse(status=200, body="")
+def claim_key(body: dict[str, Any]) -> str | None:
+    """The id that makes a request a duplicate of an earlier one: the event id for events,
+    the trigger id for slash commands and clicks (Slack never sends those twice)."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        key = body.get("event_id")
+        return f"event:{key}" if isinstance(key, str) and key else None
+    if kind == "block_actions" or isinstance(body.get("command"), str):
+        trigger = body.get("trigger_id")
+        return f"{'action' if kind else 'command'}:{trigger}" if isinstance(trigger, str) and trigger else None
+    return None
+
+
+def _journal(inbox: Inbox) -> Callable[..., Any]:
+    """Each event, command and click is claimed (with itself as the job) before Slack gets
+    its acknowledgement, so a retry or a replayed request is answered once, and a request
+    cut off by a crash can be answered after the restart (bot.recovery)."""
+    def journal(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        key = claim_key(body)
+        if key is not None:
+            if not inbox.store.claim(key, json.dumps(body)):
+                log.info("%s already handled; duplicate delivery acknowledged and ignored", key)
+                return BoltResponse(status=200, body="")
+            context[CLAIM_KEY] = key
         next()
         return None
-    return dedupe_events
+    return journal
 
 
-def _report(error: Exception, body: dict[str, Any]) -> None:
-    """Listener failures are logged with their type only; details (and text) at debug level."""
-    kind = body.get("type") or ("command" if "command" in body else "request")
-    log.error("failed to handle a %s: %s: %s", kind, error.__class__.__name__, error)
-    log.debug("failure details", exc_info=error)
+def _report(inbox: Inbox) -> Callable[..., BoltResponse | None]:
+    def report(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        """No listener took the request: a harmless 200 for anything shaped like Slack's
+        (so Slack never retries it), a 400 for anything else. A failing listener: one log
+        line with the error type (details, which may hold message text, at debug level)."""
+        inbox.finish(request.context.get(CLAIM_KEY))
+        kind = body.get("type") or ("command" if "command" in body else None)
+        if isinstance(error, BoltUnhandledRequestError):
+            if isinstance(kind, str) and kind:
+                log.info("ignored a %s request that the bot does not handle", kind)
+                return BoltResponse(status=200, body="")
+            log.warning("refused a signed request that is not a Slack payload")
+            return BoltResponse(status=400, body="not a Slack request")
+        log.error("failed to handle a %s: %s", kind or "request", error.__class__.__name__)
+        log.debug("failure details", exc_info=error)
+        return None
+    return report

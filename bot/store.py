@@ -3,7 +3,12 @@
 The bot is stateless between requests; everything a thread reply or a button click needs
 lives behind :class:`StateStore`, so a restart (or a second process) picks up where the
 last one stopped. :mod:`bot.sqlite_store` is the default; a networked store only has to
-implement the same six methods.
+implement the same methods.
+
+Claims are the journal that makes "exactly once" and "nothing lost" hold together: a
+request is claimed before it is acknowledged and finished once answered; a claim left
+open by a process that died may be taken over, and :meth:`StateStore.abandoned` lists
+those so the next process can answer them.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ class ThreadState(BaseModel):
     bot_ts: str | None = None
 
 
+class OpenClaim(NamedTuple):
+    """A claim left unfinished by a process that is gone; ``job`` is the request as JSON."""
+
+    event: str
+    job: str | None
+    claimed_at: float
+
+
 class StateStoreError(Exception):
     """The state store cannot be opened or used; the message says which file and why."""
 
@@ -45,8 +58,15 @@ class StateStore(Protocol):
     def forget(self, key: ThreadKey) -> None:
         """Drop a thread's state (its first answer could not be posted)."""
 
-    def claim(self, event: str) -> bool:
-        """True exactly once per event key, across threads, processes and restarts."""
+    def claim(self, event: str, job: str | None = None) -> bool:
+        """True once per event key across threads, processes and restarts, unless the owner
+        of the claim died before finishing it; ``job`` is what is needed to replay it."""
+
+    def finish(self, event: str) -> None:
+        """The claimed event is answered (or given up); later claims of it are duplicates."""
+
+    def abandoned(self) -> list[OpenClaim]:
+        """Unfinished claims whose owner process is gone, oldest first."""
 
     def expire(self) -> int:
         """Forget threads and claims past their lifetime; returns how many rows went."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
+from bot.inbox import claim_of, inbox_of
 from bot.listeners import actions, commands, mentions, messages
 
 
@@ -14,13 +15,16 @@ def register_all(app: App) -> None:
         surface.register(app)
     # Registered last, so they only catch what nothing above handles: a 200, not a 404,
     # keeps Slack from retrying (and eventually disabling) events the bot does not use.
+    # Anything else no listener takes is answered by bot.slack_app's error handler.
     app.event(re.compile(".*"))(_ignore)
     app.action(re.compile(".*"))(_acknowledge)
 
 
-def _ignore() -> None:
+def _ignore(context: BoltContext) -> None:
     """An event the bot subscribes to but does not act on."""
+    inbox_of(context).finish(claim_of(context))
 
 
-def _acknowledge(ack: Ack) -> None:
+def _acknowledge(ack: Ack, context: BoltContext) -> None:
     ack()
+    inbox_of(context).finish(claim_of(context))

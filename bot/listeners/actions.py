@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import ACTION_PREFIX
-from bot.inbox import inbox_of
+from bot.inbox import claim_of, inbox_of
 
 
 def register(app: App) -> None:
@@ -19,4 +19,4 @@ def register(app: App) -> None:
 def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                   client: WebClient, respond: Respond) -> None:
     ack()
-    inbox_of(context).on_button(body, action, context.team_id or "", client, respond)
+    inbox_of(context).on_button(body, action, context.team_id or "", client, respond, claim=claim_of(context))

@@ -27,6 +27,7 @@ def test_state_survives_reopening_the_file(tmp_path):
     state = ThreadState(query=Query(text="gan", keywords=["gan"], include_tags=["pytorch"]), page=2, bot_ts="1.2")
     store.save(KEY, state)
     assert store.claim("event:Ev1")
+    store.finish("event:Ev1")
     store.close()
 
     reopened = SQLiteStateStore(path, ttl_seconds=3600)
