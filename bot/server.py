@@ -89,9 +89,14 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
     with _clean_exit_on_sigterm():
-        uvicorn.run(asgi, host=host, port=port, lifespan="on", log_level=settings.log_level.lower(),
-                    access_log=settings.log_level == "DEBUG", timeout_graceful_shutdown=10)
+        uvicorn.run(asgi, host=host, port=port, **uvicorn_options(settings))
     return EXIT_OK
+
+
+def uvicorn_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same)."""
+    return {"lifespan": "on", "log_level": settings.log_level.lower(), "access_log": settings.log_level == "DEBUG",
+            "timeout_graceful_shutdown": 10}
 
 
 def http_app(settings: Settings) -> SlackHttpApp:
