@@ -54,7 +54,8 @@ class SearchEngine:
     """Holds one catalog's index; ``search`` is safe to call from many threads."""
 
     def __init__(self, projects: Sequence[Project], taxonomy: Taxonomy | None = None,
-                 settings: EngineSettings | None = None, skipped: Sequence[Problem] = ()):
+                 settings: EngineSettings | None = None, skipped: Sequence[Problem] = (),
+                 index: BM25Index | None = None):
         self.settings = settings or EngineSettings()
         self.skipped = list(skipped)
         taxonomy = taxonomy or Taxonomy()
@@ -64,8 +65,11 @@ class SearchEngine:
         self.taxonomy = taxonomy.with_catalog_tags(set(catalog_tags))
         self.analyzer = Analyzer()
         self._tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
-        self.index = BM25Index((self._document_terms(p) for p in self.projects),  # streamed, not kept
-                               k1=self.settings.k1, b=self.settings.b)
+        # ``index``: one built earlier for these very projects and settings (retrieval/cache.py).
+        self.index = index if index is not None else BM25Index(
+            (self._document_terms(p) for p in self.projects), k1=self.settings.k1, b=self.settings.b)  # streamed
+        if self.index.n_docs != len(self.projects):
+            raise ValueError(f"the index has {self.index.n_docs} documents, the catalog {len(self.projects)}")
         n = len(self.projects)
         self._timestamps = _timestamps(self.projects)
         id_order = _id_order(self.projects)
