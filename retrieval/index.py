@@ -96,11 +96,16 @@ class BM25Index:
         """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
         total = np.zeros(self.n_docs)
         indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        first = True
         for term in terms:
             row = self.vocabulary.get(term)
             if row is not None:
                 lo, hi = indptr[row], indptr[row + 1]
-                total[indices[lo:hi]] += data[lo:hi]
+                if first:  # 0.0 + w is w: the first row is written, not added
+                    total[indices[lo:hi]] = data[lo:hi]
+                    first = False
+                else:
+                    total[indices[lo:hi]] += data[lo:hi]
         return total
 
     def doc_freq(self, term: str) -> int:
