@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from retrieval.alternatives import Alternative, alternatives
 from retrieval.analyzer import TAG_PREFIX, Analyzer
 from retrieval.catalog import load_catalog
-from retrieval.index import BM25Index
+from retrieval.index import BM25Index, gc_paused
 from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort, normalize_tag
 from retrieval.parser import RequestParser
 from retrieval.problems import Problem
@@ -53,6 +53,7 @@ class _Tier:
 class SearchEngine:
     """Holds one catalog's index; ``search`` is safe to call from many threads."""
 
+    @gc_paused()  # building for a million projects: no collector passes over them meanwhile
     def __init__(self, projects: Sequence[Project], taxonomy: Taxonomy | None = None,
                  settings: EngineSettings | None = None, skipped: Sequence[Problem] = (),
                  index: BM25Index | None = None):

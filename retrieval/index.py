@@ -42,7 +42,7 @@ class BM25Index:
         chunks: list[np.ndarray] = []
         pending: list[int] = []  # term ids, moved into an int32 array every _CHUNK tokens
         lengths = array("q")
-        with _gc_paused():  # the corpus may be analysed as it streams in: many short-lived lists
+        with gc_paused():  # the corpus may be analysed as it streams in: many short-lived lists
             for doc in corpus:
                 pending.extend(map(intern, doc))
                 lengths.append(len(doc))
@@ -125,8 +125,10 @@ _CHUNK = 1 << 20
 
 
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """No cyclic garbage collection while a large build allocates millions of acyclic objects.
+
+    A context manager, or a decorator (``@gc_paused()``).
 
     Each full collection would walk every live object (a million projects and their fields);
     reference counting still frees everything the build drops. The previous state is restored.
