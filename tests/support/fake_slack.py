@@ -61,14 +61,23 @@ class Fault:
     ``status`` other than 200 answers with that HTTP status (``retry_after`` adds the
     header); ``error`` answers 200 with ``{"ok": false, "error": error}``; ``delay`` waits
     before answering; ``when`` limits the fault to calls whose body it accepts.
+    ``drop`` closes the connection without an answer. ``hold`` keeps the call waiting
+    until the test sets it (at most HOLD_LIMIT seconds); ``arrived`` is set as soon as a
+    call takes this fault, so a test can act while the bot waits (``fault.arrived.wait()``).
     """
 
     status: int = 200
     error: str | None = None
-    retry_after: int | None = None
+    retry_after: int | str | None = None
     delay: float = 0.0
     times: int | None = 1
     when: Callable[[dict[str, Any]], bool] | None = None
+    drop: bool = False
+    hold: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+HOLD_LIMIT = 30.0
 
 
 def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -92,8 +101,9 @@ def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
 class FakeSlack:
     """The server; start it with ``with FakeSlack() as fake`` or ``start()``/``stop()``."""
 
-    def __init__(self, team_id: str = TEAM_ID, bot_user_id: str = BOT_USER_ID, bot_id: str = BOT_ID):
+    def __init__(self, team_id: str = TEAM_ID, bot_user_id: str = BOT_USER_ID, bot_id: str = BOT_ID, port: int = 0):
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
+        self.port = port
         self._calls: list[Call] = []
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Condition()
@@ -115,7 +125,8 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self._server.server_address[1]  # kept, so restart() comes back on the same port
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-slack",
                                         daemon=True)
@@ -128,6 +139,11 @@ class FakeSlack:
             self._server.server_close()
             self._server = None
 
+    def restart(self) -> FakeSlack:
+        """Down and up again on the same port (calls and faults are kept)."""
+        self.stop()
+        return self.start()
+
     def __enter__(self) -> FakeSlack:
         return self.start()
 
@@ -136,9 +152,8 @@ class FakeSlack:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self.port, "start the fake first"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -193,8 +208,16 @@ class FakeSlack:
         path = request.path.split("?", 1)[0]
         method = "response_url" if path.startswith(RESPONSE_PREFIX) else path.removeprefix("/api/")
         fault = self._take_fault(method, body)
+        if fault:
+            fault.arrived.set()
+        if fault and fault.hold is not None:
+            fault.hold.wait(HOLD_LIMIT)
         if fault and fault.delay:
             time.sleep(fault.delay)
+        if fault and fault.drop:
+            self._record(Call(method, body, headers, path, answer={"ok": False, "error": "dropped"}))
+            request.close_connection = True
+            return
         if fault and fault.status != 200:
             answer: dict[str, Any] = {"ok": False, "error": "fault"}
             extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
@@ -259,10 +282,13 @@ def _decode(raw: str, content_type: str) -> dict[str, Any]:
 def _reply(request: BaseHTTPRequestHandler, status: int, answer: dict[str, Any],
            headers: dict[str, str] | None = None) -> None:
     data = json.dumps(answer).encode("utf-8")
-    request.send_response(status)
-    request.send_header("Content-Type", "application/json; charset=utf-8")
-    request.send_header("Content-Length", str(len(data)))
-    for name, value in (headers or {}).items():
-        request.send_header(name, value)
-    request.end_headers()
-    request.wfile.write(data)
+    try:
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):  # the bot gave up waiting (a timeout test)
+        request.close_connection = True
