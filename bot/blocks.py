@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
 )
 
-from bot.conversation_models import Action, Alternative, Turn, TurnKind
+from bot.conversation_models import Action, Turn, TurnKind
 from bot.formatting import escape, escaped, link, truncate, user_mention
 from bot.presentation import (
     DESCRIPTION_CHARS, ECHO_CHARS, FALLBACK_TITLES, MAX_NOTES, MAX_TAGS, NOTE_CHARS, REQUEST_CHARS, TAG_CHARS,
@@ -25,6 +25,8 @@ from retrieval.models import SearchResponse, SearchResult
 
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
+BUTTON_VALUE_CHARS = 2000
+MAX_BUTTONS = 25  # per actions block
 REFINE_HINT = "Reply in this thread to refine: only pytorch · not videos · more"
 APOLOGY = "Sorry, something went wrong on my side and I could not answer that. Please try again in a moment."
 PLAIN_RESULTS = 3
@@ -123,8 +125,8 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
     shown = f"Showing {response.offset + 1}–{response.offset + len(response.results)} of {response.total}"
     blocks.append(_context([shown + (" (close matches included)" if response.relaxed else "")]))
     if presentation.interactive:
-        buttons = [_button(f"add.{i}", Action(op="add", tag=s.tag), s.count)
-                   for i, s in enumerate(response.suggested_tags)]
+        buttons = _fitting([(f"add.{i}", Action(op="add", tag=s.tag), s.count)
+                            for i, s in enumerate(response.suggested_tags)])
         if buttons:
             blocks.append(ActionsBlock(block_id="findproject-suggestions", elements=buttons))
         blocks.append(_navigation(more=response.has_more))
@@ -138,10 +140,10 @@ def no_results(turn: Turn, response: SearchResponse, presentation: Presentation)
     blocks: list[Block] = [_section(_with_header(f"No projects match *{echo}*.", turn, presentation))]
     blocks += _notes(response)
     if presentation.interactive:
-        if turn.alternatives:
+        alternatives = _fitting([(f"alt.{i}", alt.action, alt.count) for i, alt in enumerate(turn.alternatives)])
+        if alternatives:
             blocks.append(_context(["Try one of these instead:"]))
-            blocks.append(ActionsBlock(block_id="findproject-alternatives",
-                                       elements=[_alternative(i, alt) for i, alt in enumerate(turn.alternatives)]))
+            blocks.append(ActionsBlock(block_id="findproject-alternatives", elements=alternatives))
         blocks.append(_navigation(more=False))
         blocks.append(_context([REFINE_HINT]))
     invite = _invite(presentation)
@@ -186,8 +188,11 @@ def _navigation(more: bool) -> ActionsBlock:
     return ActionsBlock(block_id="findproject-navigation", elements=buttons)
 
 
-def _alternative(index: int, alternative: Alternative) -> ButtonElement:
-    return _button(f"alt.{index}", alternative.action, alternative.count)
+def _fitting(buttons: list[tuple[str, Action, int]]) -> list[ButtonElement]:
+    """The buttons whose action fits in a button value (a tag or word of thousands of
+    characters does not; such a button could not be clicked into anything useful anyway)."""
+    return [_button(name, action, count) for name, action, count in buttons
+            if len(action.model_dump_json(exclude_defaults=True)) <= BUTTON_VALUE_CHARS][:MAX_BUTTONS]
 
 
 def _button(name: str, action: Action, count: int | None = None) -> ButtonElement:

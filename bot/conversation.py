@@ -34,15 +34,22 @@ class Conversation:
         self._locks = KeyedLocks()
 
     def start(self, text: str, deliver: Deliver, keys: tuple[ThreadKey, ...] = ()) -> Turn:
-        """A new request; an empty one gets the usage text and starts nothing.
+        """A new request; an empty one gets the usage text.
 
         ``keys`` are the new threads the answer opens that are known before it is posted
-        (a mention's thread); ``deliver`` names the rest (a slash command's message).
+        (a mention's thread); ``deliver`` names the rest (a slash command's message). After
+        the usage text, a thread in ``keys`` that had no search yet is open for one: a reply
+        there is answered as a request.
         """
         query = self.engine.parse(text)
         if query.is_empty:
             turn = Turn(kind=TurnKind.USAGE, request=text)
-            deliver(turn)
+            delivery = deliver(turn)
+            if delivery is not None:
+                for key in keys:
+                    with self._locks.hold(key):
+                        if self.store.load(key) is None:
+                            self.store.save(key, ThreadState(query=Query(), bot_ts=delivery.ts))
             return turn
         turn = self._turn(text, query, 0, "")
         self._deliver(turn, query, deliver, keys, None)

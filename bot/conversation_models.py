@@ -5,10 +5,14 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.store import ThreadKey
 from retrieval.models import SearchResponse
+
+
+# A button value holds at most 2,000 characters; a click claiming a longer tag or word is forged.
+ACTION_TEXT_CHARS = 1000
 
 
 class Action(BaseModel):
@@ -17,8 +21,8 @@ class Action(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     op: Literal["add", "drop", "try", "more", "reset"]
-    tag: str = ""
-    word: str = ""
+    tag: str = Field(default="", max_length=ACTION_TEXT_CHARS)
+    word: str = Field(default="", max_length=ACTION_TEXT_CHARS)
 
     def label(self) -> str:
         if self.op == "add":

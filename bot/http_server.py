@@ -13,7 +13,8 @@ request it is checked, in this order, and refused without a reply to anyone:
 
 Everything else goes to Bolt, whose sync ``dispatch`` runs on a worker thread so the
 event loop keeps accepting requests; requests no listener handles get a 200 or a 400
-from bot.slack_app, never a 404 that Slack would retry. ``GET /healthz`` is 200 while
+from bot.slack_app, never a 404 that Slack would retry, and a payload Bolt itself cannot
+read (its parsing raises) is a 400. ``GET /healthz`` is 200 while
 the catalog is loaded and the store open.
 """
 
@@ -105,10 +106,13 @@ class SlackHttpApp:
         loop = asyncio.get_running_loop()
         try:
             response: BoltResponse = await loop.run_in_executor(self._dispatchers, self.bolt.dispatch, request)
-        except Exception as exc:  # Bolt's own error path can fail on odd payloads
-            log.error("could not dispatch a request: %s: %s", exc.__class__.__name__, exc)
+        except Exception as exc:
+            # Bolt handles every failure of a listener or middleware itself; what escapes is
+            # Bolt's own payload parsing failing on a shape Slack never sends (a view without
+            # a type, say). That is a bad request, not a server error Slack should retry.
+            log.warning("could not dispatch a signed request Bolt cannot read: %s", exc.__class__.__name__)
             log.debug("dispatch failure", exc_info=True)
-            return _text(500, "internal error")
+            return _text(400, "malformed Slack payload")
         out = {k: v[0] for k, v in response.headers.items() if v}
         return response.status, out, response.body.encode("utf-8")
 

@@ -72,7 +72,10 @@ class Inbox:
         channel, ts, user = event.get("channel"), event.get("ts"), event.get("user")
         if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(user, str) and channel and ts):
             return self.finish(claim)
-        text = event.get("text") if isinstance(event.get("text"), str) else ""
+        text = event.get("text")
+        if not isinstance(text, str):
+            log.warning("ignored a message event whose text is not a string")
+            return self.finish(claim)
         mentioned = mentioned or bool(bot_user_id and f"<@{bot_user_id}" in text)
         text = _without_mentions(text, bot_user_id)
         thread = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None
