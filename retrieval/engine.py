@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,7 @@ class SearchEngine:
         self._id_rank = np.empty(n, dtype=np.float64)
         self._id_rank[id_order] = np.arange(n)
         self._tag_docs = _tag_postings(self.index, self.projects, catalog_tags)
-        self._by_id = {str(p.id): p for p in self.projects}
+        self._by_id = dict(zip(map(str, map(attrgetter("id"), self.projects)), self.projects))
         tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
         self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq,
                                     self.settings.max_free_words_for_filter, self.settings.tag_words_as_keywords)
@@ -349,7 +350,7 @@ def _tag_postings(index: BM25Index, projects: Sequence[Project], tags: list[str]
 
 def _timestamps(projects: Sequence[Project]) -> np.ndarray:
     """Each project's ``timestamp``: naive dates at once through numpy (the same floats), else one by one."""
-    dates = [p.created_on for p in projects]
+    dates = list(map(attrgetter("created_on"), projects))
     if any(d is not None and d.tzinfo is not None for d in dates):
         return np.array([p.timestamp for p in projects], dtype=np.float64)
     moments = np.array(dates, dtype="datetime64[us]")  # None becomes NaT
@@ -358,9 +359,12 @@ def _timestamps(projects: Sequence[Project]) -> np.ndarray:
 
 def _id_order(projects: Sequence[Project]) -> list[int] | np.ndarray:
     """Document numbers sorted by _id_key (stable); all-int ids at once through numpy."""
-    ids = [p.id for p in projects]
-    if all(type(i) is int and -2**63 <= i < 2**63 for i in ids):
-        return np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+    ids = list(map(attrgetter("id"), projects))
+    if set(map(type, ids)) <= {int}:
+        try:
+            return np.argsort(np.array(ids, dtype=np.int64), kind="stable")
+        except OverflowError:  # beyond int64
+            pass
     return sorted(range(len(ids)), key=lambda i: _id_key(ids[i]))
 
 
