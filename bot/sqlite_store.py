@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from bot.store import OpenClaim, StateStoreError, ThreadKey, ThreadState
@@ -33,10 +33,12 @@ CLAIM_LIFETIME = 24 * 3600  # Slack retries within minutes; a day is plenty.
 STALE_CLAIM = 15 * 60
 EXPIRE_INTERVAL = 600
 BUSY_TIMEOUT_MS = 5000
+SALVAGE_PROBES = 2000
 SQLITE_HEADER = b"SQLite format 3\x00"
 CORRUPT = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 LOCKED = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
 HOST = socket.gethostname()
+_OPEN_OWNERS: set[str] = set()  # the stores open in this process
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (
     team TEXT NOT NULL, channel TEXT NOT NULL, thread TEXT NOT NULL,
@@ -81,6 +83,7 @@ class SQLiteStateStore:
         except sqlite3.Error as exc:
             self._db.close()
             raise StateStoreError(_explain(self.path, exc)) from None
+        _OPEN_OWNERS.add(self.owner)
 
     # ---- threads --------------------------------------------------------------------------
 
@@ -152,6 +155,7 @@ class SQLiteStateStore:
         return threads + claims
 
     def close(self) -> None:
+        _OPEN_OWNERS.discard(self.owner)
         with self._lock:
             self._db.close()
 
@@ -167,8 +171,9 @@ class SQLiteStateStore:
         pid = rest.partition("/")[0]
         if host != HOST or not pid.isdigit():
             return False  # another machine's claim: only staleness tells
-        # Same pid, other store: an earlier incarnation (a restart in place, a container's pid 1).
-        return int(pid) == os.getpid() or not _process_alive(int(pid))
+        if int(pid) == os.getpid():  # this process: alive while that store is open (else a restart in place,
+            return owner not in _OPEN_OWNERS  # or an earlier process with the same pid, as a container's pid 1)
+        return not _process_alive(int(pid))
 
     def _maybe_expire(self) -> None:
         if self.clock() - self._last_expiry >= EXPIRE_INTERVAL:
@@ -258,8 +263,9 @@ def _salvage(path: Path) -> tuple[list[tuple], list[tuple]]:
 
 
 def _read_rows(db: sqlite3.Connection, table: str, columns: str, into: list[tuple]) -> None:
-    """Rows in rowid order up to the damage, then row by row (a lookup by rowid only walks
-    one path of the b-tree, so it reaches the rows on the pages that are still whole)."""
+    """Rows in rowid order up to the damage, then row by row: a lookup by rowid only walks
+    one path of the b-tree, so it reaches the rows on the pages that are still whole. The
+    rowids to look up come from an index when one still reads, else from a bounded scan."""
     last = 0
     try:
         for row in db.execute(f"SELECT rowid, {columns} FROM {table} ORDER BY rowid"):
@@ -268,15 +274,29 @@ def _read_rows(db: sqlite3.Connection, table: str, columns: str, into: list[tupl
         return
     except sqlite3.DatabaseError:
         pass
-    top = _quietly(db, f"SELECT max(rowid) FROM {table}")
-    end = top[0][0] if top and top[0][0] is not None else last + 100_000
-    for rowid in range(last + 1, min(end, last + 1_000_000) + 1):
+    candidates: Iterable[int] = []
+    for (index,) in _quietly(db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)):
+        rowids = _quietly(db, f'SELECT rowid FROM {table} INDEXED BY "{index}" WHERE rowid > ?', (last,))
+        if rowids:
+            candidates = sorted({rowid for (rowid,) in rowids})
+            break
+    else:
+        top = _quietly(db, f"SELECT max(rowid) FROM {table}")
+        end = top[0][0] if top and top[0][0] is not None else last + SALVAGE_PROBES
+        candidates = range(last + 1, min(end, last + 100 * SALVAGE_PROBES) + 1)
+    misses = 0
+    for rowid in candidates:
         try:
             row = db.execute(f"SELECT {columns} FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
         except sqlite3.DatabaseError:
+            row = None
+        if row is None:
+            misses += 1
+            if misses > SALVAGE_PROBES:  # a damaged root page fails every lookup: stop trying
+                return
             continue
-        if row is not None:
-            into.append(tuple(row))
+        misses = 0
+        into.append(tuple(row))
 
 
 def _quietly(db: sqlite3.Connection, query: str, args: tuple = ()) -> list[tuple]:

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -63,6 +64,8 @@ class BotServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        # A subprocess writes its log here (every start appends), so tests can read it any time.
+        self.log_path: Path | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -82,8 +85,21 @@ class BotServer:
 
     def _start_process(self) -> None:
         command = [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if self.log_path is None:
+            state = self.env.get("STATE_DB_PATH")
+            if state:  # next to the state database: the test's own temporary directory
+                self.log_path = Path(state).parent / f"bot-{self.port}.log"
+            else:
+                handle, name = tempfile.mkstemp(prefix="bot-", suffix=".log")
+                os.close(handle)
+                self.log_path = Path(name)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
+                                            stdout=log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        """Everything the subprocess bot has logged so far (all its starts)."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
 
     def _start_thread(self) -> None:
         from bot.server import http_app
@@ -100,8 +116,7 @@ class BotServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
-                raise RuntimeError(f"the bot exited with {self.process.returncode}:\n{output}")
+                raise RuntimeError(f"the bot exited with {self.process.returncode}:\n{self.output()}")
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -121,8 +136,6 @@ class BotServer:
                 except subprocess.TimeoutExpired:
                     self.process.kill()
                     self.process.wait()
-            if self.process.stdout:
-                self.process.stdout.close()
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout)
@@ -133,8 +146,6 @@ class BotServer:
         assert self.process is not None, "kill() needs subprocess=True"
         self.process.kill()
         self.process.wait()
-        if self.process.stdout:
-            self.process.stdout.close()
 
     def restart(self) -> BotServer:
         """Start again on the same port and environment (so the same state database)."""
