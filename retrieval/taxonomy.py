@@ -37,6 +37,7 @@ class Taxonomy:
         for alias, tag in self._aliases.items():
             self._folded.setdefault(fold_tag(alias), tag)
         self._children: dict[str, set[str]] = {}
+        self._ancestors: dict[str, frozenset[str]] = {}
         for tag in self.entries.values():
             for parent in tag.parents:
                 self._children.setdefault(self.canonical(parent), set()).add(tag.name)
@@ -72,6 +73,13 @@ class Taxonomy:
 
     def with_ancestors(self, tag: str) -> set[str]:
         """The tag and every tag above it: a project tagged #yolo also counts for #object-detection."""
+        # Asked for every tag of the top 50 results of every search: walked once per tag.
+        cached = self._ancestors.get(tag)
+        if cached is None:
+            cached = self._ancestors[tag] = frozenset(self._walk_up(tag))
+        return set(cached)
+
+    def _walk_up(self, tag: str) -> set[str]:
         found = {tag}
         stack = [tag]
         while stack:
