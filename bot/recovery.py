@@ -48,7 +48,13 @@ def replay(app: App, store: StateStore, clock: Callable[[], float] = time.time) 
             if store.claim(claim.event):
                 store.finish(claim.event)
             continue
-        response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        try:
+            response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+        except Exception as exc:  # never let one odd request stop the bot from starting
+            log.warning("could not replay %s: %s", claim.event, exc.__class__.__name__)
+            if store.claim(claim.event):
+                store.finish(claim.event)
+            continue
         if response.status == 200:
             replayed += 1
         else:

@@ -84,7 +84,7 @@ def test_twenty_refinements_of_one_thread_at_once_each_get_one_reply_and_lose_no
     assert statuses == [200] * 20
     replies = fake.wait_for("chat.postMessage", 21, timeout=20,
                             where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"])[1:]
-    bot.settle()
+    bot.wait_idle()
     assert len(bot.posts_in("C0CHAN")) == 21, "exactly one reply per refinement"
 
     applied = []  # the word each reply added, in the order the replies were posted
@@ -111,11 +111,13 @@ def test_refinements_apply_in_the_order_they_arrived_even_behind_a_stuck_reply(b
     assert stuck.arrived.wait(10), "the first reply is being posted, and held there"
     for word in words[1:]:  # each acknowledged before the next is sent: a known arrival order
         assert bot.slack.event(message_event(f"not {word}", thread_ts=thread)).status == 200
-    bot.settle()  # the other conversations are not held up by the stuck one
+    bot.settle()  # other conversations are not held up by the stuck one
     release.set()
 
-    replies = fake.wait_for("chat.postMessage", len(words) + 1, timeout=20,
-                            where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"])[1:]
+    fake.wait_for("chat.postMessage", len(words) + 1, timeout=20,
+                  where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"])
+    bot.wait_idle()
+    replies = [c for c in bot.posts_in("C0CHAN") if c.body.get("thread_ts") == thread][1:]
     assert [EXCLUDED.findall(_change(reply)) for reply in replies] == [[word] for word in words]
     assert EXCLUDED.findall(_understood(replies[-1])) == words
 
@@ -166,8 +168,9 @@ def test_mixed_load_across_a_hundred_conversations_keeps_each_ones_state_apart(b
     for batch in range(0, len(follow_ups), CLIENTS):
         assert set(_all_at_once(follow_ups[batch:batch + CLIENTS])) == {200}
     assert len(clicked) >= 30
-    everything = fake.wait_for("chat.postMessage", 200 + len(clicked), timeout=60, where=lambda c: c.answer["ok"])
-    bot.settle()
+    fake.wait_for("chat.postMessage", 200 + len(clicked), timeout=60, where=lambda c: c.answer["ok"])
+    bot.wait_idle()
+    everything = fake.posts()
 
     per_code = Counter(_code_of(call) for call in everything)
     assert per_code == {code: 3 if code in clicked else 2 for code in codes}

@@ -392,3 +392,9 @@ def _escaped_the_long_way(text: str, limit: int) -> str:
 @given(text=hostile_texts(), limit=st.integers(min_value=2, max_value=400))
 def test_escaping_only_the_shown_part_of_a_long_text_changes_nothing(text: str, limit: int):
     assert escaped(text, limit) == _escaped_the_long_way(text, limit)
+
+
+def test_mrkdwn_markers_in_user_and_catalog_text_are_shown_literally():
+    assert escape("*bold* _it_ ~strike~ `code` ```block```") == "∗bold∗ ＿it＿ ∼strike∼ ˋcodeˋ ˋˋˋblockˋˋˋ"
+    assert escape("snake_case a*b x~y") == "snake_case a*b x~y", "inside a word Slack does not format: kept"
+    assert escape("not_a_tag_ _x") == "not_a_tag＿ ＿x"

@@ -7,6 +7,8 @@ once a sentinel DM sent afterwards is answered, every earlier event has been han
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from tests.support.bot_server import BotServer
@@ -74,3 +76,24 @@ class BotHarness:
     def settle(self) -> None:
         """Return once every event sent so far has been fully handled."""
         self.dm(f"settle {next_ts()}", channel=SETTLE_CHANNEL)
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Return once every request acknowledged so far has been answered (or given up).
+
+        Works with any number of reply threads, unlike settle(): each request is claimed
+        in the state database before it is acknowledged and finished after its answer, so
+        no open claim means no work left.
+        """
+        path = self.bot.env["STATE_DB_PATH"]
+        deadline = time.monotonic() + timeout
+        while True:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                open_claims = db.execute("SELECT count(*) FROM claims WHERE done = 0").fetchone()[0]
+            finally:
+                db.close()
+            if open_claims == 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{open_claims} request(s) still unanswered after {timeout}s")
+            time.sleep(0.01)
