@@ -293,6 +293,7 @@ class Request:
     ack: float | None = None
     status: int | None = None
     replies: list[float] = field(default_factory=list)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass
@@ -309,9 +310,9 @@ class LoadRun:
     """One phase of load against one server; ``prefix`` (two characters) tags its channels."""
 
     def __init__(self, prefix: str, port: int, fake: FakeProcess, total: int, concurrency: int, seed: int,
-                 texts: list[str], timeout: float):
+                 texts: list[str], timeout: float, mode: str = "answer"):
         self.prefix, self.port, self.fake = prefix, port, fake
-        self.total, self.concurrency, self.timeout = total, concurrency, timeout
+        self.total, self.concurrency, self.timeout, self.mode = total, concurrency, timeout, mode
         self.rng = random.Random(seed)
         self.texts = texts
         self.requests: list[Request] = []
@@ -353,6 +354,7 @@ class LoadRun:
     def _answered(self, conversation: Conversation, request: Request, at: float,
                   message: dict[str, Any] | None) -> None:
         request.replies.append(at)
+        request.answered.set()
         if conversation.outstanding is not request:
             return  # a duplicate; it does not move the conversation on
         conversation.outstanding = None
@@ -360,16 +362,26 @@ class LoadRun:
             conversation.message = message
         if message is not None and str(message.get("text", "")).startswith(USAGE_PREFIX):
             conversation.follow_ups = 0  # the usage text (an empty request) opens no conversation
-        if conversation.follow_ups > 0 and conversation.root is not None:
+        if self.mode == "ack" and self.continues(conversation):
             self.ready.append(conversation)
+
+    @staticmethod
+    def continues(conversation: Conversation | None) -> bool:
+        return (conversation is not None and conversation.follow_ups > 0 and conversation.root is not None
+                and conversation.outstanding is None)
 
     # -- what the next free connection sends --
 
-    def next_request(self) -> tuple[Request, bytes, str] | None:
+    def next_request(self, mine: Conversation | None = None) -> tuple[Request, Conversation, bytes] | None:
+        """The next request: ``mine`` goes on if it can (answer mode), else the oldest
+        conversation whose answer has arrived (ack mode), else a new conversation."""
         if len(self.requests) >= self.total:
             return None
-        if self.ready:
-            conversation = self.ready.popleft()
+        conversation = mine if self.mode == "answer" and self.continues(mine) else None
+        while conversation is None and self.ready:
+            ready = self.ready.popleft()
+            conversation = ready if self.continues(ready) else None
+        if conversation is not None:
             conversation.follow_ups -= 1
             buttons = _buttons(conversation.message)
             if buttons and self.rng.random() < 0.5:
@@ -407,7 +419,7 @@ class LoadRun:
         headers = {"Host": f"127.0.0.1:{self.port}", "Content-Type": content_type,
                    "Content-Length": str(len(data)), **sign(SIGNING_SECRET, data)}
         head = "POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        return request, head.encode("latin-1") + data, request.kind
+        return request, conversation, head.encode("latin-1") + data
 
     def _response_name(self, conversation: Conversation, request: Request) -> str:
         name = f"{self.prefix}r{len(self.by_response) + 1}"
@@ -427,9 +439,10 @@ class LoadRun:
     async def _connection(self) -> None:
         reader: asyncio.StreamReader | None = None
         writer: asyncio.StreamWriter | None = None
+        mine: Conversation | None = None
         try:
-            while (item := self.next_request()) is not None:
-                request, data, _kind = item
+            while (item := self.next_request(mine)) is not None:
+                request, mine, data = item
                 try:
                     if writer is None:
                         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -445,6 +458,13 @@ class LoadRun:
                     if writer is not None:
                         writer.close()
                     reader = writer = None
+                    mine = None
+                    continue
+                if self.mode == "answer":  # this user waits for the answer before doing anything else
+                    try:
+                        await asyncio.wait_for(request.answered.wait(), self.timeout)
+                    except asyncio.TimeoutError:
+                        mine = None  # given up on (it counts as lost unless it comes during the drain)
         finally:
             if writer is not None:
                 writer.close()
@@ -519,15 +539,15 @@ def figures(run: LoadRun, cpu: dict[str, float]) -> dict[str, Any]:
 
 
 async def load_phase(target: Target, fake: FakeProcess, work: Path, args: argparse.Namespace, prefix: str,
-                     texts: list[str]) -> dict[str, Any]:
+                     texts: list[str], mode: str) -> dict[str, Any]:
     server = await asyncio.to_thread(start, target, work, "load")
     try:
         if args.warmup:
             warm = LoadRun(prefix[0] + "w", server.port, fake, args.warmup, min(10, args.concurrency), args.seed + 1,
-                           texts, args.request_timeout)
+                           texts, args.request_timeout, mode)
             await warm.run(drain=min(5.0, args.drain))
         run = LoadRun(prefix, server.port, fake, args.requests, args.concurrency, args.seed, texts,
-                      args.request_timeout)
+                      args.request_timeout, mode)
         before = {"server": server.cpu(), "fake": fake.cpu(), "generator": time.process_time(),
                   "machine": machine_busy_seconds(), "wall": time.monotonic()}
         await run.run(drain=args.drain)
@@ -545,15 +565,17 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bot-load-"))
     texts = request_texts()
     fake = await FakeProcess().start()
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"modes": {}}
     try:
         bot, echo = targets(args, fake.api_url, work)
         if args.startup_runs:
             out["startup"] = {t.name: await asyncio.to_thread(measure_startup, t, work, args.startup_runs)
                               for t in (bot, echo)}
-        if args.baseline == "echo":
-            out["echo"] = await load_phase(echo, fake, work, args, "E0", texts)
-        out["bot"] = await load_phase(bot, fake, work, args, "B0", texts)
+        for number, mode in enumerate(args.modes):
+            phases = out["modes"][mode] = {}
+            if args.baseline == "echo":
+                phases["echo"] = await load_phase(echo, fake, work, args, f"E{number}", texts, mode)
+            phases["bot"] = await load_phase(bot, fake, work, args, f"B{number}", texts, mode)
     finally:
         await fake.stop()
     out["fake"] = {**fake.summary, "stray": fake.stray}
@@ -580,9 +602,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}), {memory} RAM, Python {platform.python_version()}"
 
 
+MODES = {
+    "answer": "in flight until answered: each of the N users waits for the bot's answer before its next request",
+    "ack": "in flight until acked: each of the N connections sends its next request as soon as the last is acked",
+}
+
+
 def report(out: dict[str, Any], args: argparse.Namespace) -> str:
     ms = lambda s: f"{s * 1000:.0f} ms" if s == s else "n/a"  # noqa: E731
-    bot, echo = out["bot"], out.get("echo")
     rows = [
         ("ack p50", "ack_p50", "", ms, None),
         ("ack p99", "ack_p99", "≤ 300 ms", ms, lambda v: v <= TARGETS["ack_p99"]),
@@ -595,37 +622,39 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> str:
         ("errors / non-200 acks", "not_200", "0", str, lambda v: v == 0),
     ]
     lines = [f"Bot load: {args.requests} requests at concurrency {args.concurrency}, catalog {args.catalog}",
-             f"machine: {machine()}; bot, fake Slack and load generator share these cores", ""]
-    header = f"| {'figure':<22} | {'bot':>9} | {'target':>9} | {'met':>3} | {'echo baseline':>13} | {'bot/echo':>8} |"
-    lines += [header, "|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|"]
-    for label, key, target, fmt, check in rows:
-        value = bot[key]
-        met = ("yes" if check(value) else "NO") if check else ""
-        base = fmt(echo[key]) if echo else "–"
-        ratio = f"{value / echo[key]:.2f}" if echo and isinstance(value, float) and echo[key] else ""
-        lines.append(f"| {label:<22} | {fmt(value):>9} | {target:>9} | {met:>3} | {base:>13} | {ratio:>8} |")
+             f"machine: {machine()}; bot, fake Slack and load generator share these cores"]
+    header = f"| {'figure':<22} | {'bot':>11} | {'target':>9} | {'met':>3} | {'echo baseline':>13} | {'bot/echo':>8} |"
+    rule = "|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|"
+    for mode, phases in out["modes"].items():
+        bot, echo = phases["bot"], phases.get("echo")
+        lines += ["", f"Concurrency {args.concurrency} {MODES[mode]} (mode {mode}):", header, rule]
+        for label, key, target, fmt, check in rows:
+            value = bot[key]
+            met = ("yes" if check(value) else "NO") if check else ""
+            base = fmt(echo[key]) if echo else "–"
+            ratio = f"{value / echo[key]:.2f}" if echo and isinstance(value, float) and echo[key] else ""
+            lines.append(f"| {label:<22} | {fmt(value):>11} | {target:>9} | {met:>3} | {base:>13} | {ratio:>8} |")
+        for name, result in (("bot", bot), ("echo", echo)):
+            if not result:
+                continue
+            kinds = ", ".join(f"{k} {v['count']} (ack p99 {ms(v['ack_p99'])}, reply p99 {ms(v['reply_p99'])}, "
+                              f"lost {v['lost']})" for k, v in result["kinds"].items())
+            cpu = ", ".join(f"{k} {v * 100:.0f}%" for k, v in result["cpu"].items())
+            lines.append(f"{name}: {result['conversations']} conversations; {kinds}")
+            lines.append(f"{name}: window {result['window']:.2f} s; CPU over the phase (100% = one core): {cpu}; "
+                         f"ack max {ms(result['ack_max'])}, reply max {ms(result['reply_max'])}"
+                         + (f"; errors {result['errors']}" if result["errors"] else "")
+                         + (f"; lost: {result['lost_in']}" if result["lost_in"] else ""))
     if "startup" in out:
-        st = out["startup"]
-        for name in ("bot", "echo"):
-            times = st[name]
-            check = f"{'yes' if statistics.median(times) <= 1.5 and name == 'bot' else ('NO' if name == 'bot' else '')}"
-            lines.append(f"| start-up {name} med/max  | {statistics.median(times):.2f}/{max(times):.2f} s | "
-                         f"{'≤ 1.5 s' if name == 'bot' else '':>9} | {check:>3} | {'':>13} | {'':>8} |")
-    lines.append("")
-    for name, result in (("bot", bot), ("echo", echo)):
-        if not result:
-            continue
-        kinds = ", ".join(f"{k} {v['count']} (ack p99 {ms(v['ack_p99'])}, reply p99 {ms(v['reply_p99'])}, "
-                          f"lost {v['lost']})" for k, v in result["kinds"].items())
-        cpu = ", ".join(f"{k} {v * 100:.0f}%" for k, v in result["cpu"].items())
-        lines.append(f"{name}: {result['conversations']} conversations; {kinds}")
-        lines.append(f"{name}: window {result['window']:.2f} s; CPU over the phase (100% = one core): {cpu}; "
-                     f"ack max {ms(result['ack_max'])}, reply max {ms(result['reply_max'])}"
-                     + (f"; errors {result['errors']}" if result["errors"] else "")
-                     + (f"; lost: {result['lost_in']}" if result["lost_in"] else ""))
-    if "startup" in out:
-        lines.append("start-up runs (s): " + "; ".join(
-            f"{k} " + " ".join(f"{t:.2f}" for t in v) for k, v in out["startup"].items()))
+        bot_times, echo_times = out["startup"]["bot"], out["startup"]["echo"]
+        median = statistics.median(bot_times)
+        lines += ["", f"Start-up to ready (GET /healthz 200), {len(bot_times)} runs each:", header, rule,
+                  f"| {'bot median / max':<22} | {median:.2f}/{max(bot_times):.2f} s | {'≤ 1.5 s':>9} | "
+                  f"{'yes' if max(bot_times) <= 1.5 else ('med' if median <= 1.5 else 'NO'):>3} | "
+                  f"{statistics.median(echo_times):.2f}/{max(echo_times):.2f} s | "
+                  f"{median / statistics.median(echo_times):>8.2f} |",
+                  "runs (s): " + "; ".join(f"{k} " + " ".join(f"{t:.2f}" for t in v)
+                                          for k, v in out["startup"].items())]
     fake = out.get("fake") or {}
     if fake.get("calls"):
         lines.append(f"fake Slack: {fake['calls']} calls, service time mean {fake['service_mean'] * 1000:.2f} ms, "
@@ -637,6 +666,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Load the Slack bot over HTTP and report ack/reply latency.")
     parser.add_argument("--requests", type=int, default=2000, help="measured requests (default 2000)")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight (default 50)")
+    parser.add_argument("--modes", default="answer,ack",
+                        help="comma-separated: answer (a request is in flight until answered), "
+                             "ack (until acked: saturates the ack path); default answer,ack")
     parser.add_argument("--catalog", default=str(DEFAULT_CATALOG),
                         help="directory with projects.json and tags.json (default: the Made With ML catalog)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first (default 50)")
@@ -649,6 +681,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=540.0, help="the whole run's limit in seconds")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not args.modes or any(m not in MODES for m in args.modes):
+        parser.error(f"--modes takes a comma-separated list of {', '.join(MODES)}")
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
     return args
@@ -668,8 +703,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report(out, args))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
-    bot = out["bot"]
-    return 0 if bot["lost"] == 0 and bot["duplicates"] == 0 and bot["not_200"] == 0 else 1
+    bots = [phases["bot"] for phases in out["modes"].values()]
+    return 0 if all(b["lost"] == 0 and b["duplicates"] == 0 and b["not_200"] == 0 for b in bots) else 1
 
 
 if __name__ == "__main__":
