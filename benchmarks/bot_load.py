@@ -15,14 +15,25 @@ Three processes share the machine:
 
 The load is conversations. A new one starts with a mention (answered in the mention's
 thread) or a slash command (answered in its channel, which is unique per conversation so
-the answer can be matched). Once the bot's answer has arrived at the fake, the
-conversation may go on with a thread refinement ("only pytorch", "more"...) or a click
-on one of the buttons of the bot's latest message (the real block_actions value the bot
-sent). A connection that is free sends the next follow-up whose answer has arrived, else
-starts a new conversation, so ``--concurrency`` requests are always in flight; one
-conversation never has two requests outstanding, so each answer is matched to the
-request that caused it. The answer is the first ``chat.postMessage`` (or ``chat.update``)
-in that thread, or a post to the request's own ``response_url``.
+the answer can be matched), with a request from benchmarks/bench_requests.py. Once the
+bot's answer has arrived at the fake (and the fake has answered the post, so the message
+exists), the conversation may go on, 0-3 times, with a thread refinement ("only pytorch",
+"more"...) or a click on one of the buttons of the bot's latest message (the real
+block_actions value the bot sent). One conversation never has two requests outstanding,
+so each answer is matched to the request that caused it. The answer is the first
+``chat.postMessage`` (or ``chat.update``) in that thread, or a post to the request's own
+``response_url``.
+
+Two meanings of "concurrency N" (``--modes``, both by default):
+
+- ``answer``: a request is in flight until it is answered. N users each send a request,
+  wait for the bot's answer, and go on (a follow-up in the same conversation, or a new
+  one). This is how people use the bot, and what the targets are judged on.
+- ``ack``: a request is in flight until it is acknowledged. N connections each send the
+  next request as soon as the last one is acked (a follow-up whose answer has arrived,
+  else a new conversation). Acks are much cheaper than answers, so this saturates the
+  ack path and the answers queue up behind it: it shows the ack capacity and what an
+  overload does to the reply latency.
 
 Measured per request: the ack latency (send to the end of the HTTP response) and the
 reply latency (send to the answer's arrival at the fake; both clocks are the system's
