@@ -27,6 +27,7 @@ import urllib.error
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -66,8 +67,9 @@ class Inbox:
     def on_message(self, event: dict[str, Any], team: str, bot_user_id: str | None, client: WebClient,
                    mentioned: bool = False, claim: str | None = None) -> None:
         """Any message the bot can see: a mention, a DM, a thread reply, or chatter to ignore."""
-        if event.get("subtype") not in ANSWERED_SUBTYPES or event.get("bot_id"):
-            log.debug("ignored %s message", event.get("subtype") or "bot")
+        subtype = event.get("subtype")
+        if not (subtype is None or isinstance(subtype, str)) or subtype not in ANSWERED_SUBTYPES or event.get("bot_id"):
+            log.debug("ignored %s message", subtype or "bot")
             return self.finish(claim)
         channel, ts, user = event.get("channel"), event.get("ts"), event.get("user")
         if not (isinstance(channel, str) and isinstance(ts, str) and isinstance(user, str) and channel and ts):
@@ -81,16 +83,16 @@ class Inbox:
         thread = event.get("thread_ts") if isinstance(event.get("thread_ts"), str) else None
         if event.get("channel_type") == "im":
             order: Any = ("dm", team, channel)
-            answer: Callable[[], None] = lambda: self._direct(team, channel, ts, thread, text, client, user)  # noqa: E731
+            answer: Callable[[], None] = partial(self._direct, team, channel, ts, thread, text, client, user)
             where, reply_thread, known_threads_only = f"a DM in {channel}", thread, False
         elif mentioned:
             order = ThreadKey(team, channel, thread or ts)
             where, reply_thread, known_threads_only = f"a mention in {channel}", order.thread, False
-            answer = lambda: self._mention(order, bool(thread), text, client, user)  # noqa: E731
+            answer = partial(self._mention, order, bool(thread), text, client, user)
         elif thread:
             order = ThreadKey(team, channel, thread)
             where, reply_thread, known_threads_only = f"a thread reply in {channel}", thread, True
-            answer = lambda: self._follow(order, text, client, user)  # noqa: E731
+            answer = partial(self._follow, order, text, client, user)
         else:
             return self.finish(claim)
         message = f"message:{team}:{channel}:{ts}"
@@ -107,36 +109,35 @@ class Inbox:
             finally:
                 self.finish(message)
 
-        tell = lambda: self._apologise(client, channel, user, reply_thread)  # noqa: E731
-        self._queue(order, where, work, tell, claim)
+        self._queue(order, where, work, partial(self._apologise, client, channel, user, reply_thread), claim)
 
     def on_command(self, command: dict[str, Any], team: str, client: WebClient, respond: Respond | None,
                    claim: str | None = None) -> None:
         """``/findproject <request>``: a public answer in the channel (help was answered in the ack)."""
         channel = str(command.get("channel_id") or "")
-        work = lambda: self._command(command, team, client, respond)  # noqa: E731
-        self._queue(None, f"a slash command in {channel}", work, lambda: privately(respond, apology()), claim)
+        self._queue(None, f"a slash command in {channel}", partial(self._command, command, team, client, respond),
+                    partial(privately, respond, apology()), claim)
 
     def on_button(self, body: dict[str, Any], action: dict[str, Any], team: str, client: WebClient,
                   respond: Respond | None, claim: str | None = None) -> None:
         """A button on a results message: applied to the thread state the message belongs to."""
+        value = action.get("value")
         try:
-            choice = Action.model_validate_json(action.get("value") or "")
+            choice = Action.model_validate_json(value if isinstance(value, str) else "")
         except ValidationError:
             log.warning("ignored a button with an unreadable value (action_id %s)", action.get("action_id"))
             return self.finish(claim)
-        container = body.get("container") or {}
-        message = body.get("message") or {}
-        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        container, message = _object(body.get("container")), _object(body.get("message"))
+        channel = container.get("channel_id") or _object(body.get("channel")).get("id")
         # The thread a results message sits in; a top-level message (slash command, DM) is its own thread.
         thread = (message.get("thread_ts") or container.get("thread_ts")
                   or message.get("ts") or container.get("message_ts"))
         if not (isinstance(channel, str) and isinstance(thread, str) and channel and thread):
             return self.finish(claim)
         key = ThreadKey(team, channel, thread)
-        user = (body.get("user") or {}).get("id")
-        work = lambda: self._button(key, choice, client, user, respond)  # noqa: E731
-        self._queue(key, f"a button in {channel}", work, lambda: privately(respond, apology()), claim)
+        user = _object(body.get("user")).get("id")
+        self._queue(key, f"a button in {channel}", partial(self._button, key, choice, client, user, respond),
+                    partial(privately, respond, apology()), claim)
 
     def finish(self, *claims: str | None) -> None:
         """The request needs nothing more (answered, ignored or given up)."""
@@ -157,7 +158,7 @@ class Inbox:
 
     def _queue(self, order: Any, where: str, work: Callable[[], None], tell: Callable[[], None],
                *claims: str | None) -> None:
-        self.queues.submit(order, lambda: self._run(where, work, tell, claims))
+        self.queues.submit(order, partial(self._run, where, work, tell, claims))
 
     def _run(self, where: str, work: Callable[[], None], tell: Callable[[], None],
              claims: tuple[str | None, ...]) -> None:
@@ -239,6 +240,11 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, ConnectionError):
         return f"the connection to Slack failed ({exc.__class__.__name__}), after the retries"
     return f"{exc.__class__.__name__} (details at debug level)"
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A part of a payload that should be an object, or an empty one when it is not."""
+    return value if isinstance(value, dict) else {}
 
 
 def is_help(text: str) -> bool:

@@ -208,6 +208,15 @@ CASES = {
         "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0BADVAL",
         "container": {"channel_id": "C0CHAN", "message_ts": "1.2"},
         "actions": [{"action_id": "findproject.more", "value": "<!channel>"}]}), FORM, 200),
+    "a click whose container is a string": (_payload({
+        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0ODD",
+        "container": "C0CHAN", "channel": 7, "actions": [{"action_id": "findproject.more", "value": "{}"}]}),
+        FORM, 400),
+    "a click whose message is a list": (_payload({
+        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0ODD2",
+        "container": {"type": "message"}, "message": [],
+        "actions": [{"action_id": "findproject.more", "value": '{"op": "more"}'}]}), FORM, 200),
+    "a message with a list for subtype": (_event({**message_event("gan", thread_ts="1.2"), "subtype": []}), JSON, 200),
     "a click on a message that is not the bot's": (click_form(
         {"action_id": "other.app", "text": {"type": "plain_text", "text": "x"}, "value": "{}"},
         {"ts": "1.2"}, "C0CHAN", "http://127.0.0.1:9/r"), FORM, 200),
