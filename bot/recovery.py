@@ -10,8 +10,9 @@ processes starting at once do not both answer it.
 
 A request older than REPLAY_WINDOW is given up (and logged): by then its response_url
 may have expired and an answer would only confuse. The one case this cannot tell apart
-is a crash after Slack accepted the post but before the claim was finished, a window of
-a few milliseconds: that request is answered twice rather than not at all.
+is a crash after Slack accepted the post but before the bot read Slack's answer and
+finished the claim (about one network round trip): that request is answered twice
+rather than not at all.
 """
 
 from __future__ import annotations
