@@ -15,7 +15,6 @@ click it. The difference between the bot's figures and these is the bot's own co
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import hmac
 import json

@@ -25,7 +25,7 @@ from bot.store import ThreadKey, ThreadState
 from retrieval.models import Query
 from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, mention_event, sign
 from tests.support.bot_server import ROOT
-from tests.support.slack_requests import SIGNING_SECRET, command_form
+from tests.support.slack_requests import SIGNING_SECRET
 
 START_TIMEOUT = 30
 

@@ -288,7 +288,6 @@ SMALL_QUERIES = ["", "#computer-vision", "pytorch", "#nlp", "pytorch paper", "de
 def check_suggestions(engine: SearchEngine, request: str) -> SearchResponse:
     response = engine.search(request)
     top = engine.search(request, limit=SAMPLE).results
-    counts = Counter(tag for r in top for tag in r.project.tags)
     in_query = {*response.parsed.include_tags, *response.parsed.exclude_tags}
     suggestions = response.suggested_tags
     assert len(suggestions) <= MAX_SUGGESTIONS
