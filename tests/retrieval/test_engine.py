@@ -9,7 +9,6 @@ a parent written as an alias (object-detection -> 'cv') and a three-level chain
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
