@@ -9,12 +9,14 @@ Building for a million documents is kept cheap (benchmarks/search_speed.py):
 
 - tokens are interned to int ids as the documents stream in, so neither the string
   corpus nor a list per document is kept;
-- term frequencies come from a doc-term CSR matrix (scipy sorts each row and sums the
-  repeats) instead of a Python dict per document;
+- term frequencies come from one stable radix sort of the token ids (numpy; scipy's sparse
+  routines from 5M tokens on), not from a Python dict per document; the weights are kept as
+  plain CSR arrays, so a small catalog's start-up never imports scipy (``matrix`` builds a
+  scipy view on demand);
 - BM25Okapi is still fitted, and idf, doc_len, avgdl, k1 and b are taken from it, but it
   is fed cheaply: each document as its true length only (its own loop records doc_len,
   corpus_size and avgdl), and the document frequency of every term, counted exactly from
-  the matrix and listed in the order of first appearance that its own counting would give,
+  the postings and listed in the order of first appearance that its own counting would give,
   handed to its own _calc_idf. It keeps no per-document dict (get_scores' data, which this
   index replaces). The statistics are therefore exactly those of a plain fit on the token
   lists, as tests/retrieval/test_index.py checks against BM25Okapi itself.
@@ -30,7 +32,6 @@ from contextlib import contextmanager
 
 import numpy as np
 from rank_bm25 import BM25Okapi
-from scipy import sparse
 
 
 class BM25Index:
@@ -58,44 +59,55 @@ class BM25Index:
         self.avgdl = 0.0
         self.idf = np.zeros(len(self.vocabulary))
         self.doc_len = np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, dtype=np.int64)
+        n_terms = len(self.vocabulary)
+        # The weight matrix, rows = terms, as CSR arrays: row t's documents (ascending) and weights.
+        self._indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        self._docs = np.zeros(0, dtype=np.int32)
+        self._weights = np.zeros(0, dtype=np.float64)
         if self.doc_len.sum() == 0:
-            self.matrix = sparse.csr_matrix((len(self.vocabulary), self.n_docs))
             return
-        counts = _term_counts(tokens, self.doc_len, len(self.vocabulary))
+        terms, docs, tf = _postings(tokens, self.doc_len, n_terms)
         del tokens
-        doc_freqs = np.bincount(counts.indices, minlength=len(self.vocabulary))  # (doc, term) pairs are unique
+        doc_freqs = np.bincount(terms, minlength=n_terms)  # (term, doc) pairs are unique
         model = _FittedOnly(lengths, dict(enumerate(doc_freqs.tolist())), k1=k1, b=b, epsilon=epsilon)
         self.k1, self.b, self.avgdl = model.k1, model.b, model.avgdl
         self.doc_len = np.asarray(model.doc_len, dtype=np.int64)
         self.idf[np.fromiter(model.idf.keys(), dtype=np.int64, count=len(model.idf))] = list(model.idf.values())
         _raise_idf_floor(self.idf, epsilon)
         del model
-        self.matrix = self._weights(counts)
+        np.cumsum(doc_freqs, out=self._indptr[1:])
+        self._docs = docs
+        self._weights = self._posting_weights(terms, docs, tf)
 
-    def _weights(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """Per-posting BM25 weights, rows = terms, in get_scores' exact operation order.
+    def _posting_weights(self, terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """Per-posting BM25 weights, in get_scores' exact operation order.
 
         get_scores adds, for each query term, idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))
         to every document. The same expression is evaluated here per posting, with the
         same operands in the same order, so each weight is the float get_scores adds.
         """
-        by_term = counts.tocsc()  # columns = terms: the term-major layout, docs ascending in each
-        del counts
-        n_terms = len(self.vocabulary)
         k1, b, avgdl = self.k1, self.b, self.avgdl
         norm = k1 * (1 - b + b * self.doc_len / avgdl)  # per document, as get_scores computes it
-        tf = by_term.data
-        docs = by_term.indices
-        term_of = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(by_term.indptr))
         weights = tf * (k1 + 1)
         weights /= tf + norm[docs]
-        weights = np.multiply(self.idf[term_of], weights, out=weights)
-        return sparse.csr_matrix((weights, docs, by_term.indptr), shape=(n_terms, self.n_docs), copy=False)
+        return np.multiply(self.idf[terms], weights, out=weights)
+
+    @property
+    def matrix(self):
+        """The weights as a scipy CSR matrix (terms x documents), for inspection; scipy loads on first use."""
+        from scipy import sparse
+
+        return sparse.csr_matrix((self._weights, self._docs, self._indptr),
+                                 shape=(len(self.vocabulary), self.n_docs), copy=False)
+
+    @property
+    def n_postings(self) -> int:
+        return int(self._docs.size)
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
         total = np.zeros(self.n_docs)
-        indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        indptr, indices, data = self._indptr, self._docs, self._weights
         first = True
         for term in terms:
             row = self.vocabulary.get(term)
@@ -111,14 +123,14 @@ class BM25Index:
     def doc_freq(self, term: str) -> int:
         """How many documents contain the term."""
         row = self.vocabulary.get(term)
-        return 0 if row is None else int(self.matrix.indptr[row + 1] - self.matrix.indptr[row])
+        return 0 if row is None else int(self._indptr[row + 1] - self._indptr[row])
 
     def postings(self, term: str) -> np.ndarray:
         """Document numbers that contain the term."""
         row = self.vocabulary.get(term)
         if row is None:
             return np.zeros(0, dtype=np.int32)
-        return self.matrix.indices[self.matrix.indptr[row] : self.matrix.indptr[row + 1]]
+        return self._docs[self._indptr[row] : self._indptr[row + 1]]
 
 
 _CHUNK = 1 << 20
@@ -150,14 +162,55 @@ class _Interner(dict):
         return number
 
 
-def _term_counts(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csr_matrix:
-    """Doc-term matrix of term frequencies, each row's term ids ascending."""
+def _postings(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every distinct (term, document) pair with its term frequency, by term, documents ascending.
+
+    ``tokens`` are term ids in document order. A stable sort by term keeps each term's
+    tokens in document order, so equal (term, document) pairs are adjacent: their runs
+    give the term frequencies. The sort is a radix sort on 16-bit keys (twice for a
+    vocabulary of more than 65,536 terms), linear in the number of tokens.
+    """
+    if tokens.size >= _SCIPY_FROM:
+        return _postings_scipy(tokens, lengths, n_terms)
+    doc_of = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
+    order = _stable_order(tokens, n_terms)
+    terms, docs = tokens[order], doc_of[order]
+    del order, doc_of
+    starts = np.ones(terms.size, dtype=bool)
+    np.not_equal(terms[1:], terms[:-1], out=starts[1:])
+    starts[1:] |= docs[1:] != docs[:-1]
+    first = np.flatnonzero(starts)
+    tf = np.diff(first, append=terms.size)
+    return terms[first], docs[first], tf
+
+
+# From this many tokens (about 140k documents like the catalog's) scipy's compiled sparse
+# routines are several times faster than the radix sort; below it, scipy (a quarter of a
+# second to import) is not loaded at all, which is most of a small catalog's start-up.
+_SCIPY_FROM = 5_000_000
+
+
+def _postings_scipy(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_postings through scipy: a doc-term CSR whose rows are sorted and summed, then transposed."""
+    from scipy import sparse
+
     indptr = np.zeros(lengths.size + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
     ones = np.ones(tokens.size, dtype=np.int32)
     counts = sparse.csr_matrix((ones, tokens, indptr), shape=(lengths.size, n_terms), copy=False)
     counts.sum_duplicates()  # sorts each row's term ids and adds up the repeats
-    return counts
+    by_term = counts.tocsc()  # columns = terms, each column's documents ascending
+    del counts
+    terms = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(by_term.indptr))
+    return terms, by_term.indices.astype(np.int32, copy=False), by_term.data.astype(np.int64, copy=False)
+
+
+def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for non-negative int keys below ``n_keys``, as 16-bit radix passes."""
+    if n_keys <= 1 << 16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    return order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
 
 
 class _Lengths:

@@ -46,3 +46,45 @@ def test_vocabulary_ids_follow_first_appearance_and_postings_are_sorted():
     assert index.postings("a").tolist() == [0, 1, 3]
     assert index.doc_freq("a") == 3 and index.doc_freq("zzz") == 0
     assert index.matrix.shape == (3, 4)
+
+
+def test_postings_and_the_radix_order_match_a_plain_count():
+    from collections import Counter
+
+    from retrieval.index import _postings, _stable_order
+
+    rng = np.random.default_rng(5)
+    for n_terms in (3, 300, 70_000, 200_000):  # one and two 16-bit passes
+        keys = rng.integers(0, n_terms, size=5000).astype(np.int32)
+        assert np.array_equal(_stable_order(keys, n_terms), np.argsort(keys, kind="stable"))
+        lengths = rng.multinomial(keys.size, np.ones(40) / 40).astype(np.int64)
+        terms, docs, tf = _postings(keys, lengths, n_terms)
+        doc_of = np.repeat(np.arange(lengths.size), lengths)
+        expected = sorted(Counter(zip(keys.tolist(), doc_of.tolist())).items())
+        assert list(zip(terms.tolist(), docs.tolist(), tf.tolist())) == [(t, d, c) for (t, d), c in expected]
+
+
+def test_bit_identical_with_a_vocabulary_beyond_16_bits():
+    rng = random.Random(9)
+    corpus = [[f"t{rng.randrange(10**6)}" for _ in range(rng.randint(30, 60))] + ["common"] * rng.randint(0, 2)
+              for _ in range(3001)]
+    index = BM25Index(corpus)
+    assert len(index.vocabulary) > 1 << 16
+    reference = BM25Okapi(corpus)
+    for _ in range(30):
+        query = rng.sample(sorted(index.vocabulary), 3) + ["common"]
+        assert np.array_equal(index.scores(query), reference.get_scores(query)), query
+
+
+def test_both_postings_paths_agree():
+    from retrieval.index import _postings, _postings_scipy
+
+    rng = np.random.default_rng(11)
+    for n_terms in (5, 1000, 100_000):
+        keys = rng.integers(0, n_terms, size=20_000).astype(np.int32)
+        lengths = rng.multinomial(keys.size, np.ones(300) / 300).astype(np.int64)
+        lengths[8] += lengths[7]
+        lengths[7] = 0  # an empty document
+        ours = _postings(keys, lengths, n_terms)
+        theirs = _postings_scipy(keys, lengths, n_terms)
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(ours, theirs))
