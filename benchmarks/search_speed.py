@@ -209,7 +209,7 @@ def worker_engine(args: argparse.Namespace) -> dict:
                     for kind, v in samples.items()},
         "retrieval_p50": percentile(retrieval, 50), "retrieval_p95": percentile(retrieval, 95),
         "retrieval_mean": statistics.fmean(retrieval),
-        "vocabulary": len(index.vocabulary), "postings": int(index.matrix.nnz),
+        "vocabulary": len(index.vocabulary), "postings": index.n_postings,
         "requests": len(requests), "passes": args.passes, "retrieval_queries": len(with_terms),
     }
 

@@ -141,8 +141,7 @@ def _read(path: Path, key: str) -> tuple[list[Project], list[Problem], BM25Index
         projects, problems, index = state
         if not (isinstance(projects, list) and all(isinstance(p, Project) for p in projects)
                 and isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
-                and isinstance(index, BM25Index) and index.n_docs == len(projects)
-                and index.matrix.shape == (len(index.vocabulary), len(projects))):
+                and isinstance(index, BM25Index) and index.n_docs == len(projects) and index.well_formed()):
             raise _Unusable("unexpected contents")
         return projects, problems, index
     except FileNotFoundError:

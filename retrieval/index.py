@@ -104,6 +104,16 @@ class BM25Index:
     def n_postings(self) -> int:
         return int(self._docs.size)
 
+    def well_formed(self) -> bool:
+        """Arrays of consistent shapes and bounds (a loaded index is checked before it is used)."""
+        n_terms = len(self.vocabulary)
+        return (self._indptr.shape == (n_terms + 1,) and self._indptr[0] == 0
+                and self._indptr[-1] == self._docs.size == self._weights.size
+                and bool(np.all(np.diff(self._indptr) >= 0)) and self.idf.shape == (n_terms,)
+                and self.doc_len.shape == (self.n_docs,)
+                and (self._docs.size == 0 or 0 <= int(self._docs.min()) <= int(self._docs.max()) < self.n_docs)
+                and sorted(self.vocabulary.values()) == list(range(n_terms)))
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document; repeated query terms count again, as in rank-bm25."""
         total = np.zeros(self.n_docs)

@@ -157,3 +157,16 @@ def test_an_unwritable_cache_directory_only_costs_the_cache(files, builds):
     blocker.write_text("a file where the cache directory should be")
     engine = load_engine(catalog, tags, cache_dir=blocker)
     assert engine.search("transformers").total > 0
+
+
+def test_an_index_with_broken_arrays_is_rebuilt(files, builds):
+    catalog, tags, cache_dir = files
+    reference = answers(load_engine(catalog, tags, cache_dir=cache_dir))
+    path = cache_path(cache_dir, catalog)
+    key = cache.cache_key(catalog, tags, EngineSettings(), False)
+    projects, problems, index = cache._read(path, key)
+    index._docs = index._docs.copy()
+    index._docs[0] = len(projects) + 5  # a document number past the catalog
+    cache._write(path, key, (projects, problems, index))
+    assert answers(load_engine(catalog, tags, cache_dir=cache_dir)) == reference
+    assert len(builds) == 2
