@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
@@ -349,12 +350,14 @@ def _tag_postings(index: BM25Index, projects: Sequence[Project], tags: list[str]
 
 
 def _timestamps(projects: Sequence[Project]) -> np.ndarray:
-    """Each project's ``timestamp``: naive dates at once through numpy (the same floats), else one by one."""
+    """Each project's ``timestamp``; for naive dates the same timedelta.total_seconds(), without the tz round trip."""
     dates = list(map(attrgetter("created_on"), projects))
     if any(d is not None and d.tzinfo is not None for d in dates):
         return np.array([p.timestamp for p in projects], dtype=np.float64)
-    moments = np.array(dates, dtype="datetime64[us]")  # None becomes NaT
-    return np.where(np.isnat(moments), 0.0, moments.astype(np.int64) / 1e6)
+    return np.array([0.0 if d is None else (d - _EPOCH).total_seconds() for d in dates], dtype=np.float64)
+
+
+_EPOCH = datetime(1970, 1, 1)
 
 
 def _id_order(projects: Sequence[Project]) -> list[int] | np.ndarray:
