@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import START_OVER, Conversation
@@ -23,11 +22,6 @@ CONSOLE = ThreadKey("console", "console", "chat")
 SESSION_SECONDS = 7 * 86400
 USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
          "Then refine it: 'only pytorch', 'not videos', 'newest first', 'more'. /new starts over, /quit leaves.")
-
-
-def add_chat_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
-    parser.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import logging
 import sys
@@ -15,8 +16,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.chat import add_chat_options, cmd_chat
-from bot.server import add_serve_options, cmd_run, cmd_serve
 from bot.settings import SettingsError, load_settings
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
@@ -168,6 +167,14 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
+def _bot_command(module: str, name: str) -> Command:
+    """The bot's commands, imported only when run: `search` starts without Bolt and uvicorn."""
+    def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+        command: Command = getattr(importlib.import_module(module), name)
+        return command(args, out, err)
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="findproject", description="Find ML projects, papers and tutorials.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -189,13 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_validate)
 
     serve = commands.add_parser("serve", help="run the Slack bot: Socket Mode, or HTTP with --http")
-    add_serve_options(serve)
-    serve.set_defaults(handler=cmd_serve)
+    serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
+    serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
+    serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    add_chat_options(chat)
-    chat.set_defaults(handler=cmd_chat)
+    chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
+    chat.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
+    chat.set_defaults(handler=_bot_command("bot.chat", "cmd_chat"))
     run = commands.add_parser("run", help="serve when Slack tokens are configured, else chat")
-    run.set_defaults(handler=cmd_run)
+    run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
     return parser
 
 

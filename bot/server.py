@@ -39,12 +39,6 @@ def load_inbox(settings: Settings) -> Inbox:
     return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
 
 
-def add_serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
-    parser.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
-    parser.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
-
-
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = load_settings()
     _log_level(settings, args)
