@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import BotHarness, BotServer, FakeSlack, bot_env
+from tests.support.checks import LogWatch
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -16,6 +17,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
         yield server
+
+
+@pytest.fixture
+def logs() -> Iterator[LogWatch]:
+    """What the bot logged during the test (it runs in this process)."""
+    with LogWatch() as watch:
+        yield watch
 
 
 @pytest.fixture

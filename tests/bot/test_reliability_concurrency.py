@@ -32,12 +32,6 @@ EXCLUDED = re.compile(r"'(zq[bcdfgk]{2})'")
 
 
 @pytest.fixture
-def logs() -> Iterator[LogWatch]:
-    with LogWatch() as watch:
-        yield watch
-
-
-@pytest.fixture
 def bot(fake: FakeSlack, tmp_path: Path, logs: LogWatch) -> Iterator[BotHarness]:
     with BotServer(bot_env(fake, tmp_path, LISTENER_THREADS=WORKERS)) as server:
         yield BotHarness(fake, server)

@@ -27,12 +27,6 @@ CATALOG_URLS = {p["url"] for p in json.loads((FIXTURES / "projects.json").read_t
 
 
 @pytest.fixture
-def logs() -> Iterator[LogWatch]:
-    with LogWatch() as watch:
-        yield watch
-
-
-@pytest.fixture
 def bot(fake: FakeSlack, tmp_path: Path, logs: LogWatch) -> Iterator[BotHarness]:
     with BotServer(bot_env(fake, tmp_path, SLACK_API_TIMEOUT="0.5")) as server:
         yield BotHarness(fake, server)
