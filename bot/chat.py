@@ -12,8 +12,8 @@ from typing import TextIO
 
 from bot.conversation import START_OVER, Conversation
 from bot.conversation_models import Delivery, Turn, TurnKind
-from bot.formatting import clean, truncate
 from bot.settings import load_settings
+from bot.terminal import results, understood
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
 from retrieval.engine import SearchEngine
@@ -70,23 +70,13 @@ def render(turn: Turn) -> str:
     response = turn.response
     assert response is not None
     lines = [f"({turn.change})"] if turn.change else []
-    lines.append(f"Understood: {clean(response.parsed.echo())}")
-    lines += [f"Note: {clean(note)}" for note in response.notes]
+    lines += understood(response)
     if response.total == 0:
         lines.append("No projects match.")
         if turn.alternatives:
             lines.append("Try: " + " · ".join(f"{a.action.label()} ({a.count})" for a in turn.alternatives))
         return "\n".join(lines)
-    for number, result in enumerate(response.results, start=response.offset + 1):
-        project = result.project
-        date = f" ({project.created_on:%Y-%m-%d})" if project.created_on else ""
-        lines.append(f"{number:>3}. {truncate(project.title, 150)}{date}")
-        if project.url:
-            lines.append(f"     {project.url}")
-        if project.description:
-            lines.append(f"     {truncate(project.description, 200)}")
-        lines.append("     " + " ".join(f"#{t}" for t in project.tags))
-    lines.append(f"Showing {response.offset + 1}-{response.offset + len(response.results)} of {response.total}.")
+    lines += results(response)
     if response.suggested_tags:
         lines.append("Refine with: " + "  ".join(f"only {s.tag} ({s.count})" for s in response.suggested_tags))
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.settings import SettingsError, load_settings
+from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
 from retrieval.models import SearchResponse
@@ -61,19 +62,10 @@ def contract(response: SearchResponse) -> dict[str, Any]:
 
 def human(response: SearchResponse) -> str:
     """Numbered results with their tags, then the suggestions."""
-    lines = [f"Understood: {response.parsed.echo()}"]
-    lines += [f"Note: {note}" for note in response.notes]
+    lines = understood(response)
     if not response.results:
         lines.append("No projects found.")
-    for number, result in enumerate(response.results, start=response.offset + 1):
-        project = result.project
-        date = f" ({project.created_on:%Y-%m-%d})" if project.created_on else ""
-        lines.append(f"{number:>3}. {project.title}{date}")
-        if project.url:
-            lines.append(f"     {project.url}")
-        lines.append(f"     {' '.join('#' + t for t in project.tags)}")
-    shown_to = response.offset + len(response.results)
-    lines.append(f"Showing {response.offset + 1 if response.results else 0}-{shown_to} of {response.total}.")
+    lines += results(response)
     if response.suggested_tags:
         lines.append("Refine with: " + "  ".join(f"#{s.tag} ({s.count})" for s in response.suggested_tags))
     return "\n".join(lines)

@@ -137,7 +137,7 @@ def test_bad_catalog_as_a_real_process(tmp_path):
 # ---- human output -------------------------------------------------------------------------
 
 
-def test_human_output_is_numbered_results_with_tags_then_suggestions():
+def test_human_output_is_numbered_results_with_descriptions_and_tags_then_suggestions():
     code, out, _ = run("search", "#computer-vision", *ON_SMALL, "--limit", "3")
     assert code == 0
     lines = out.splitlines()
@@ -146,7 +146,8 @@ def test_human_output_is_numbered_results_with_tags_then_suggestions():
     assert [line.split(".")[0].strip() for line in numbered] == ["1", "2", "3"]
     assert numbered[0] == "  1. Mobile YOLO with TF Lite (2022-06-30)"
     first = lines.index(numbered[0])
-    assert lines[first + 1].strip() == "#yolo #tensorflow-lite #tutorial"
+    assert lines[first + 1].strip() == "Quantize a YOLO detector and deploy it on Android."
+    assert lines[first + 2].strip() == "#yolo #tensorflow-lite #tutorial"
     assert "Showing 1-3 of 7." in lines
     assert lines[-1].startswith("Refine with: #")
     assert lines.index("Showing 1-3 of 7.") > first
