@@ -81,20 +81,7 @@ def limit_problems(body: dict[str, Any]) -> list[str]:
 def mrkdwn(body: dict[str, Any]) -> str:
     """The text Slack parses for markup: the message ``text`` and every mrkdwn text object
     (``plain_text``, such as button labels, is always shown as it is)."""
-    found = [str(body.get("text") or "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-                found.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body.get("blocks") or [])
-    return "\n".join(found)
+    return "\n".join([str(body.get("text") or ""), *block_texts(body.get("blocks") or [], kinds=("mrkdwn",))])
 
 
 def message_problems(call: Call, catalog_urls: Iterable[str], askers: Iterable[str] = ()) -> list[str]:

@@ -80,13 +80,13 @@ class Fault:
 HOLD_LIMIT = 30.0
 
 
-def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
-    """Every text string inside a list of blocks (sections, contexts, buttons, fields)."""
+def block_texts(blocks: list[dict[str, Any]], kinds: tuple[str, ...] = ("mrkdwn", "plain_text")) -> list[str]:
+    """Every text string of the given kinds inside a list of blocks (sections, contexts, buttons, fields)."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            if node.get("type") in kinds and isinstance(node.get("text"), str):
                 found.append(node["text"])
             for value in node.values():
                 walk(value)
