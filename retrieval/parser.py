@@ -110,12 +110,19 @@ class RequestParser:
         words = [None if item is None else item.text.lower() for item in items]
         i = 0
         negating = False
+        just_excluded = False  # "not yolo or ssd", "excluding pytorch and tensorflow"
         while i < len(words):
             word = words[i]
             if word is None:
-                negating = False
+                negating = just_excluded = False
                 i += 1
                 continue
+            if just_excluded and (word in ("or", "nor") or word == "and" and self._ends_clause(words, i + 1)) \
+                    and _opens_item(words, i + 1):
+                negating, just_excluded = True, False
+                i += 1
+                continue
+            just_excluded = False
             if word in ("most", "more") and i + 1 < len(words) and words[i + 1] in NEWEST_WORDS:
                 i += 1
                 continue
@@ -129,10 +136,7 @@ class RequestParser:
                 negating = True
                 i += 1
                 continue
-            if word in ("but", "and", "or") and negating:
-                i += 1
-                continue
-            if negating and word in ("any", "the", "a", "an", "more", "using", "with", "in"):
+            if negating and (word in STOP_WORDS or word in FILLER):  # "without any of the", "don't use"
                 i += 1
                 continue
             match = self.tags.match_at(words, i)
@@ -140,6 +144,7 @@ class RequestParser:
                 tag, length, strength = match
                 if negating:
                     state.exclude.append(tag)
+                    just_excluded = True
                 elif strength is Strength.STRONG:
                     state.inferred.append(tag)
                     if self.tag_words_as_keywords:
@@ -151,14 +156,23 @@ class RequestParser:
                 i += length
                 continue
             if negating:
-                if word not in STOP_WORDS and word not in FILLER:
-                    state.exclude_words.append(word)
-                negating = False
+                state.exclude_words.append(word)
+                negating, just_excluded = False, True
                 i += 1
                 continue
             if word not in STOP_WORDS and word not in FILLER:
                 state.keywords.append(word)
             i += 1
+
+    def _ends_clause(self, words: list[str | None], at: int) -> bool:
+        """Whether one item (a tag or a word) at ``at`` closes its clause.
+
+        "excluding pytorch and tensorflow" goes on excluding; in "not yolo and pytorch
+        tutorials" the "and" starts what is wanted.
+        """
+        match = self.tags.match_at(words, at) if at < len(words) else None
+        after = at + (match[1] if match else 1)
+        return after >= len(words) or words[after] is None
 
     def _is_hard(self, tag: str, free_words: int) -> bool:
         """Whether an inferred tag filters (relaxed if too strict) or only ranks.
@@ -168,6 +182,11 @@ class RequestParser:
         ranking, since the project it describes may not carry every tag its words suggest.
         """
         return free_words <= self.max_free_words_for_filter
+
+
+def _opens_item(words: list[str | None], at: int) -> bool:
+    """Whether a content word follows: "and with pytorch" starts something new, "and ssd" goes on."""
+    return at < len(words) and words[at] is not None and words[at] not in FILLER and words[at] not in STOP_WORDS
 
 
 class _State:

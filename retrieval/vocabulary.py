@@ -60,7 +60,10 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("slide",): ("slides",),
 }
 
-NEGATIONS = frozenset({"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor"})
+NEGATIONS = frozenset(
+    {"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor", "never", "avoid",
+     "avoiding", "don", "dont", "doesn", "doesnt", "isn", "aren"}  # "don't" is read as "don", "t"
+)
 
 NEWEST_WORDS = frozenset({"newest", "latest", "recent", "recently", "newer"})
 OLDEST_WORDS = frozenset({"oldest", "older", "earliest"})

@@ -220,3 +220,20 @@ def test_a_title_that_holds_every_word_counts_as_a_match_despite_a_missing_infer
     assert not response.relaxed
     # A request of tag words only is a filter: the tag holds.
     assert {r.project.id for r in engine.search("libraries").results} == {2, 3}
+
+
+@pytest.mark.parametrize(
+    "request_text, excluded, wanted",
+    [
+        ("object detection not yolo or pytorch", {"yolo", "pytorch"}, {"object-detection"}),
+        ("vision tutorials excluding pytorch and tensorflow", {"pytorch", "tensorflow"}, {"computer-vision", "tutorial"}),
+        ("gan tutorials that don't use pytorch", {"pytorch"}, {"generative-adversarial-networks", "tutorial"}),
+        ("nlp without any of the transformers", {"transformers"}, {"natural-language-processing"}),
+        ("not yolo and pytorch tutorials", {"yolo"}, {"pytorch", "tutorial"}),
+        ("without yolo and with pytorch", {"yolo"}, {"pytorch"}),
+    ],
+)
+def test_negation_lists_and_contractions(engine, request_text, excluded, wanted):
+    query = engine.parse(request_text)
+    assert set(query.exclude_tags) == excluded
+    assert wanted <= tags_of(query)
