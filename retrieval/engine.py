@@ -273,7 +273,7 @@ class SearchEngine:
         base[titled] = False
         if has_words and query.include_tags:
             tiers.append(_Tier(docs=np.flatnonzero(base & ~matched & (bits == full)), missing=["the words"]))
-        weights = [self._tag_weight(tag) for tag in soft]
+        weights = [self._tag_weight(mask) for mask in masks]
         # A partial match keeps something of the request: an inferred tag, the words, or the explicit tags.
         partial = base & (bits != full)
         if not (has_words or len(soft) < len(query.include_tags)):
@@ -303,9 +303,9 @@ class SearchEngine:
         return np.array([d for d in pool.tolist() if wanted <= set(self.analyzer.terms(self.projects[d].title))],
                         dtype=np.int64)
 
-    def _tag_weight(self, tag: str) -> float:
-        """How telling a tag is: rarer tags narrow more, so they are relaxed last."""
-        count = int(self._tag_mask(tag).sum())
+    def _tag_weight(self, mask: np.ndarray) -> float:
+        """How telling a tag is (given the documents it keeps): rarer tags narrow more, so they are relaxed last."""
+        count = int(mask.sum())
         return float(np.log((len(self.projects) + 1) / (count + 1)))
 
     def _relaxation_note(self, query: Query, strict_total: int, extra: list[_Tier]) -> str:
