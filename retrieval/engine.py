@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta, timezone
 from operator import attrgetter
 from pathlib import Path
 
@@ -79,7 +79,7 @@ class SearchEngine:
         self._id_rank = np.empty(n, dtype=np.float64)
         self._id_rank[id_order] = np.arange(n)
         self._tag_docs = _tag_postings(self.index, self.projects, catalog_tags)
-        self._by_id = dict(zip(map(str, map(attrgetter("id"), self.projects)), self.projects))
+        self._doc_of = {pid: doc for doc, pid in enumerate(map(str, map(attrgetter("id"), self.projects)))}
         tag_counts = {tag: int(docs.size) for tag, docs in self._tag_docs.items()}
         self.parser = RequestParser(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq,
                                     self.settings.max_free_words_for_filter, self.settings.tag_words_as_keywords)
@@ -104,7 +104,8 @@ class SearchEngine:
     # ---- public API -------------------------------------------------------------------
 
     def project(self, project_id: str) -> Project | None:
-        return self._by_id.get(project_id)
+        doc = self._doc_of.get(project_id)
+        return None if doc is None else self.projects[doc]
 
     def tag_count(self, tag: str) -> int:
         docs = self._tag_docs.get(tag)
@@ -134,6 +135,10 @@ class SearchEngine:
         for word in query.exclude_words:  # like excluded tags, never relaxed
             for term in self.analyzer.terms(word):
                 allowed[self.index.postings(term)] = False
+        allowed &= self._date_mask(query)
+        for project_id in query.exclude_ids:
+            if (doc := self._doc_of.get(project_id)) is not None:
+                allowed[doc] = False
         hard = [t for t in query.include_tags if t not in query.inferred_tags]
         soft = [t for t in query.include_tags if t in query.inferred_tags]
         for tag in query.include_tags:
@@ -220,6 +225,17 @@ class SearchEngine:
             project = self.projects[doc]
             if needle in _SPACE.sub(" ", f"{project.title} {project.description}".lower()):
                 mask[doc] = True
+        return mask
+
+    def _date_mask(self, query: Query) -> np.ndarray:
+        """Projects created within the query's dates; undated projects fall outside any range."""
+        if not (query.date_from or query.date_to):
+            return np.ones(len(self.projects), dtype=bool)
+        mask = self._timestamps != 0.0  # unknown dates are stored as 0
+        if query.date_from:
+            mask &= self._timestamps >= _epoch_seconds(query.date_from)
+        if query.date_to:
+            mask &= self._timestamps < _epoch_seconds(query.date_to + timedelta(days=1))
         return mask
 
     def _tag_mask(self, tag: str) -> np.ndarray:
@@ -325,6 +341,10 @@ class SearchEngine:
         if query.sort is Sort.OLDEST:
             return [-self._timestamps, scores, -self._id_rank]
         return [scores, self._timestamps, -self._id_rank]
+
+def _epoch_seconds(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
+
 
 def _canonical_tags(project: Project, canonical: Callable[[str], str]) -> Project:
     """Tags written as aliases ('nlp') become their canonical tag, once, at load time."""

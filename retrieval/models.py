@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -138,12 +138,18 @@ class Query(BaseModel):
     # Tags inferred from words that only rank (too broad, or the request is descriptive).
     boost_tags: list[str] = Field(default_factory=list)
     sort: Sort = Sort.RELEVANCE
+    # Only projects created within these dates (inclusive); either end may be open.
+    date_from: date | None = None
+    date_to: date | None = None
+    # Projects never to show ("more like #2" leaves #2 itself out); ids as strings.
+    exclude_ids: list[str] = Field(default_factory=list)
     # What the parser wants the user to know, e.g. how a conflict was settled.
     notes: list[str] = Field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.keywords or self.phrases or self.include_tags or self.exclude_tags or self.exclude_words)
+        return not (self.keywords or self.phrases or self.include_tags or self.exclude_tags or self.exclude_words
+                    or self.date_from or self.date_to)
 
     def echo(self) -> str:
         """One line that tells the user what was understood."""
@@ -159,11 +165,19 @@ class Query(BaseModel):
         if self.exclude_tags or self.exclude_words:
             excluded = [f"#{t}" for t in self.exclude_tags] + [f"'{w}'" for w in self.exclude_words]
             parts.append("excluding: " + " ".join(excluded))
+        if self.date_from or self.date_to:
+            parts.append(_date_range(self.date_from, self.date_to))
         if self.sort is Sort.NEWEST:
             parts.append("newest first")
         elif self.sort is Sort.OLDEST:
             parts.append("oldest first")
         return " · ".join(parts) if parts else "everything"
+
+
+def _date_range(start: date | None, end: date | None) -> str:
+    if start and end:
+        return f"from {start.isoformat()} to {end.isoformat()}"
+    return f"since {start.isoformat()}" if start else f"until {end.isoformat()}" if end else ""
 
 
 class SearchResult(BaseModel):

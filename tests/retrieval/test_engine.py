@@ -446,3 +446,20 @@ def test_mwml_pages_are_disjoint_and_consecutive(mwml_engine):
     pages = [ids(mwml_engine.search("#computer-vision", limit=10, offset=o)) for o in (0, 10, 20)]
     assert [i for page in pages for i in page] == whole
     assert len(set(whole)) == 30
+
+
+def test_date_range_and_excluded_ids_are_hard_limits():
+    from datetime import date
+
+    projects = [
+        Project(id=1, title="gan tutorial", created_on="2019-06-01"),
+        Project(id=2, title="gan paper", created_on="2020-03-01"),
+        Project(id=3, title="gan library", created_on="2021-01-01"),
+        Project(id=4, title="gan notes"),
+    ]
+    engine = SearchEngine(projects)
+    ids = lambda q: {r.project.id for r in engine.search(q).results}  # noqa: E731
+    assert ids(Query(keywords=["gan"], date_from=date(2020, 1, 1), date_to=date(2020, 12, 31))) == {2}
+    assert ids(Query(keywords=["gan"], date_to=date(2019, 12, 31))) == {1}
+    assert ids(Query(keywords=["gan"], date_from=date(2020, 1, 1), exclude_ids=["3"])) == {2}
+    assert "since 2020-01-01" in Query(keywords=["gan"], date_from=date(2020, 1, 1)).echo()
