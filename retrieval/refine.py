@@ -123,7 +123,6 @@ def add_tag(query: Query, tag: str) -> Query:
     return query.model_copy(update={
         "include_tags": _unique([*query.include_tags, tag]),
         "inferred_tags": [t for t in query.inferred_tags if t != tag],
-        "boost_tags": [t for t in query.boost_tags if t != tag],
         "exclude_tags": [t for t in query.exclude_tags if t != tag],
     })
 
@@ -132,7 +131,7 @@ def remove_tag(query: Query, tag: str) -> Query:
     """Let go of a tag wherever it appears in the query."""
     return query.model_copy(update={
         field: [t for t in getattr(query, field) if t != tag]
-        for field in ("include_tags", "inferred_tags", "boost_tags", "exclude_tags")
+        for field in ("include_tags", "inferred_tags", "exclude_tags")
     })
 
 
@@ -156,9 +155,9 @@ def _remove(parser: RequestParser, previous: Query, rest: str) -> Refinement:
 
 def _tags_named(parser: RequestParser, previous: Query, rest: str) -> list[str]:
     """The query's tags that ``rest`` names: a tag, an alias, or a category like 'framework'."""
-    in_query = [*previous.include_tags, *previous.boost_tags, *previous.exclude_tags]
+    in_query = [*previous.include_tags, *previous.exclude_tags]
     named = parser.parse(rest)
-    wanted = {*named.include_tags, *named.boost_tags, *named.exclude_tags}
+    wanted = {*named.include_tags, *named.exclude_tags}
     for word in rest.replace("#", " ").split():
         tag = parser.resolve_tag(word)
         if tag:
@@ -177,7 +176,7 @@ def _tags_named(parser: RequestParser, previous: Query, rest: str) -> list[str]:
 def _merge(parser: RequestParser, previous: Query, fragment: str, explicit: bool) -> Refinement:
     """Parse a fragment like a request and fold it into the previous query."""
     part = parser.parse(fragment)
-    added = _unique([*part.include_tags, *part.boost_tags])
+    added = part.include_tags
     query = previous
     for tag in added:
         query = add_tag(query, tag)
@@ -185,7 +184,6 @@ def _merge(parser: RequestParser, previous: Query, fragment: str, explicit: bool
     query = query.model_copy(update={
         "include_tags": [t for t in query.include_tags if t not in excluded],
         "inferred_tags": [t for t in query.inferred_tags if t not in excluded],
-        "boost_tags": [t for t in query.boost_tags if t not in excluded],
         "exclude_tags": _unique([*query.exclude_tags, *excluded]),
         "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
         "keywords": _unique([*query.keywords, *part.keywords]),

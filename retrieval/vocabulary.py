@@ -60,10 +60,22 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("slide",): ("slides",),
 }
 
+# Negation cues: each opens a scope that runs to the end of its clause (retrieval/parser.py).
 NEGATIONS = frozenset(
-    {"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor", "never", "avoid",
-     "avoiding", "don", "dont", "doesn", "doesnt", "isn", "aren"}  # "don't" is read as "don", "t"
+    {"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor", "neither", "never",
+     "avoid", "avoiding", "skip", "skipping", "non", "don", "dont", "doesn", "doesnt", "isn", "aren", "wasn",
+     "won", "nothing"}  # "don't" is read as "don", "t"
 )
+NEGATION_PAIRS = frozenset(
+    {("anything", "but"), ("everything", "but"), ("other", "than"), ("instead", "of"), ("rather", "than"),
+     ("apart", "from"), ("aside", "from"), ("rather", "not"), ("but", "not")}
+)
+# Words that end a negation's clause ("not pytorch but tensorflow", "no gans because ...").
+CLAUSE_BREAKS = frozenset(
+    {"but", "because", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"}
+)
+# Words that carry a negation on to the next excluded item ("not yolo or ssd").
+LIST_JOINS = frozenset({"or", "nor", "and"})
 
 NEWEST_WORDS = frozenset({"newest", "latest", "recent", "recently", "newer"})
 OLDEST_WORDS = frozenset({"oldest", "older", "earliest"})
