@@ -21,6 +21,7 @@ from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
 from retrieval.models import SearchResponse
+from retrieval.plurals import plural
 from retrieval.problems import CatalogError, Problem, format_problems
 from retrieval.taxonomy import load_taxonomy
 
@@ -80,7 +81,7 @@ def build_engine(catalog: Path | None, taxonomy: Path | None, skip_invalid: bool
             taxonomy = settings.taxonomy_path
     engine = SearchEngine.from_paths(catalog, taxonomy, skip_invalid=skip_invalid)
     if engine.skipped:
-        print(f"Skipped {len(engine.skipped)} invalid record(s):", file=err)
+        print(f"Skipped {plural(len(engine.skipped), 'invalid record')}:", file=err)
         print(format_problems(engine.skipped), file=err)
     return engine
 
@@ -152,7 +153,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             shown = ", ".join(missing[:20]) + (f", ... and {len(missing) - 20} more" if len(missing) > 20 else "")
             out.write(f"  {shown}\n")
     if problems:
-        out.write(f"skipped {len(problems)} invalid record(s):\n{format_problems(problems)}\n")
+        out.write(f"skipped {plural(len(problems), 'invalid record')}:\n{format_problems(problems)}\n")
     return EXIT_OK
 
 
@@ -219,8 +220,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         return handler(args, out, err)
     except CatalogError as exc:
-        count = len(exc.problems)
-        print(f"error: {count} problem(s) in the catalog or taxonomy; nothing was loaded:", file=err)
+        count = plural(len(exc.problems), "problem")
+        print(f"error: {count} in the catalog or taxonomy; nothing was loaded:", file=err)
         print(format_problems(exc.problems), file=err)
         return EXIT_BAD_INPUT
     except (SettingsError, OSError) as exc:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from slack_bolt import App, BoltRequest
 
 from bot.store import StateStore
+from retrieval.plurals import plural
 
 log = logging.getLogger(__name__)
 REPLAY_WINDOW = 10 * 60
@@ -61,7 +62,7 @@ def replay(app: App, store: StateStore, clock: Callable[[], float] = time.time) 
         else:
             log.warning("replaying %s failed with status %s", claim.event, response.status)
     if replayed:
-        log.warning("answering %d request(s) a stopped process had acknowledged but not answered", replayed)
+        log.warning("answering %s a stopped process had acknowledged but not answered", plural(replayed, "request"))
     if given_up:
-        log.warning("gave up %d unanswered request(s) older than %d minutes", given_up, REPLAY_WINDOW // 60)
+        log.warning("gave up %s older than %d minutes", plural(given_up, "unanswered request"), REPLAY_WINDOW // 60)
     return replayed
