@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.metadata
 import json
 import logging
 import sys
@@ -168,12 +169,32 @@ def _bot_command(module: str, name: str) -> Command:
     return run
 
 
+def _examples(*lines: str) -> dict[str, Any]:
+    """The parser options that end its --help with these example command lines."""
+    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("findproject")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="findproject", description="Find ML projects, papers and tutorials.")
+    parser = argparse.ArgumentParser(
+        prog="findproject", description="Find ML projects, papers and tutorials.",
+        **_examples('findproject search "pytorch tutorials on object detection, not yolo"', "findproject chat",
+                    "findproject run", "findproject search --help"))
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"findproject {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    search = commands.add_parser("search", help="search the catalog")
+    search = commands.add_parser(
+        "search", help="search the catalog", description="Search the catalog (the bundled demo by default).",
+        **_examples('findproject search "gans"', 'findproject search --json --limit 5 "#pytorch #object-detection"',
+                    "findproject search --batch requests.txt --catalog projects.json --taxonomy tags.json"))
     search.add_argument("request", nargs="?", help='e.g. "pytorch tutorials on object detection, not yolo"')
     _add_catalog_options(search)
     search.add_argument("--limit", type=int, default=10, help="results per page (1-100, default 10)")
@@ -182,22 +203,33 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); writes JSONL")
     search.set_defaults(handler=cmd_search)
 
-    validate = commands.add_parser("validate", help="check a catalog and taxonomy")
+    validate = commands.add_parser(
+        "validate", help="check a catalog and taxonomy", description="Check every record; list each problem.",
+        **_examples("findproject validate --catalog projects.json --taxonomy tags.json"))
     validate.add_argument("--catalog", type=Path, required=True)
     validate.add_argument("--taxonomy", type=Path)
     validate.add_argument("--skip-invalid", action="store_true", help="report problems but exit 0")
     validate.set_defaults(handler=cmd_validate)
 
-    serve = commands.add_parser("serve", help="run the Slack bot: Socket Mode, or HTTP with --http")
+    serve = commands.add_parser(
+        "serve", help="run the Slack bot: Socket Mode, or HTTP with --http",
+        description="Run the Slack bot; the settings come from the environment or .env (see .env.example).",
+        **_examples("findproject serve", "findproject serve --http --port 3000"))
     serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
-    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat = commands.add_parser(
+        "chat", help="talk to the bot in this terminal",
+        description="The Slack conversation in this terminal: a request, then replies that refine it.",
+        **_examples("findproject chat", "findproject chat --catalog projects.json --taxonomy tags.json"))
     chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
     chat.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
     chat.set_defaults(handler=_bot_command("bot.chat", "cmd_chat"))
-    run = commands.add_parser("run", help="serve when Slack tokens are configured, else chat")
+    run = commands.add_parser(
+        "run", help="serve when Slack tokens are configured, else chat",
+        description="Serve Slack when SLACK_BOT_TOKEN is set, else open the console chat on the catalog.",
+        **_examples("findproject run"))
     run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
     return parser
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def demo_file(name: str) -> Path:
+    """A file of the bundled demo (the package ``findproject_data``), wherever it is installed."""
+    return Path(str(files("findproject_data") / name))
 
 
 def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
@@ -25,8 +30,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    catalog_path: Path = DATA_DIR / "projects.json"
-    taxonomy_path: Path | None = DATA_DIR / "tags.json"
+    catalog_path: Path = Field(default_factory=lambda: demo_file("projects.json"))
+    taxonomy_path: Path | None = Field(default_factory=lambda: demo_file("tags.json"))
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
