@@ -24,6 +24,7 @@ from retrieval.engine import SearchEngine
 from retrieval.models import SearchResponse
 from retrieval.plurals import plural
 from retrieval.problems import CatalogError, Problem, format_problems
+from retrieval.progress import hidden
 from retrieval.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -97,7 +98,8 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.batch and args.request is None:
         print("error: give a REQUEST or --batch FILE", file=err)
         return EXIT_BAD_INPUT
-    engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
+    with hidden() if args.json else contextlib.nullcontext():
+        engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
     if args.batch:
         for request in _batch_requests(args.batch):
             response = engine.search(request, limit=args.limit, offset=args.offset)

@@ -21,6 +21,7 @@ from retrieval.index import BM25Index, gc_paused
 from retrieval.models import Project, Query, SearchResponse, SearchResult, Sort, normalize_tag
 from retrieval.parser import RequestParser
 from retrieval.problems import Problem
+from retrieval.progress import tracked
 from retrieval.ranking import top_k
 from retrieval.refine import Refinement, is_refinement, refine
 from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
@@ -69,8 +70,8 @@ class SearchEngine:
         self.analyzer = Analyzer()
         self._tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
         # ``index``: one built earlier for these very projects and settings (retrieval/cache.py).
-        self.index = index if index is not None else BM25Index(
-            (self._document_terms(p) for p in self.projects), k1=self.settings.k1, b=self.settings.b)  # streamed
+        documents = (self._document_terms(p) for p in tracked(self.projects, "indexing projects"))  # streamed
+        self.index = index if index is not None else BM25Index(documents, k1=self.settings.k1, b=self.settings.b)
         if self.index.n_docs != len(self.projects):
             raise ValueError(f"the index has {self.index.n_docs} documents, the catalog {len(self.projects)}")
         n = len(self.projects)
