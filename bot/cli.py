@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import logs
 from bot.settings import SettingsError, load_settings
 from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
@@ -245,8 +246,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.start(args.verbose)
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(err)

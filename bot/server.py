@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
+from bot import logs
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
 from bot.inbox import Inbox
@@ -41,7 +42,7 @@ def load_inbox(settings: Settings) -> Inbox:
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     settings = load_settings()
-    _log_level(settings, args)
+    logs.apply(settings.log_level, settings.log_format, verbose=getattr(args, "verbose", False))
     socket_mode = settings.slack_app_token is not None and not args.http
     require(settings, "SLACK_BOT_TOKEN", "the bot posts with it (see .env.example)")
     if not socket_mode:
@@ -88,9 +89,10 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
-    """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same)."""
+    """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same).
+    ``log_config=None``: uvicorn's lines go through the bot's own handler, so LOG_FORMAT applies to them."""
     return {"lifespan": "on", "log_level": settings.log_level.lower(), "access_log": settings.log_level == "DEBUG",
-            "timeout_graceful_shutdown": 10}
+            "log_config": None, "timeout_graceful_shutdown": 10}
 
 
 def http_app(settings: Settings) -> SlackHttpApp:
@@ -137,8 +139,4 @@ def _close(app: App, inbox: Inbox) -> None:
     app.listener_runner.listener_executor.shutdown(wait=True)
     inbox.close()
 
-
-def _log_level(settings: Settings, args: argparse.Namespace) -> None:
-    if not getattr(args, "verbose", False):
-        logging.getLogger().setLevel(settings.log_level)
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     listener_threads: int = Field(default=4, ge=1, le=64)
     results_per_page: int = Field(default=5, ge=1, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def slack_configured(self) -> bool:

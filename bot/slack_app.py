@@ -8,12 +8,13 @@ reach Slack can show twice; that is the price of not losing answers to a flaky n
 
 from __future__ import annotations
 
+import contextvars
 import http.client
 import json
 import logging
 import urllib.error
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -27,6 +28,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot import request_info
 from bot.inbox import CLAIM_KEY, CONTEXT_KEY, Inbox
 from bot.listeners import register_all
 from bot.settings import Settings, require
@@ -83,12 +85,12 @@ def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> Ap
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
     bolt_log = logging.getLogger("findproject.bolt")
     bolt_log.addFilter(SKIP_TOKEN_WARNING)
-    app = App(
+    app = _RequestApp(
         signing_secret=secret,
         client=web_client(settings, token),
         process_before_response=False,
         request_verification_enabled=not socket_mode,
-        listener_executor=ThreadPoolExecutor(1, thread_name_prefix="intake"),
+        listener_executor=_InContext(1, thread_name_prefix="intake"),
         logger=bolt_log,
         raise_error_for_unhandled_request=True,  # answered by _report: a 200 or a 400, never Bolt's 404
     )
@@ -97,6 +99,22 @@ def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> Ap
     app.error(_report(inbox))
     register_all(app)
     return app
+
+
+class _RequestApp(App):
+    """Each request is the current one (bot.request_info) while Bolt dispatches it, in HTTP
+    mode, Socket Mode and replays alike; its listener runs in a copy of that context."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with request_info.handling(request_info.describe(req.body)):
+            return super().dispatch(req)
+
+
+class _InContext(ThreadPoolExecutor):
+    """Runs each listener in a copy of the dispatching thread's context: the request's ids."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 class _SkipTokenWarning(logging.Filter):
