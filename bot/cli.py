@@ -217,10 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="run the Slack bot: Socket Mode, or HTTP with --http",
         description="Run the Slack bot; the settings come from the environment or .env (see .env.example).",
-        **_examples("findproject serve", "findproject serve --http --port 3000"))
+        **_examples("findproject serve", "findproject serve --http --port 3000 --metrics-port 9100"))
     serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
+    serve.add_argument("--metrics-port", type=int, metavar="PORT",
+                       help="serve /metrics on this port, not on the Slack one (default: METRICS_PORT)")
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser(
         "chat", help="talk to the bot in this terminal",

@@ -27,6 +27,9 @@ class RequestInfo:
     channel: str | None = None
     started: float = field(default_factory=time.monotonic)
 
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
     def ids(self) -> dict[str, str]:
         """The ids that are known, for a log line."""
         known = {"event_id": self.event_id, "team": self.team, "channel": self.channel}

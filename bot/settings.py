@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     results_per_page: int = Field(default=5, ge=1, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -65,6 +67,12 @@ class Settings(BaseSettings):
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return _prefixed(value, "")
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        """An empty METRICS_PORT (as .env.example has it) means /metrics on the Slack port."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack_api_url")
     @classmethod
