@@ -22,6 +22,7 @@ from bot.presentation import (
     TITLE_CHARS, Presentation,
 )
 from retrieval.models import SearchResponse, SearchResult
+from retrieval.plurals import plural
 
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
@@ -221,7 +222,7 @@ def _fallback(response: SearchResponse, invite: list[Block]) -> str:
     """The notification text: the echo and the first titles, escaped like the blocks."""
     shown = response.results[:FALLBACK_TITLES]
     titles = "; ".join(f"{n}. {escaped(r.project.title, 80)}" for n, r in enumerate(shown, start=response.offset + 1))
-    text = f"{response.total} result(s) for {escaped(response.parsed.echo(), 200)}: {titles}"
+    text = f"{plural(response.total, 'result')} for {escaped(response.parsed.echo(), 200)}: {titles}"
     return text + (" (only you can see this)" if invite else "")
 
 

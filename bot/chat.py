@@ -17,6 +17,7 @@ from bot.terminal import results, understood
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
 from retrieval.engine import SearchEngine
+from retrieval.plurals import plural
 
 CONSOLE = ThreadKey("console", "console", "chat")
 SESSION_SECONDS = 7 * 86400
@@ -32,7 +33,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
     conversation = Conversation(engine, SQLiteStateStore(":memory:", SESSION_SECONDS), settings.results_per_page)
     source = lines or sys.stdin
     interactive = source.isatty()
-    out.write(f"FindProject chat on {len(engine.projects)} projects. {USAGE}\n")
+    out.write(f"FindProject chat on {plural(len(engine.projects), 'project')}. {USAGE}\n")
 
     def deliver(turn: Turn) -> Delivery:
         out.write(render(turn) + "\n")

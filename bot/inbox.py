@@ -35,6 +35,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.blocks import APOLOGY, apology, notice
 from bot.conversation import Conversation
 from bot.conversation_models import Action
@@ -103,6 +104,7 @@ class Inbox:
                 return  # a thread the bot is not part of
             if not self.store.claim(message):
                 log.info("message %s in %s already answered; duplicate delivery ignored", ts, channel)
+                metrics.DEDUPE_HITS.labels("message").inc()
                 return
             try:
                 answer()
@@ -165,7 +167,9 @@ class Inbox:
         """The answer; on failure one clear log line and an apology; the claims end either way."""
         try:
             work()
+            metrics.replied("handled")
         except Exception as exc:
+            metrics.replied("failed")
             log.error("could not answer %s: %s", where, _describe(exc))
             log.debug("failure details", exc_info=True)
             try:
@@ -178,7 +182,7 @@ class Inbox:
 
     def _apologise(self, client: WebClient, channel: str, user: str, thread: str | None) -> None:
         """An ephemeral apology, tried once and quickly: Slack may well be what failed."""
-        quick = WebClient(token=client.token, base_url=client.base_url,
+        quick = type(client)(token=client.token, base_url=client.base_url,
                           timeout=min(client.timeout, APOLOGY_TIMEOUT), retry_handlers=[])
         message = apology()
         quick.chat_postEphemeral(channel=channel, user=user, text=APOLOGY, blocks=message.payload()["blocks"],

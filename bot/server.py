@@ -16,15 +16,16 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
+from bot import logs, metrics
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
 from bot.inbox import Inbox
+from bot.metrics import MeteredEngine
 from bot.recovery import replay
 from bot.settings import Settings, load_settings, require
 from bot.slack_app import build_app
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import StateStoreError
-from retrieval.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -32,16 +33,18 @@ DAY = 86400
 
 
 def load_inbox(settings: Settings) -> Inbox:
-    """The catalog index, the state store and the conversation over both."""
-    engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
+    """The catalog index (searches timed in bot.metrics), the state store and the conversation over both."""
+    engine = MeteredEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
+    metrics.CATALOG_PROJECTS.set(len(engine.projects))
     store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
     return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    settings = load_settings()
-    _log_level(settings, args)
+    metrics_port = getattr(args, "metrics_port", None)
+    settings = load_settings(**({} if metrics_port is None else {"metrics_port": metrics_port}))
+    logs.apply(settings.log_level, settings.log_format, verbose=getattr(args, "verbose", False))
     socket_mode = settings.slack_app_token is not None and not args.http
     require(settings, "SLACK_BOT_TOKEN", "the bot posts with it (see .env.example)")
     if not socket_mode:
@@ -70,6 +73,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
+    if settings.metrics and settings.metrics_port is not None:
+        metrics.serve(host, settings.metrics_port)
+        log.info("serving metrics on %s:%d (GET /metrics)", host, settings.metrics_port)
     if socket_mode:
         inbox = load_inbox(settings)
         try:
@@ -79,18 +85,21 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
             SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
         finally:
             inbox.close()
+            metrics.process_stopped()
         return EXIT_OK
     asgi = http_app(settings)
-    log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
+    log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz%s)", host, port,
+             ", GET /metrics" if asgi.metrics else "")
     with _clean_exit_on_sigterm():
         uvicorn.run(asgi, host=host, port=port, **uvicorn_options(settings))
     return EXIT_OK
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:
-    """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same)."""
+    """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same).
+    ``log_config=None``: uvicorn's lines go through the bot's own handler, so LOG_FORMAT applies to them."""
     return {"lifespan": "on", "log_level": settings.log_level.lower(), "access_log": settings.log_level == "DEBUG",
-            "timeout_graceful_shutdown": 10}
+            "log_config": None, "timeout_graceful_shutdown": 10}
 
 
 def http_app(settings: Settings) -> SlackHttpApp:
@@ -103,8 +112,9 @@ def http_app(settings: Settings) -> SlackHttpApp:
         inbox.close()
         raise
     engine = inbox.conversation.engine
+    scrape = metrics.exposition if settings.metrics and settings.metrics_port is None else None
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, inbox),
+                        on_shutdown=lambda: _close(app, inbox), metrics=scrape,
                         signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
 
 
@@ -136,9 +146,6 @@ def _close(app: App, inbox: Inbox) -> None:
     """After the last request: let the listeners and replies finish, then close the store."""
     app.listener_runner.listener_executor.shutdown(wait=True)
     inbox.close()
+    metrics.process_stopped()
 
-
-def _log_level(settings: Settings, args: argparse.Namespace) -> None:
-    if not getattr(args, "verbose", False):
-        logging.getLogger().setLevel(settings.log_level)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def demo_file(name: str) -> Path:
+    """A file of the bundled demo (the package ``findproject_data``), wherever it is installed."""
+    return Path(str(files("findproject_data") / name))
 
 
 def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
@@ -25,8 +30,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    catalog_path: Path = DATA_DIR / "projects.json"
-    taxonomy_path: Path | None = DATA_DIR / "tags.json"
+    catalog_path: Path = Field(default_factory=lambda: demo_file("projects.json"))
+    taxonomy_path: Path | None = Field(default_factory=lambda: demo_file("tags.json"))
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -44,6 +49,9 @@ class Settings(BaseSettings):
     listener_threads: int = Field(default=4, ge=1, le=64)
     results_per_page: int = Field(default=5, ge=1, le=10)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -60,6 +68,12 @@ class Settings(BaseSettings):
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return _prefixed(value, "")
 
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        """An empty METRICS_PORT (as .env.example has it) means /metrics on the Slack port."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str | None) -> str | None:
@@ -75,6 +89,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def slack_configured(self) -> bool:

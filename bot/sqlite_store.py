@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from bot.store import OpenClaim, StateStoreError, ThreadKey, ThreadState
+from retrieval.plurals import plural
 
 log = logging.getLogger(__name__)
 CLAIM_LIFETIME = 24 * 3600  # Slack retries within minutes; a day is plenty.
@@ -232,9 +233,9 @@ class SQLiteStateStore:
         except (sqlite3.Error, OSError) as exc:
             raise StateStoreError(f"the state database {self.path} was damaged ({problem}) and moved to {aside}, "
                                   f"but a new one could not be started: {exc}") from None
-        log.error("THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %d "
-                  "thread(s) and %d claim(s) that could still be read; threads whose rows were lost will say "
-                  "their search expired.", self.path, problem, aside, len(threads), len(claims))
+        log.error("THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %s "
+                  "and %s that could still be read; threads whose rows were lost will say their search expired.",
+                  self.path, problem, aside, plural(len(threads), "thread"), plural(len(claims), "claim"))
         self.recovered_from = aside
         return db
 

@@ -29,6 +29,7 @@ from retrieval.models import Project, Query, SearchResponse, SearchResult, norma
 from retrieval.parser import RequestParser
 from retrieval.plan import RankingWeights, plan
 from retrieval.problems import Problem
+from retrieval.progress import tracked
 from retrieval.refine import Refinement, is_refinement, refine
 from retrieval.score import score
 from retrieval.select import select
@@ -65,7 +66,8 @@ class SearchEngine:
         tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
         # ``index`` and ``models``: built earlier for these very projects and settings (retrieval/cache.py).
         self.index = index if index is not None else BM25Index(
-            (self._document_terms(p, tag_terms) for p in self.projects), k1=self.settings.k1, b=self.settings.b)
+            (self._document_terms(p, tag_terms) for p in tracked(self.projects, "indexing projects")),
+            k1=self.settings.k1, b=self.settings.b)
         self.corpus = Corpus(self.projects, self.taxonomy, self.analyzer, self.index)
         self.models = models if models is not None else LearnedModels.build(self.projects, self.taxonomy,
                                                                               self.analyzer)

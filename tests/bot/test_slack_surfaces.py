@@ -18,7 +18,7 @@ def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness
     labels = [b["text"]["text"] for b in reply.buttons]
     assert "+ code (19)" in labels and "More results" in labels and "Start over" in labels
     assert "Reply in this thread to refine: only pytorch · not videos · more" in reply.text
-    assert reply.body["text"].startswith("24 result(s) for tags: #pytorch #tutorial #object-detection")
+    assert reply.body["text"].startswith("24 results for tags: #pytorch #tutorial #object-detection")
 
 
 def test_mention_inside_a_thread_answers_in_that_thread(harness: BotHarness):
