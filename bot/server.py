@@ -22,19 +22,18 @@ from bot.inbox import Inbox
 from bot.recovery import replay
 from bot.settings import Settings, load_settings, require
 from bot.slack_app import build_app
-from bot.sqlite_store import SQLiteStateStore
 from bot.store import StateStoreError
+from bot.stores import open_store
 from retrieval.engine import SearchEngine
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-DAY = 86400
 
 
 def load_inbox(settings: Settings) -> Inbox:
     """The catalog index, the state store and the conversation over both."""
     engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
-    store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
+    store = open_store(settings)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
     return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
 
