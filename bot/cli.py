@@ -25,6 +25,7 @@ from retrieval.problems import CatalogError, Problem, format_problems
 from retrieval.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 log = logging.getLogger("findproject")
 
@@ -191,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)")
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
@@ -211,7 +214,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format=LOG_FORMAT)
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(err)

@@ -1,4 +1,4 @@
-"""``findproject serve`` and ``run``: Socket Mode, or HTTP mode under uvicorn."""
+"""``findproject serve`` and ``run``: Socket Mode, or HTTP mode under uvicorn (``--workers N``: N processes)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,18 +17,21 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
+from bot.cli import LOG_FORMAT
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
 from bot.inbox import Inbox
 from bot.recovery import replay
-from bot.settings import Settings, load_settings, require
+from bot.settings import Settings, SettingsError, load_settings, require
 from bot.slack_app import build_app
 from bot.store import StateStoreError
 from bot.stores import open_store
 from retrieval.engine import SearchEngine
+from retrieval.problems import CatalogError
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
+STARTUP_FAILURE = 3  # uvicorn's status for a worker that cannot start: its supervisor then stops
 
 
 def load_inbox(settings: Settings) -> Inbox:
@@ -45,8 +49,12 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     require(settings, "SLACK_BOT_TOKEN", "the bot posts with it (see .env.example)")
     if not socket_mode:
         require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it (see .env.example)")
+    refusal = _workers_refusal(args.workers, socket_mode, settings)
+    if refusal:
+        print(f"error: {refusal}", file=err)
+        return EXIT_BAD_INPUT
     try:
-        return _serve(settings, socket_mode, args.host or settings.host, args.port or settings.port)
+        return _serve(settings, socket_mode, args.host or settings.host, args.port or settings.port, args.workers)
     except StateStoreError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_BAD_INPUT
@@ -65,10 +73,25 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return cmd_chat(args, out, err)
     args.http = settings.slack_app_token is None
     args.host = args.port = None
+    args.workers = 1
     return cmd_serve(args, out, err)
 
 
-def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
+def _workers_refusal(workers: int, socket_mode: bool, settings: Settings) -> str | None:
+    """Why ``--workers`` cannot be served as asked, or None."""
+    if workers < 1:
+        return "--workers must be at least 1"
+    if workers == 1:
+        return None
+    if socket_mode:
+        return "--workers is for HTTP mode (--http); for Socket Mode start several processes instead"
+    if not settings.state_url:
+        return (f"--workers {workers} needs STATE_URL (a Redis server): the SQLite state file "
+                "cannot be shared by worker processes")
+    return None
+
+
+def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers: int = 1) -> int:
     if socket_mode:
         inbox = load_inbox(settings)
         try:
@@ -79,11 +102,37 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
         finally:
             inbox.close()
         return EXIT_OK
+    if workers > 1:
+        open_store(settings).close()  # an unreachable STATE_URL is one line here, not a crash in every worker
+        log.info("serving Slack over HTTP on %s:%d with %d worker processes", host, port, workers)
+        with _clean_exit_on_sigterm():
+            uvicorn.run("bot.server:worker_app", factory=True, workers=workers, host=host, port=port,
+                        **uvicorn_options(settings))
+        return EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
     with _clean_exit_on_sigterm():
         uvicorn.run(asgi, host=host, port=port, **uvicorn_options(settings))
     return EXIT_OK
+
+
+def worker_app() -> SlackHttpApp:
+    """The app of one worker process of ``serve --workers N``; uvicorn imports and calls it.
+
+    A worker is a fresh interpreter: it reads the settings from the environment, as the
+    parent did. A worker that cannot start says why in one line and exits with uvicorn's
+    start-up failure status, on which uvicorn stops the whole server.
+    """
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+        return http_app(settings)
+    except CatalogError as exc:
+        print(f"error: {len(exc.problems)} problem(s) in the catalog or taxonomy; `findproject validate` "
+              "lists them", file=sys.stderr)
+    except (SettingsError, StateStoreError, BoltError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(STARTUP_FAILURE)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""STATE_URL: which store `serve` uses, and bad values as one line with exit 2."""
+"""STATE_URL: which store `serve` uses, `--workers`, and bad values as one line with exit 2."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_a_state_url_that_is_not_redis_is_one_line_and_exit_2(http_env, value):
         "error: invalid setting STATE_URL: must be a Redis url such as redis://127.0.0.1:6379/0"]
 
 
-@pytest.mark.parametrize("argv", [["serve", "--http"], ["run"]])
+@pytest.mark.parametrize("argv", [["serve", "--http"], ["serve", "--http", "--workers", "2"], ["run"]])
 def test_an_unreachable_redis_is_one_line_and_exit_2_without_the_password(http_env, argv):
     port = free_port()  # nothing listens there
     http_env.setenv("STATE_URL", f"redis://bot:hunter2@127.0.0.1:{port}/0")
@@ -55,3 +55,21 @@ def test_an_unreachable_redis_is_one_line_and_exit_2_without_the_password(http_e
     [line] = err.strip().splitlines()
     assert line.startswith(f"error: cannot reach the state store at redis://127.0.0.1:{port}/0: "), line
     assert "hunter2" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["serve", "--http", "--workers", "2"],
+     "error: --workers 2 needs STATE_URL (a Redis server): the SQLite state file cannot be shared by worker processes"),
+    (["serve", "--http", "--workers", "0"], "error: --workers must be at least 1"),
+])
+def test_workers_need_redis_and_a_positive_count(http_env, argv, expected):
+    code, _, err = run(argv)
+    assert code == 2 and err.strip().splitlines() == [expected]
+
+
+def test_workers_are_refused_in_socket_mode(http_env):
+    http_env.setenv("SLACK_APP_TOKEN", "xapp-456")
+    http_env.setenv("STATE_URL", REDIS_URL)
+    code, _, err = run(["serve", "--workers", "2"])
+    assert code == 2 and err.strip().splitlines() == [
+        "error: --workers is for HTTP mode (--http); for Socket Mode start several processes instead"]

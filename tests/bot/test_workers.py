@@ -1,0 +1,76 @@
+"""`findproject serve --http --workers 2` on the real Redis: two processes behind one port.
+
+The bot runs as a subprocess under uvicorn's own worker management, with the fake Slack
+from tests/support and its state under a key prefix of its own on the local Redis.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.support import BotHarness, BotServer, FakeSlack, bot_env, mention_event
+from tests.support.redis_db import REDIS_URL, redis_namespace
+
+START_TIMEOUT = 60
+
+
+@pytest.fixture
+def prefix() -> Iterator[str]:
+    with redis_namespace() as name:
+        yield name
+
+
+def _workers(pid: int) -> list[str]:
+    """The worker processes of a uvicorn parent (not multiprocessing's resource tracker)."""
+    listed = subprocess.run(["ps", "-ww", "-o", "args=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [line for line in listed.splitlines() if "spawn_main" in line]
+
+
+def _wait_answered(prefix: str, timeout: float = 30.0) -> None:
+    """Until no request is claimed and unanswered: every claim is taken before its ack, so once
+    the acks are back and the journal's open set is empty, every answer has been posted."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + timeout
+        while (left := client.zcard(f"{prefix}:claims:open")) > 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{left} request(s) still unanswered after {timeout}s")
+            time.sleep(0.02)
+    finally:
+        client.close()
+
+
+def test_two_workers_answer_each_mention_once_and_share_the_threads(fake: FakeSlack, tmp_path: Path, prefix: str):
+    env = bot_env(fake, tmp_path, STATE_URL=REDIS_URL, STATE_PREFIX=prefix)
+    bot = BotServer(env, subprocess=True, args=("--workers", "2")).start(START_TIMEOUT)
+    try:
+        assert len(_workers(bot.process.pid)) == 2, "uvicorn runs two worker processes"
+        harness = BotHarness(fake, bot)
+        mentions = [mention_event("gan papers") for _ in range(12)]
+        # Each mention and its retry, sent at once from parallel clients: the workers race for them.
+        sends = [(event, f"Ev0W{i:03d}", retry) for i, event in enumerate(mentions) for retry in (None, 1)]
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda s: harness.slack.event(s[0], event_id=s[1], retry_num=s[2]).status, sends))
+        assert statuses == [200] * len(sends)
+        _wait_answered(prefix)
+        for event in mentions:
+            replies = [c for c in harness.posts_in("C0CHAN") if c.body.get("thread_ts") == event["ts"]]
+            assert len(replies) == 1, f"{len(replies)} replies to the mention {event['ts']}"
+            assert "StyleGAN2 Paper" in replies[0].text
+
+        # Refinements of one thread, each to whichever worker takes it, build on each other.
+        first = next(c for c in harness.posts_in("C0CHAN") if c.body.get("thread_ts") == mentions[0]["ts"])
+        refined = harness.reply(first, "only pytorch")
+        assert "tags: #generative-adversarial-networks #paper #pytorch" in refined.text
+        again = harness.reply(first, "not tensorflow")
+        assert "#pytorch" in again.text and "#tensorflow" in again.text, again.text
+    finally:
+        bot.stop()
+    assert bot.process.returncode == 0, bot.output()
