@@ -26,6 +26,7 @@ from bot.settings import Settings, SettingsError, load_settings, require
 from bot.slack_app import build_app
 from bot.store import StateStoreError
 from bot.stores import open_store
+from bot.sweeper import Sweeper
 from retrieval.engine import SearchEngine
 from retrieval.problems import CatalogError
 
@@ -97,8 +98,12 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
         try:
             app = build_app(settings, inbox, socket_mode=True)
             replay(app, inbox.store)
-            log.info("serving Slack over Socket Mode")
-            SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
+            sweeper = Sweeper(app, inbox.store)
+            try:
+                log.info("serving Slack over Socket Mode")
+                SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
+            finally:
+                sweeper.stop()
         finally:
             inbox.close()
         return EXIT_OK
@@ -150,9 +155,10 @@ def http_app(settings: Settings) -> SlackHttpApp:
     except BaseException:
         inbox.close()
         raise
+    sweeper = Sweeper(app, inbox.store)
     engine = inbox.conversation.engine
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, inbox),
+                        on_shutdown=lambda: _close(app, inbox, sweeper),
                         signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
 
 
@@ -180,8 +186,9 @@ def _clean_exit_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _close(app: App, inbox: Inbox) -> None:
-    """After the last request: let the listeners and replies finish, then close the store."""
+def _close(app: App, inbox: Inbox, sweeper: Sweeper) -> None:
+    """After the last request: stop replaying, let the listeners and replies finish, then close the store."""
+    sweeper.stop()
     app.listener_runner.listener_executor.shutdown(wait=True)
     inbox.close()
 

@@ -1,12 +1,14 @@
-"""`findproject serve --http --workers 2` on the real Redis: two processes behind one port.
+"""Several bot processes on the real Redis: `serve --http --workers 2` behind one port, and
+two separate bots of which one is killed while it answers.
 
-The bot runs as a subprocess under uvicorn's own worker management, with the fake Slack
-from tests/support and its state under a key prefix of its own on the local Redis.
+The bots run as subprocesses with the fake Slack from tests/support and their state under
+a key prefix of their own on the local Redis.
 """
 
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.support import BotHarness, BotServer, FakeSlack, bot_env, mention_event
+from bot.redis_store import LEASE_SECONDS
+from bot.sweeper import SWEEP_INTERVAL
+from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, mention_event
 from tests.support.redis_db import REDIS_URL, redis_namespace
 
 START_TIMEOUT = 60
@@ -74,3 +78,35 @@ def test_two_workers_answer_each_mention_once_and_share_the_threads(fake: FakeSl
     finally:
         bot.stop()
     assert bot.process.returncode == 0, bot.output()
+
+
+def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake: FakeSlack, tmp_path: Path,
+                                                                            prefix: str):
+    """A acknowledged the mention and was posting its answer when it died: B, which keeps
+    running, answers it once A's lease has lapsed; Slack's retry of it to B is a duplicate."""
+    release = threading.Event()
+    held = Fault(hold=release, error="never_seen", when=lambda body: body.get("channel") == "C0KILL")
+    fake.inject("chat.postMessage", held)
+    bots = [BotServer(bot_env(fake, tmp_path / name, STATE_URL=REDIS_URL, STATE_PREFIX=prefix), subprocess=True)
+            for name in ("a", "b")]
+    for bot, name in zip(bots, ("a", "b")):
+        (tmp_path / name).mkdir()
+        bot.start(START_TIMEOUT)
+    a, b = (BotHarness(fake, bot) for bot in bots)
+    try:
+        event = mention_event("gan papers", channel="C0KILL")
+        assert a.slack.event(event, event_id="Ev0KILLED").status == 200
+        assert held.arrived.wait(10), "A was posting its answer"
+        bots[0].kill()
+        release.set()  # Slack never got A's post
+
+        [answer] = fake.wait_for("chat.postMessage", timeout=LEASE_SECONDS + 2 * SWEEP_INTERVAL + 10,
+                                 where=lambda c: c.body["channel"] == "C0KILL" and c.answer.get("ok"))
+        assert answer.body["thread_ts"] == event["ts"] and "StyleGAN2 Paper" in answer.text
+        assert "answering 1 request(s) a stopped process had acknowledged but not answered" in bots[1].output()
+        assert b.slack.event(event, event_id="Ev0KILLED", retry_num=1).status == 200
+        _wait_answered(prefix)
+        assert len([c for c in fake.posts() if c.body["channel"] == "C0KILL" and c.answer.get("ok")]) == 1
+    finally:
+        for bot in bots:
+            bot.stop()
