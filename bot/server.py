@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TextIO
 
 import uvicorn
@@ -33,6 +36,8 @@ from retrieval.problems import CatalogError
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 STARTUP_FAILURE = 3  # uvicorn's status for a worker that cannot start: its supervisor then stops
+# Where the first worker that cannot start leaves a mark, so the parent exits with status 2.
+WORKER_FAILED = "FINDPROJECT_WORKER_FAILED"
 
 
 def load_inbox(settings: Settings) -> Inbox:
@@ -110,10 +115,15 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
     if workers > 1:
         open_store(settings).close()  # an unreachable STATE_URL is one line here, not a crash in every worker
         log.info("serving Slack over HTTP on %s:%d with %d worker processes", host, port, workers)
-        with _clean_exit_on_sigterm():
-            uvicorn.run("bot.server:worker_app", factory=True, workers=workers, host=host, port=port,
-                        **uvicorn_options(settings))
-        return EXIT_OK
+        with tempfile.TemporaryDirectory(prefix="findproject-") as scratch, _clean_exit_on_sigterm():
+            failed = Path(scratch) / "worker-failed"
+            os.environ[WORKER_FAILED] = str(failed)  # the workers inherit the environment
+            try:
+                uvicorn.run("bot.server:worker_app", factory=True, workers=workers, host=host, port=port,
+                            **uvicorn_options(settings))
+            finally:
+                del os.environ[WORKER_FAILED]
+            return EXIT_BAD_INPUT if failed.exists() else EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
     with _clean_exit_on_sigterm():
@@ -125,19 +135,30 @@ def worker_app() -> SlackHttpApp:
     """The app of one worker process of ``serve --workers N``; uvicorn imports and calls it.
 
     A worker is a fresh interpreter: it reads the settings from the environment, as the
-    parent did. A worker that cannot start says why in one line and exits with uvicorn's
-    start-up failure status, on which uvicorn stops the whole server.
+    parent did. A worker that cannot start exits with uvicorn's start-up failure status, on
+    which uvicorn stops the whole server; the first one to fail says why in one line.
     """
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
         return http_app(settings)
     except CatalogError as exc:
-        print(f"error: {len(exc.problems)} problem(s) in the catalog or taxonomy; `findproject validate` "
-              "lists them", file=sys.stderr)
+        _worker_failed(f"{len(exc.problems)} problem(s) in the catalog or taxonomy; `findproject validate` lists them")
     except (SettingsError, StateStoreError, BoltError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _worker_failed(str(exc))
     raise SystemExit(STARTUP_FAILURE)
+
+
+def _worker_failed(reason: str) -> None:
+    """One line for the whole server: only the worker that leaves the mark first prints it."""
+    try:
+        with open(os.environ[WORKER_FAILED], "x"):
+            pass
+    except FileExistsError:
+        return
+    except (KeyError, OSError):  # not started by `serve --workers`: say it anyway
+        pass
+    print(f"error: {reason}", file=sys.stderr)
 
 
 def uvicorn_options(settings: Settings) -> dict[str, object]:

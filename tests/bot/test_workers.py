@@ -7,7 +7,9 @@ a key prefix of their own on the local Redis.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,8 @@ import redis
 
 from bot.redis_store import LEASE_SECONDS
 from bot.sweeper import SWEEP_INTERVAL
-from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, mention_event
+from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, free_port, mention_event
+from tests.support.bot_server import ROOT
 from tests.support.redis_db import REDIS_URL, redis_namespace
 
 START_TIMEOUT = 60
@@ -110,3 +113,15 @@ def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake:
     finally:
         for bot in bots:
             bot.stop()
+
+
+def test_workers_that_cannot_load_the_catalog_stop_the_server_with_one_line_and_exit_2(fake: FakeSlack,
+                                                                                        tmp_path: Path, prefix: str):
+    env = bot_env(fake, tmp_path, STATE_URL=REDIS_URL, STATE_PREFIX=prefix, CATALOG_PATH=str(tmp_path / "none.json"))
+    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--http", "--workers", "2", "--host", "127.0.0.1",
+                             "--port", str(free_port())], cwd=ROOT, env={**os.environ, **env},
+                            capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: 1 problem(s) in the catalog or taxonomy; `findproject validate` lists them"]
+    assert "Traceback" not in result.stderr
