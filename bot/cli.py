@@ -223,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
     serve.add_argument("--metrics-port", type=int, metavar="PORT",
                        help="serve /metrics on this port, not on the Slack one (default: METRICS_PORT)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)")
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser(
         "chat", help="talk to the bot in this terminal",

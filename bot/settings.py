@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     slack_api_timeout: float = Field(default=10, gt=0, le=60)
 
     state_db_path: Path = Path("state/findproject.sqlite3")
+    # A Redis server shared by several bot processes (redis://host:port/db); unset: the SQLite file.
+    state_url: str | None = None
+    # The start of every key the bot writes there, so several bots can share one server.
+    state_prefix: str = Field(default="findproject", min_length=1)
     state_ttl_days: float = Field(default=30, gt=0)
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -84,6 +88,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) url such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        """Only a Redis url; the value itself is never echoed (it may hold a password)."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a Redis url such as redis://127.0.0.1:6379/0")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

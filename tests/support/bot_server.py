@@ -63,6 +63,7 @@ class BotServer:
         self.env = env
         self.args = args  # more `serve` options, for a subprocess
         self.use_subprocess = subprocess
+        self.args = args  # more `serve` options for a subprocess, such as ("--workers", "2")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
