@@ -138,7 +138,7 @@ class SearchEngine:
         ranked = select(scored, planned.query, self.corpus, max(offset + limit, SUGGESTION_SAMPLE))
         page = ranked[offset:offset + limit]
         notes, relaxed = page_notes(planned.query, scored, page, self.corpus)
-        taken = {*query.include_tags, *query.exclude_tags, *(e.tag for e in planned.query.expanded_tags)}
+        taken = {*query.include_tags, *query.exclude_tags}  # an expansion only weighs: filtering on it still helps
         suggestions = suggest_tags([self.projects[i] for i in ranked[:SUGGESTION_SAMPLE]], taken, self.taxonomy)
         return SearchResponse(
             request=query.text, parsed=planned.query, total=int(scored.candidates.size), offset=offset,

@@ -56,8 +56,9 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
     total_idf = sum(idf.values()) or 1.0
     intents = {tag: weights.tag_weight * idf[tag] / total_idf for tag in soft}
     expanded: list[ExpandedTag] = []
-    if tag_model is not None and weights.expansions and weights.expansion_weight:
-        # The model reads the whole request: it learned which everyday words go with which tags.
+    if tag_model is not None and content and weights.expansions and weights.expansion_weight:
+        # Expansions weigh the words, so a request of explicit tags alone has none. The model
+        # reads the whole request: it learned which everyday words go with which tags.
         said = analyzer.terms(query.text) if query.text else content
         taken = {*query.include_tags, *query.exclude_tags}
         likely = [(tag, p) for tag, p in zip(tag_model.tags, tag_model.predict(said))

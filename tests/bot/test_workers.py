@@ -21,6 +21,7 @@ import redis
 
 from bot.redis_store import LEASE_SECONDS
 from bot.sweeper import SWEEP_INTERVAL
+from retrieval.plurals import plural
 from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, free_port, mention_event
 from tests.support.bot_server import ROOT
 from tests.support.redis_db import REDIS_URL, redis_namespace
@@ -48,7 +49,7 @@ def _wait_answered(prefix: str, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while (left := client.zcard(f"{prefix}:claims:open")) > 0:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{left} request(s) still unanswered after {timeout}s")
+                raise AssertionError(f"{plural(left, 'request')} still unanswered after {timeout}s")
             time.sleep(0.02)
     finally:
         client.close()
@@ -106,7 +107,7 @@ def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake:
         [answer] = fake.wait_for("chat.postMessage", timeout=LEASE_SECONDS + 2 * SWEEP_INTERVAL + 10,
                                  where=lambda c: c.body["channel"] == "C0KILL" and c.answer.get("ok"))
         assert answer.body["thread_ts"] == event["ts"] and "StyleGAN2 Paper" in answer.text
-        assert "answering 1 request(s) a stopped process had acknowledged but not answered" in bots[1].output()
+        assert "answering 1 request a stopped process had acknowledged but not answered" in bots[1].output()
         assert b.slack.event(event, event_id="Ev0KILLED", retry_num=1).status == 200
         _wait_answered(prefix)
         assert len([c for c in fake.posts() if c.body["channel"] == "C0KILL" and c.answer.get("ok")]) == 1
@@ -123,5 +124,5 @@ def test_workers_that_cannot_load_the_catalog_stop_the_server_with_one_line_and_
                             capture_output=True, text=True, timeout=START_TIMEOUT)
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert errors == ["error: 1 problem(s) in the catalog or taxonomy; `findproject validate` lists them"]
+    assert errors == ["error: 1 problem in the catalog or taxonomy; `findproject validate` lists them"]
     assert "Traceback" not in result.stderr
