@@ -12,11 +12,11 @@ from typing import TextIO
 
 from bot.conversation import START_OVER, Conversation
 from bot.conversation_models import Delivery, Turn, TurnKind
+from bot.engines import open_engine
 from bot.settings import load_settings
 from bot.terminal import results, understood
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
-from retrieval.engine import SearchEngine
 from retrieval.plurals import plural
 
 CONSOLE = ThreadKey("console", "console", "chat")
@@ -27,9 +27,7 @@ USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
     settings = load_settings()
-    catalog = getattr(args, "catalog", None) or settings.catalog_path
-    taxonomy = getattr(args, "taxonomy", None) or (None if getattr(args, "catalog", None) else settings.taxonomy_path)
-    engine = SearchEngine.from_paths(catalog, taxonomy)
+    engine = open_engine(settings, getattr(args, "catalog", None), getattr(args, "taxonomy", None), err=err)
     conversation = Conversation(engine, SQLiteStateStore(":memory:", SESSION_SECONDS), settings.results_per_page)
     source = lines or sys.stdin
     interactive = source.isatty()

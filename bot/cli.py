@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import logs
+from bot.engines import open_engine
 from bot.settings import SettingsError, load_settings
 from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
@@ -77,12 +78,7 @@ def human(response: SearchResponse) -> str:
 
 def build_engine(catalog: Path | None, taxonomy: Path | None, skip_invalid: bool, err: TextIO) -> SearchEngine:
     """Load the catalog named on the command line, or the one in settings."""
-    if catalog is None:
-        settings = load_settings()
-        catalog = settings.catalog_path
-        if taxonomy is None:
-            taxonomy = settings.taxonomy_path
-    engine = SearchEngine.from_paths(catalog, taxonomy, skip_invalid=skip_invalid)
+    engine = open_engine(load_settings(), catalog, taxonomy, skip_invalid=skip_invalid, err=err)
     if engine.skipped:
         print(f"Skipped {plural(len(engine.skipped), 'invalid record')}:", file=err)
         print(format_problems(engine.skipped), file=err)

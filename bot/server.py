@@ -22,6 +22,7 @@ from slack_bolt.error import BoltError
 
 from bot import logs, metrics
 from bot.conversation import Conversation
+from bot.engines import open_engine
 from bot.http_server import SlackHttpApp
 from bot.inbox import Inbox
 from bot.metrics import MeteredEngine
@@ -43,7 +44,7 @@ WORKER_FAILED = "FINDPROJECT_WORKER_FAILED"
 
 def load_inbox(settings: Settings) -> Inbox:
     """The catalog index (searches timed in bot.metrics), the state store and the conversation over both."""
-    engine = MeteredEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
+    engine = open_engine(settings, engine_class=MeteredEngine)
     metrics.CATALOG_PROJECTS.set(len(engine.projects))
     store = open_store(settings)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")

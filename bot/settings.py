@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,12 @@ def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
     return SecretStr(value.get_secret_value().strip())
 
 
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/findproject, else ~/.cache/findproject."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "findproject"
+
+
 class Settings(BaseSettings):
     """Every variable is documented in .env.example. Secrets stay SecretStr so they never print."""
 
@@ -40,6 +47,8 @@ class Settings(BaseSettings):
     # Seconds to wait for one Slack API call; each call is retried a bounded number of times.
     slack_api_timeout: float = Field(default=10, gt=0, le=60)
 
+    # Where the index and the tag model built from a catalog are kept between starts.
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
     state_db_path: Path = Path("state/findproject.sqlite3")
     # A Redis server shared by several bot processes (redis://host:port/db); unset: the SQLite file.
     state_url: str | None = None

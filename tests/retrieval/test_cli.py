@@ -203,13 +203,13 @@ def test_batch_loads_the_catalog_once(tmp_path, monkeypatch):
     batch = tmp_path / "requests.txt"
     batch.write_text("a\nb\nc\n", encoding="utf-8")
     calls = []
-    real = cli.SearchEngine.from_paths
+    real = cli.open_engine
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli.SearchEngine, "from_paths", counting)
+    monkeypatch.setattr(cli, "open_engine", counting)
     code, out, _ = run("search", "--batch", str(batch), *ON_SMALL)
     assert code == 0 and len(out.splitlines()) == 3 and len(calls) == 1
 
