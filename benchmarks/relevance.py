@@ -10,10 +10,12 @@ Cases (one JSON object per line):
 A result "carries" a tag when its canonical tags (aliases resolved) hold it. "excluded in
 top 10" counts results carrying a tag the case excludes (the target is 0).
 
---fit searches the ranking weights (EngineSettings: the keys of GRID) on the tuning files only (dev.jsonl and cases/tuning.jsonl; never the blind
-set), by 5-fold cross-validation over the cases: each fold's weights are chosen on the other
-four and scored on it. It prints the cross-validated score of that procedure and the weights
-chosen on all tuning cases, which become the EngineSettings defaults.
+--fit searches the ranking weights (EngineSettings: the keys of GRID) on the tuning files
+only (dev.jsonl and cases/tuning.jsonl; never the blind set), by 5-fold cross-validation
+over the cases: each fold's weights are chosen on the other four and scored on it. It
+prints the cross-validated score of that procedure and the weights chosen on all tuning
+cases, which become the EngineSettings defaults. --set title_weight=N fits at another
+index setting (the index is rebuilt).
 """
 
 from __future__ import annotations

@@ -16,8 +16,6 @@ import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from retrieval.alternatives import Alternative, alternatives
 from retrieval.analyzer import Analyzer
 from retrieval.catalog import load_catalog
@@ -33,7 +31,8 @@ from retrieval.progress import tracked
 from retrieval.refine import Refinement, is_refinement, refine
 from retrieval.score import score
 from retrieval.select import select
-from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
+from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE
+from retrieval.suggest import suggest_tags
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy, load_taxonomy
 

@@ -24,8 +24,15 @@ from retrieval.models import Query, Sort, normalize_tag
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
 from retrieval.vocabulary import (
-    CLAUSE_BREAKS, FILLER, LIST_JOINS, NEGATED_AUXILIARIES, NEGATION_PAIRS, NEGATIONS, NEWEST_WORDS,
-    OLDEST_WORDS, QUESTION_SUBJECTS,
+    CLAUSE_BREAKS,
+    FILLER,
+    LIST_JOINS,
+    NEGATED_AUXILIARIES,
+    NEGATION_PAIRS,
+    NEGATIONS,
+    NEWEST_WORDS,
+    OLDEST_WORDS,
+    QUESTION_SUBJECTS,
 )
 
 MAX_REQUEST_CHARS = 2000

@@ -76,12 +76,6 @@ class TagModel:
             logits += weights @ self.coef[columns].astype(np.float64)
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def top(self, terms: Sequence[str], k: int, exclude: set[str] = frozenset()) -> list[tuple[str, float]]:
-        """The ``k`` likeliest tags outside ``exclude``, with their probabilities."""
-        probabilities = self.predict(terms)
-        order = np.argsort(-probabilities, kind="stable")
-        return [(self.tags[i], float(probabilities[i])) for i in order if self.tags[i] not in exclude][:k]
-
 
 def _examples(projects: Sequence[Project], taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
     """Texts and their learnable tags, from a deterministic sample that keeps rare tags' examples."""

@@ -7,7 +7,6 @@ blind set's were measured once, after the ranking was fitted on the tuning sets 
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 
