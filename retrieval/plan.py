@@ -37,7 +37,7 @@ class RankingWeights(BaseModel):
     tag_share_weight: float = 2.0
     # Each intent's part of the weight goes with idf ** subject_power (0: all alike).
     subject_power: float = 0.0
-    expansion_weight: float = 0.25
+    expansion_weight: float = 0.125
     expansions: int = 3
     min_expansion: float = 0.25
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
