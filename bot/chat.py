@@ -10,18 +10,18 @@ import argparse
 import sys
 from typing import TextIO
 
-from bot.conversation import START_OVER, Conversation
-from bot.conversation_models import Delivery, Turn, TurnKind
+from bot.conversation import CONSOLE, START_OVER, Conversation, save
+from bot.events import ConsoleLine
 from bot.settings import load_settings
-from bot.terminal import results, understood
 from bot.sqlite_store import SQLiteStateStore
-from bot.store import ThreadKey
+from bot.terminal import results, understood
+from bot.turns import Action, Turn, TurnKind, label
 from retrieval.engine import SearchEngine
 
-CONSOLE = ThreadKey("console", "console", "chat")
 SESSION_SECONDS = 7 * 86400
 USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
-         "Then refine it: 'only pytorch', 'not videos', 'newest first', 'more'. /new starts over, /quit leaves.")
+         "Then refine it: 'only pytorch', 'not videos', 'what about keras', 'since 2021', 'newest first', "
+         "'show 3', 'more', 'more like #2', 'undo'. /new starts over, /quit leaves.")
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
@@ -29,17 +29,11 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
     catalog = getattr(args, "catalog", None) or settings.catalog_path
     taxonomy = getattr(args, "taxonomy", None) or (None if getattr(args, "catalog", None) else settings.taxonomy_path)
     engine = SearchEngine.from_paths(catalog, taxonomy)
-    conversation = Conversation(engine, SQLiteStateStore(":memory:", SESSION_SECONDS), settings.results_per_page)
+    store = SQLiteStateStore(":memory:", SESSION_SECONDS)
+    conversation = Conversation(engine, store, settings.results_per_page)
     source = lines or sys.stdin
     interactive = source.isatty()
     out.write(f"FindProject chat on {len(engine.projects)} projects. {USAGE}\n")
-
-    def deliver(turn: Turn) -> Delivery:
-        out.write(render(turn) + "\n")
-        out.flush()
-        return Delivery(None, (CONSOLE,))
-
-    fresh = True
     try:
         while True:
             if interactive:
@@ -50,12 +44,14 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                 break
             text = line.strip()
             if text == "/new":
-                fresh = True
+                store.forget(CONSOLE)
                 out.write(START_OVER + "\n")
             elif text:
-                if fresh or conversation.follow(CONSOLE, text, deliver) is None:
-                    conversation.start(text, deliver, (CONSOLE,))
-                fresh = False
+                outcome = conversation.handle(ConsoleLine(text))
+                if outcome.turn is not None:
+                    out.write(render(outcome.turn) + "\n")
+                    out.flush()
+                save(store, outcome)
     except KeyboardInterrupt:
         out.write("\n")
     return 0
@@ -65,7 +61,7 @@ def render(turn: Turn) -> str:
     """Plain text for a terminal; catalog text is cleaned of control characters first."""
     if turn.kind is TurnKind.USAGE:
         return USAGE
-    if turn.kind is TurnKind.PROMPT:
+    if turn.kind in (TurnKind.PROMPT, TurnKind.NOTICE):
         return turn.change[:1].upper() + turn.change[1:]
     response = turn.response
     assert response is not None
@@ -74,7 +70,8 @@ def render(turn: Turn) -> str:
     if response.total == 0:
         lines.append("No projects match.")
         if turn.alternatives:
-            lines.append("Try: " + " · ".join(f"{a.action.label()} ({a.count})" for a in turn.alternatives))
+            lines.append("Try: " + " · ".join(f"{label(Action(op='change', change=a.change))} ({a.count})"
+                                              for a in turn.alternatives))
         return "\n".join(lines)
     lines += results(response)
     if response.suggested_tags:

@@ -18,8 +18,10 @@ from slack_bolt.error import BoltError
 
 from bot.conversation import Conversation
 from bot.http_server import SlackHttpApp
-from bot.inbox import Inbox
+from bot.journal import Journal
+from bot.presentation import Presentation
 from bot.recovery import replay
+from bot.runner import Runner
 from bot.settings import Settings, load_settings, require
 from bot.slack_app import build_app
 from bot.sqlite_store import SQLiteStateStore
@@ -31,12 +33,13 @@ EXIT_OK, EXIT_BAD_INPUT = 0, 2
 DAY = 86400
 
 
-def load_inbox(settings: Settings) -> Inbox:
-    """The catalog index, the state store and the conversation over both."""
+def load_runner(settings: Settings) -> Runner:
+    """The catalog index, the state store, and the conversation and job runner over both."""
     engine = SearchEngine.from_paths(settings.catalog_path, settings.taxonomy_path)
     store = SQLiteStateStore(settings.state_db_path, ttl_seconds=settings.state_ttl_days * DAY)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
-    return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
+    return Runner(Conversation(engine, store, settings.results_per_page), Journal(store), workers,
+                  Presentation(url_template=settings.project_url_template))
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -71,14 +74,14 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _serve(settings: Settings, socket_mode: bool, host: str, port: int) -> int:
     if socket_mode:
-        inbox = load_inbox(settings)
+        runner = load_runner(settings)
         try:
-            app = build_app(settings, inbox, socket_mode=True)
-            replay(app, inbox.store)
+            app = build_app(settings, runner, socket_mode=True)
+            replay(app, runner.journal.store)
             log.info("serving Slack over Socket Mode")
             SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
         finally:
-            inbox.close()
+            runner.close()
         return EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz)", host, port)
@@ -95,16 +98,16 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
 
 def http_app(settings: Settings) -> SlackHttpApp:
     """The whole bot as one ASGI app; the store closes when uvicorn shuts it down."""
-    inbox = load_inbox(settings)
+    runner = load_runner(settings)
     try:
-        app = build_app(settings, inbox)
-        replay(app, inbox.store)
+        app = build_app(settings, runner)
+        replay(app, runner.journal.store)
     except BaseException:
-        inbox.close()
+        runner.close()
         raise
-    engine = inbox.conversation.engine
+    engine = runner.conversation.engine
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, inbox),
+                        on_shutdown=lambda: _close(app, runner),
                         signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
 
 
@@ -132,10 +135,10 @@ def _clean_exit_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _close(app: App, inbox: Inbox) -> None:
+def _close(app: App, runner: Runner) -> None:
     """After the last request: let the listeners and replies finish, then close the store."""
     app.listener_runner.listener_executor.shutdown(wait=True)
-    inbox.close()
+    runner.close()
 
 
 def _log_level(settings: Settings, args: argparse.Namespace) -> None:

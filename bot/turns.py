@@ -1,56 +1,75 @@
-"""What the conversation layer hands to a surface (Slack or the console) to show."""
+"""What the conversation core hands back: the turn to show, and the state to keep."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, NamedTuple
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.store import ThreadKey
+from bot.store import ThreadKey, ThreadState
+from retrieval.alternatives import Alternative, Change
 from retrieval.models import SearchResponse
-
 
 # A button value holds at most 2,000 characters; a click claiming a longer tag or word is forged.
 ACTION_TEXT_CHARS = 1000
+MESSAGE_ID_CHARS = 32
+MAX_PAGE = 10_000
 
 
 class Action(BaseModel):
-    """A button's meaning, small enough for a Slack button value (the query stays in the store)."""
+    """A button: a change to the search of the message it sits on, a page of it, or start over.
+
+    ``message`` names that message's stored state; the search itself never travels in the
+    value. ``page`` is the page the button leads to, so a double click shows it twice
+    instead of skipping one.
+    """
 
     model_config = ConfigDict(frozen=True)
 
-    op: Literal["add", "drop", "try", "more", "reset"]
-    tag: str = Field(default="", max_length=ACTION_TEXT_CHARS)
-    word: str = Field(default="", max_length=ACTION_TEXT_CHARS)
+    op: Literal["change", "page", "reset"]
+    change: Change | None = None
+    page: int = Field(default=0, ge=0, le=MAX_PAGE)
+    message: str = Field(default="", max_length=MESSAGE_ID_CHARS)
 
-    def label(self) -> str:
-        if self.op == "add":
-            return f"+ {self.tag}"
-        if self.op == "drop":
-            return f"− #{self.tag}" if self.tag else f"− '{self.word}'"
-        if self.op == "try":
-            return f"#{self.tag}"
-        return "More results" if self.op == "more" else "Start over"
+    @model_validator(mode="after")
+    def _complete(self) -> Action:
+        if (self.op == "change") != (self.change is not None):
+            raise ValueError("a change button needs a change, and only it")
+        if self.change and max(len(self.change.tag), len(self.change.word)) > ACTION_TEXT_CHARS:
+            raise ValueError("the tag or word is longer than any button could carry")
+        return self
 
 
-class Alternative(BaseModel):
-    """An offer shown when nothing matched, with the number of results it would give."""
-
-    action: Action
-    count: int
+def label(action: Action) -> str:
+    """The words on a button."""
+    change = action.change
+    if change is None:
+        return "More results" if action.op == "page" else "Start over"
+    if change.op == "add":
+        return f"+ {change.tag}"
+    if change.op == "drop":
+        return f"− #{change.tag}" if change.tag else f"− '{change.word}'"
+    return f"#{change.tag}"
 
 
 class TurnKind(str, Enum):
     RESULTS = "results"
     PROMPT = "prompt"  # nothing left to search for: ask what they want
-    USAGE = "usage"  # the request was empty
+    USAGE = "usage"  # an empty request, or "help"
+    NOTICE = "notice"  # one line, the search unchanged: not understood, nothing to undo...
+    EXPIRED = "expired"  # a button whose search is gone
 
 
 class Turn(BaseModel):
-    """One answer: the results page for the current query, and what changed to get there."""
+    """One answer: a page of results and what changed to get there, or a line of text.
+
+    ``id`` names the state stored for this very message, which its buttons act on.
+    """
 
     kind: TurnKind
+    id: str = ""
     request: str = ""
     change: str = ""
     response: SearchResponse | None = None
@@ -58,8 +77,13 @@ class Turn(BaseModel):
     alternatives: list[Alternative] = []
 
 
-class Delivery(NamedTuple):
-    """Where a turn was shown: the message ts, and the threads replies to it will arrive in."""
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one event: the turn to show (None: say nothing) and the state to save
+    under each of ``keys`` once it is shown. ``heard`` marks an acknowledgement ("thanks")
+    as opposed to a message that was not for the bot at all."""
 
-    ts: str | None
+    turn: Turn | None = None
+    state: ThreadState | None = None
     keys: tuple[ThreadKey, ...] = ()
+    heard: bool = False

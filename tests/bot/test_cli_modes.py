@@ -39,7 +39,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 
 def test_console_chat_runs_the_conversation_from_stdin():
-    lines = "pytorch tutorials on object detection\nonly tensorflow\nmore\nback\nback\n/new\ngan papers\nnot keras\n"
+    lines = ("pytorch tutorials on object detection\nonly tensorflow\nmore\nprevious page\nprevious page\nundo\n"
+             "/new\ngan papers\nnot keras\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
          "--taxonomy", str(FIXTURES / "tags.json")],
@@ -50,7 +51,8 @@ def test_console_chat_runs_the_conversation_from_stdin():
     assert "Understood: tags: #pytorch #tutorial #object-detection" in out
     assert "  1. PyTorch Object Detection Tutorial (2021-03-02)" in out
     assert "(added #tensorflow)" in out
-    assert "(next page)" in out and "(previous page)" in out and "(already on the first page)" in out
+    assert "(next page)" in out and "(previous page)" in out and "This is already the first page." in out
+    assert "(undone: back to the search before)" in out
     assert "Starting over — what are you looking for?" in out
     assert "Understood: tags: #generative-adversarial-networks #paper" in out
     assert "(excluded #keras)" in out

@@ -8,9 +8,10 @@ from datetime import datetime
 from hypothesis import given, strategies as st
 
 from bot.blocks import build
-from bot.conversation_models import Action, Alternative, Turn, TurnKind
 from bot.formatting import escape, escaped, link, user_mention
 from bot.presentation import Presentation
+from bot.turns import Turn, TurnKind
+from retrieval.alternatives import Alternative, Change
 from retrieval.models import Project, Query, SearchResponse, SearchResult, SuggestedTag
 from tests.support import block_texts
 
@@ -70,7 +71,7 @@ def test_a_long_result_set_stays_inside_block_kit_limits():
     assert len(blocks) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert len(buttons) == 10 and all(len(b["text"]["text"]) <= 75 for b in buttons)
+    assert len(buttons) == 7 and all(len(b["text"]["text"]) <= 75 for b in buttons)  # 5 suggestions, more, start over
     assert all(len(b["value"]) <= 2000 for b in buttons)
     assert sum(len(t) for t in texts) <= 12000
     assert len(payload["text"]) <= 3000
@@ -83,8 +84,8 @@ def test_a_long_result_set_stays_inside_block_kit_limits():
 def test_no_results_offers_drops_and_nearest_tags():
     query = Query(text="x", include_tags=["keras", "reinforcement-learning"])
     turn = Turn(kind=TurnKind.RESULTS, request="x", response=SearchResponse(request="x", parsed=query, total=0),
-                alternatives=[Alternative(action=Action(op="drop", tag="keras"), count=2),
-                              Alternative(action=Action(op="try", tag="pytorch"), count=12)])
+                alternatives=[Alternative(change=Change(op="drop", tag="keras"), count=2),
+                              Alternative(change=Change(op="try", tag="pytorch"), count=12)])
     message = build(turn, Presentation())
     texts = "\n".join(payload_texts(message))
     assert "No projects match *tags: #keras #reinforcement-learning*." in texts

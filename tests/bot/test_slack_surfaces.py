@@ -17,8 +17,8 @@ def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness
     assert "#tutorial #code #pytorch #computer-vision #object-detection · 2021-03-02" in reply.text
     labels = [b["text"]["text"] for b in reply.buttons]
     assert "+ code (19)" in labels and "More results" in labels and "Start over" in labels
-    assert "Reply in this thread to refine: only pytorch · not videos · more" in reply.text
-    assert reply.body["text"].startswith("24 result(s) for tags: #pytorch #tutorial #object-detection")
+    assert "Reply in this thread to refine: only code · not library · newest first · more · more like #1" in reply.text
+    assert reply.body["text"].startswith("24 results for tags: #pytorch #tutorial #object-detection")
 
 
 def test_mention_inside_a_thread_answers_in_that_thread(harness: BotHarness):
@@ -82,7 +82,7 @@ def test_slash_command_posts_in_the_channel_headed_by_the_asker(harness: BotHarn
     assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _transformers papers_")
     assert "Attention Is All You Need" in post.text
 
-    refined = harness.reply(post, "newest first")
+    refined = harness.reply(post, "newest first", user="U0BOB")
     assert refined.body["thread_ts"] == post.answer["ts"]
     assert "newest first" in refined.text
 
@@ -188,11 +188,11 @@ def test_unknown_event_type_is_acknowledged_and_ignored(harness: BotHarness):
     assert harness.posts_in("C0CHAN") == []
 
 
-def test_injection_text_comes_back_escaped(harness: BotHarness):
-    reply = harness.mention("<!channel> <@U123> <https://evil.example|click> &lt; pytorch")
-    assert "&lt;!channel&gt;" in reply.text
-    for forbidden in ("<!channel>", "<@U123>", "<https://evil.example", "<!here>"):
-        assert forbidden not in reply.text
+def test_slack_markup_in_a_request_is_read_as_the_words_it_shows(harness: BotHarness):
+    reply = harness.mention("<!channel> <@U123> <https://evil.example|pytorch> in <#C0GEN|tutorials> :wave: &lt; gan")
+    assert "*Understood:* tags: #pytorch #tutorial #generative-adversarial-networks" in reply.text
+    for forbidden in ("<!channel>", "<@U123>", "<https://evil.example", "<!here>", "c0gen", "wave", "&lt;"):
+        assert forbidden not in reply.text.lower()
 
 
 def test_hostile_catalog_record_is_rendered_inert(harness: BotHarness):
