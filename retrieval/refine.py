@@ -325,9 +325,8 @@ class _Reader:
                 match = pattern.match(bare)
                 if match is None:
                     continue
-                tags, words = self._named(match.group("old"))
-                if tags or words:
-                    return self._swapped(match.group("new"), (tags, words))
+                tags, words = self._named(match.group("old"))  # naming nothing of the search: a plain swap
+                return self._swapped(match.group("new"), (tags, words) if tags or words else None)
         for pattern in _SWAP_ONE:
             match = pattern.match(bare)
             if match:
