@@ -158,6 +158,8 @@ class Conversation:
             return self._results(text, state.undone(), home, keys, "undone: back to the search before")
         if kind is RefinementKind.NEXT_PAGE:
             return self._results(text, state.then(state.query, page=state.page + 1), home, keys, "next page")
+        if kind is RefinementKind.PAGE:
+            return self._results(text, state.then(state.query, page=reading.page or 0), home, keys, reading.change)
         if kind is RefinementKind.PREVIOUS_PAGE:
             if not state.page:
                 return _notice(text, "This is already the first page.")

@@ -57,7 +57,7 @@ ACK_WORDS = frozenset(
     thanks thank thx ty tnx cheers ok okay k kk cool great nice awesome perfect excellent amazing wonderful neat
     sweet brilliant fantastic good lovely super gotcha noted sure yes yep yeah yup alright right fine lol haha hah
     hehe wow interesting helpful useful exactly indeed appreciated appreciate much lot looks look sounds will check
-    got it done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np
+    got it done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np one
     """.split()
 )
 NOT_UNDERSTOOD = ("I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
@@ -69,6 +69,7 @@ class RefinementKind(str, Enum):
     NEW = "new"  # a new request replaces the search
     CHANGE = "change"  # the query changed
     NEXT_PAGE = "next_page"
+    PAGE = "page"  # a page by its number
     PREVIOUS_PAGE = "previous_page"
     PAGE_SIZE = "page_size"
     UNDO = "undo"
@@ -87,6 +88,7 @@ class Refinement(BaseModel):
     # fragment merged in by default. A top-level DM refines only when True.
     explicit: bool = True
     page_size: int | None = None
+    page: int | None = None  # PAGE: 0-based
     rank: int | None = None
 
 
@@ -104,8 +106,10 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
             "what else|anything else|others|other ones|page down"), RefinementKind.NEXT_PAGE, None),
     (_whole("previous|prev|previous page|page back|last page|back a page|previous results|page up"),
      RefinementKind.PREVIOUS_PAGE, None),
-    (_whole("undo|undo that|undo it|back|go back|revert|revert that|take that back|back up|"
-            "undo the last change|undo last|never mind that|step back"), RefinementKind.UNDO, None),
+    (re.compile(r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that)"
+                r"(?:\s+(?:that|it|this|last|the last (?:change|step|one|search)|the change|one step|"
+                r"to (?:the )?(?:previous|last|earlier|old|original|prior)(?:\s+(?:search|one|results|query|list|"
+                r"version))?))?$"), RefinementKind.UNDO, None),
     (_whole("reset|start over|clear|start again|new search|restart|clear all|start from scratch|begin again|"
             "forget it|forget all that|scratch that|from scratch|over"), RefinementKind.RESET, None),
     (_whole("help|usage|how does this work|what can you do|how do i use this|how do i use you|commands|options|"
@@ -124,9 +128,11 @@ _LEAD = re.compile(r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|aweso
                    r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+")
 _TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
-_PAGE_SIZE = re.compile(rf"^(?:(?:the\s+)?(?:top|first|best|only|just)\s+)?(?:the\s+)?(?P<n>{_NUMBER})"
+_PAGE_SIZE = re.compile(rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
                         r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
                         r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$")
+_SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
+_GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
 _FEWER = _whole("fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
                 "shorter|shorter list|smaller|a shorter list|fewer ones|fewer per page|less per page")
 _MORE_PER_PAGE = _whole("more per page|more at a time|bigger pages|longer list|more on each page|all of them|all|"
@@ -151,7 +157,7 @@ _SWAP_ONE = [
     re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),
     re.compile(r"^(?:switch|change|move|go|swap)\s+(?:it\s+|that\s+|over\s+)?(?:to|for)\s+(?P<new>.+?)(?:\s+instead)?$"),
     re.compile(r"^(?:make\s+it|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
-    re.compile(r"^(?:make\s+it|try|rather|instead|prefer)\s+(?P<new>.+)$"),
+    re.compile(r"^(?:make\s+it|try|rather|instead|(?:i'?d\s+|i\s+would\s+|i\s+)?prefer|go\s+with)\s+(?P<new>.+)$"),
     re.compile(r"^(?P<new>.+?)\s+(?:instead|rather)$"),
     re.compile(r"^(?:and|but|or)\s+(?:in|with|for)\s+(?P<new>.+?)\s+instead$"),
 ]
@@ -175,6 +181,9 @@ _INCLUDE = re.compile(r"^(?:only|just|also|with|and|plus|add|must have|include|i
                       r"is there anything on|is there anything about|is there anything with|are there any|"
                       r"do you have anything on|do you have anything about|do you have any|got any|have any)\s+"
                       r"(?P<rest>.+)$")
+# Verbs that only say a date is meant ("published after 2019").
+_DATE_VERBS = re.compile(r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
+                         r"come out|appeared|ones?|stuff|things?|results?|projects?)\b")
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
 _RESULT_NOUNS = re.compile(r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
@@ -286,8 +295,10 @@ class _Reader:
             return self._same(RefinementKind.PAGE_SIZE, page_size=fewer, change=f"{fewer} per page")
         if _MORE_PER_PAGE.match(bare):
             return self._same(RefinementKind.PAGE_SIZE, page_size=MAX_PAGE_SIZE, change="more results per page")
+        if go := _GO_TO_PAGE.match(bare):
+            return self._same(RefinementKind.PAGE, page=max(0, int(go.group("n")) - 1), change=f"page {go.group('n')}")
         match = _PAGE_SIZE.match(bare)
-        if match is None:
+        if match is None or not _SIZE_CUE.search(said):  # "nice one" is no page size
             return None
         size = _number(match.group("n"))
         if not 1 <= size <= MAX_PAGE_SIZE:
@@ -311,7 +322,7 @@ class _Reader:
             return None
         dated = self.previous.model_copy(update={"date_from": found.start, "date_to": found.end})
         change = _date_words(found.start, found.end)
-        rest = _EDGE.sub("", rest)
+        rest = _EDGE.sub("", _DATE_VERBS.sub(" ", rest))
         if rest and not _only_filler(rest):
             more = self._again(dated).read(rest)
             if more.kind is RefinementKind.CHANGE:
@@ -376,10 +387,20 @@ class _Reader:
         return None
 
     def _fragment(self, said: str, explicit: bool) -> Refinement:
+        """A reply without a cue: words narrow the search; a framework or resource type
+        where the search has one already takes its place ("keras" after "pytorch ...")."""
         bare = _without_result_nouns(_polite(said))
         words = bare.split()
         if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
             return self._not_understood()
+        part = self.parser.parse(bare)
+        named = positive_tags(part)
+        kinds = {self._kind(t) for t in named}
+        have = {self._kind(t) for t in positive_tags(self.previous)}
+        if named and not part.keywords and kinds <= {"framework", "resource"} and kinds <= have:
+            swapped = self._swapped(bare, None)
+            if swapped is not None:
+                return swapped.model_copy(update={"explicit": explicit})
         return self._merged(bare, explicit=explicit)
 
     # ---- the edits ------------------------------------------------------------------------
@@ -430,13 +451,10 @@ class _Reader:
             kinds = {self._kind(t) for t in added} | ({"topic"} if words else set())
             old_tags = [t for t in positive_tags(self.previous) if t not in added and self._kind(t) in kinds]
             old_tags = self._closest(old_tags, added)
-            old_words = [w for f in WORD_FIELDS for w in getattr(self.previous, f)] if "topic" in kinds else []
+            old_words = [*self.previous.keywords, *self.previous.phrases] if "topic" in kinds else []
         else:
             old_tags, old_words = old
-        query = self.previous
-        for tag in old_tags:
-            query = remove_tag(query, tag)
-        query = _without_words(query, old_words)
+        query = _without_words(self._without_tags(self.previous, old_tags), old_words)
         for tag in added:
             query = add_tag(query, tag)
         update: dict[str, object] = {"keywords": _unique([*query.keywords, *words]),
@@ -455,10 +473,7 @@ class _Reader:
     def _removed(self, rest: str, strict: bool) -> Refinement | None:
         """Drop what ``rest`` names; None when ``strict`` and it names nothing in the search."""
         tags, words = self._named(rest)
-        query = self.previous
-        for tag in tags:
-            query = remove_tag(query, tag)
-        query = _without_words(query, words)
+        query = _without_words(self._without_tags(self.previous, tags), words)
         categories = {CATEGORY_WORDS.get(w) for w in rest.split()}
         if "dates" in categories and (query.date_from or query.date_to):
             query = query.model_copy(update={"date_from": None, "date_to": None})
@@ -496,9 +511,17 @@ class _Reader:
             expanded |= self.parser.taxonomy.descendants(tag)
         tags = _unique([t for t in in_query if t in expanded])
         stems = {singular(w) for w in spoken}
-        words = [w for f in (*WORD_FIELDS, "exclude_words") for w in getattr(previous, f)
+        words = [w for f in ("keywords", "phrases", "exclude_words") for w in getattr(previous, f)
                  if singular(w.lower()) in stems or w.lower() in rest.lower() and " " in w]
         return tags, _unique(words)
+
+    def _without_tags(self, query: Query, tags: list[str]) -> Query:
+        """The query without these tags, nor the words that named them (they would still rank)."""
+        terms = {term for tag in tags for term in self.parser.analyzer.terms(tag.replace("-", " "))}
+        for tag in tags:
+            query = remove_tag(query, tag)
+        kept = [w for w in query.tag_words if not set(self.parser.analyzer.terms(w)) <= terms]
+        return query.model_copy(update={"tag_words": kept})
 
     def _kind(self, tag: str) -> str:
         """framework, resource or topic: a swap trades a tag for one of the same kind."""

@@ -241,3 +241,21 @@ def test_add_and_remove_tag_helpers():
 def test_refine_never_raises(engine, start, text):
     refinement = read(engine, start, text)
     assert isinstance(refinement.query, Query)
+
+
+@pytest.mark.parametrize("reply, page", [("page 2", 1), ("go to page 3", 2)])
+def test_a_page_by_its_number(engine, start, reply, page):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.PAGE and refinement.page == page
+
+
+def test_a_bare_framework_takes_the_place_of_the_one_in_the_search(engine, start):
+    query = read(engine, start, "only pytorch").query
+    assert "pytorch" not in read(engine, query, "tensorflow").query.include_tags
+    assert set(read(engine, start, "yolo").query.include_tags) >= set(start.include_tags), "a topic narrows"
+
+
+def test_dropping_a_tag_drops_the_words_that_named_it(engine):
+    query = engine.parse("pytorch object detection")
+    dropped = read(engine, query, "drop object detection").query
+    assert "object-detection" not in dropped.include_tags and not {"object", "detection"} & set(dropped.tag_words)
