@@ -24,7 +24,8 @@ EXPECT and how a turn is scored:
   words, and no extra keyword that only steers a conversation; sort, date_from, date_to,
   page (0-based), page_size (default 5) exactly. {"similar_to": n}: a "more like" search
   of the n-th result shown (the project itself left out); {"undo": true}: the search of
-  two turns before; {}: nothing is left of the search.
+  two turns before (turns that changed nothing, like a "thanks", are skipped); {}: nothing
+  is left of the search.
 """
 
 from __future__ import annotations
@@ -133,8 +134,7 @@ class Scorer:
         if after is None:
             return [f"no search after the turn (the bot did: {did})"]
         if expect.get("undo"):
-            earlier = history[-2] if len(history) >= 2 else None
-            return [] if _search(after) == _search(earlier) else ["not the search of two turns before"]
+            return [] if _search(after) == _search(_before_last_change(history)) else ["not the search before"]
         if "similar_to" in expect:
             return self._similar(expect, after, before, pointed)
         return self._state(expect, after)
@@ -194,6 +194,12 @@ class Scorer:
 
     def _tag(self, tag: str) -> str:
         return self.engine.parser.resolve_tag(tag) or tag
+
+
+def _before_last_change(history: list[ThreadState | None]) -> ThreadState | None:
+    """The search two turns back, skipping turns that changed nothing ("thanks" before "undo")."""
+    current = _search(history[-1])
+    return next((state for state in reversed(history[:-1]) if _search(state) != current), None)
 
 
 def _steering(word: str) -> bool:

@@ -398,9 +398,9 @@ class _Reader:
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
         if named and not part.keywords and kinds <= {"framework", "resource"} and kinds <= have:
-            swapped = self._swapped(bare, None)
+            swapped = self._swapped(bare, None)  # explicit: only a change reads like this, even in a DM
             if swapped is not None:
-                return swapped.model_copy(update={"explicit": explicit})
+                return swapped
         return self._merged(bare, explicit=explicit)
 
     # ---- the edits ------------------------------------------------------------------------
