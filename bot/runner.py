@@ -74,11 +74,11 @@ class Runner:
     """Shared through Bolt's context; see the module docs."""
 
     def __init__(self, conversation: Conversation, journal: Journal, workers: Executor,
-                 presentation: Presentation = Presentation()):
+                 presentation: Presentation | None = None):
         self.conversation = conversation
         self.journal = journal
         self.workers = workers
-        self.presentation = presentation
+        self.presentation = presentation or Presentation()
         self.queues = KeyedQueues(workers)
 
     def submit(self, job: Job) -> None:

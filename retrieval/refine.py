@@ -545,8 +545,10 @@ class _Reader:
 
     # ---- results --------------------------------------------------------------------------
 
-    def _same(self, kind: RefinementKind, change: str = "", **extra: int | None) -> Refinement:
-        return Refinement(kind=kind, query=self.previous, change=change, **extra)
+    def _same(self, kind: RefinementKind, change: str = "", page_size: int | None = None, page: int | None = None,
+              rank: int | None = None) -> Refinement:
+        """A reading that leaves the query as it is (paging, help, not understood...)."""
+        return Refinement(kind=kind, query=self.previous, change=change, page_size=page_size, page=page, rank=rank)
 
     def _changed(self, query: Query, change: str) -> Refinement:
         if query == self.previous:
