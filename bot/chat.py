@@ -49,7 +49,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
             elif text:
                 outcome = conversation.handle(ConsoleLine(text))
                 if outcome.turn is not None:
-                    out.write(render(outcome.turn) + "\n")
+                    out.write(render(outcome.turn, settings.project_url_template) + "\n")
                     out.flush()
                 save(store, outcome)
     except KeyboardInterrupt:
@@ -57,7 +57,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
     return 0
 
 
-def render(turn: Turn) -> str:
+def render(turn: Turn, url_template: str | None = None) -> str:
     """Plain text for a terminal; catalog text is cleaned of control characters first."""
     if turn.kind is TurnKind.USAGE:
         return USAGE
@@ -73,7 +73,7 @@ def render(turn: Turn) -> str:
             lines.append("Try: " + " · ".join(f"{label(Action(op='change', change=a.change))} ({a.count})"
                                               for a in turn.alternatives))
         return "\n".join(lines)
-    lines += results(response)
+    lines += results(response, url_template)
     if response.suggested_tags:
         lines.append("Refine with: " + "  ".join(f"only {s.tag} ({s.count})" for s in response.suggested_tags))
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -136,3 +137,14 @@ def test_run_with_a_bot_token_serves_and_names_what_is_missing(clean_env):
     clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-123")
     code, _, err = run(["run"])
     assert code == 2 and "missing setting SLACK_SIGNING_SECRET" in err
+
+
+def test_console_chat_links_projects_without_a_url_through_the_template():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
+         "--taxonomy", str(FIXTURES / "tags.json")],
+        input="recommender systems tutorial\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**os.environ, "PROJECT_URL_TEMPLATE": "https://madewithml.com/projects/{id}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "https://madewithml.com/projects/30" in result.stdout
