@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import date
 
 from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
-from bot.store import StateStore, ThreadKey, ThreadState
+from bot.store import StateStore, Step, ThreadKey, ThreadState
 from bot.turns import Action, Outcome, Turn, TurnKind, label
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
@@ -197,6 +197,8 @@ class Conversation:
         response = self.engine.search(query, limit=size, offset=page * size)
         if page and not response.results:
             page = max(0, (response.total - 1) // size)
+            if state.history and state.history[-1] == Step(query=query, page=page, page_size=state.page_size):
+                return _notice(request, "That was the last page.")  # never repost the same page
             response = self.engine.search(query, limit=size, offset=page * size)
             change = "that was the last page"
         alternatives = self.engine.alternatives(query) if response.total == 0 else []

@@ -73,11 +73,15 @@ def test_request_then_refinements_then_paging_then_undo(chat: Chat):
     assert chat.query().include_tags == ["object-detection"]
 
 
-def test_more_past_the_end_stays_on_the_last_page(chat: Chat):
+def test_more_past_the_end_says_so_without_reposting_the_page(chat: Chat):
     chat.mention("#keras")  # 3 projects: one page
+    before = chat.store.load(KEY)
     turn = chat.reply("more").turn
-    assert turn.page == 0 and turn.change == "that was the last page"
-    assert len(turn.response.results) == 3
+    assert turn.kind is TurnKind.NOTICE and turn.change == "That was the last page."
+    assert chat.store.load(KEY) == before
+    chat.reply("show 2")  # two pages now
+    jumped = chat.reply("page 4").turn  # from another page, the last page is shown
+    assert jumped.kind is TurnKind.RESULTS and jumped.page == 1 and jumped.change == "that was the last page"
 
 
 def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
