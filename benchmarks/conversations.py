@@ -46,7 +46,7 @@ from bot.events import DirectMessage, Event, Mention, ThreadReply  # noqa: E402
 from bot.slack_text import read  # noqa: E402
 from bot.sqlite_store import SQLiteStateStore  # noqa: E402
 from bot.store import ThreadKey, ThreadState  # noqa: E402
-from bot.turns import Outcome, TurnKind  # noqa: E402
+from bot.outcomes import Outcome, TurnKind  # noqa: E402
 from retrieval.analyzer import STOP_WORDS  # noqa: E402
 from retrieval.engine import SearchEngine  # noqa: E402
 from retrieval.refine import positive_tags  # noqa: E402

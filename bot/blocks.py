@@ -20,7 +20,7 @@ from bot.presentation import (
     DESCRIPTION_CHARS, ECHO_CHARS, FALLBACK_TITLES, MAX_NOTES, MAX_TAGS, NOTE_CHARS, REQUEST_CHARS, TAG_CHARS,
     TITLE_CHARS, Presentation,
 )
-from bot.turns import Action, Turn, TurnKind, label
+from bot.outcomes import Action, Turn, TurnKind, label
 from retrieval.alternatives import Change
 from retrieval.models import SearchResponse, SearchResult, Sort
 

@@ -15,7 +15,7 @@ from bot.events import ConsoleLine
 from bot.settings import load_settings
 from bot.sqlite_store import SQLiteStateStore
 from bot.terminal import results, understood
-from bot.turns import Action, Turn, TurnKind, label
+from bot.outcomes import Action, Turn, TurnKind, label
 from retrieval.engine import SearchEngine
 
 SESSION_SECONDS = 7 * 86400

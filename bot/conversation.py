@@ -20,7 +20,7 @@ from datetime import date
 
 from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
 from bot.store import StateStore, Step, ThreadKey, ThreadState
-from bot.turns import Action, Outcome, Turn, TurnKind, label
+from bot.outcomes import Action, Outcome, Turn, TurnKind, label
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 
 from bot.blocks import Message, build, plain
 from bot.presentation import Presentation
-from bot.turns import Turn
+from bot.outcomes import Turn
 
 log = logging.getLogger(__name__)
 # Errors that mean "the bot cannot post here": answer privately and say how to invite it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.store import ThreadKey
-from bot.turns import Action
+from bot.outcomes import Action
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from bot.journal import Journal
 from bot.locks import KeyedQueues
 from bot.presentation import Presentation
 from bot.store import ThreadKey, ThreadState
-from bot.turns import Outcome, Turn, TurnKind
+from bot.outcomes import Outcome, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "findproject"

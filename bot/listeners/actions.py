@@ -14,7 +14,7 @@ from bot.blocks import ACTION_PREFIX
 from bot.events import Click
 from bot.runner import Job, claim_of, runner_of
 from bot.store import ThreadKey
-from bot.turns import Action
+from bot.outcomes import Action
 
 log = logging.getLogger(__name__)
 

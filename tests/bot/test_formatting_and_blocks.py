@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 from bot.blocks import build
 from bot.formatting import escape, escaped, link, user_mention
 from bot.presentation import Presentation
-from bot.turns import Turn, TurnKind
+from bot.outcomes import Turn, TurnKind
 from retrieval.alternatives import Alternative, Change
 from retrieval.models import Project, Query, SearchResponse, SearchResult, SuggestedTag
 from tests.support import block_texts

@@ -30,7 +30,7 @@ from bot.formatting import ELLIPSIS, escape, escaped
 from bot.presentation import Presentation
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
-from bot.turns import ACTION_TEXT_CHARS, Action, Outcome, Turn
+from bot.outcomes import ACTION_TEXT_CHARS, Action, Outcome, Turn
 from retrieval.engine import SearchEngine
 from tests.support import (
     SIGNING_SECRET, TEAM_ID, BotHarness, BotServer, Call, FakeSlack, Fault, bot_env, click_form, command_form,
