@@ -1,20 +1,27 @@
-"""Relevance benchmark: the real engine against a plain rank-bm25 baseline, on one cases file.
+"""Relevance benchmark: the real engine against a plain rank-bm25 baseline, on every cases file.
 
-    python benchmarks/relevance.py [--cases ../shared/eval/dev.jsonl]
-        [--catalog ../shared/data/madewithml/projects.json] [--taxonomy ../shared/data/madewithml/tags.json]
-        [--verbose]
+    python benchmarks/relevance.py [--cases FILE ...] [--catalog ...] [--taxonomy ...] [--verbose]
+    python benchmarks/relevance.py --fit      # learn the ranking weights by cross-validation
 
 Cases (one JSON object per line):
   known-item  {"request", "relevant": [ids]}         -> MRR@10, hit@3
   filter      {"request", "include": [], "exclude": []} -> P@10, tag-intent precision/recall
   topic       {"request", "any": [tags]}              -> P@10
-A result "carries" a tag when its canonical tags (aliases resolved) hold it.
+A result "carries" a tag when its canonical tags (aliases resolved) hold it. "excluded in
+top 10" counts results carrying a tag the case excludes (the target is 0).
+
+--fit searches the ranking weights (EngineSettings: the keys of GRID) on the tuning files only (dev.jsonl and cases/tuning.jsonl; never the blind
+set), by 5-fold cross-validation over the cases: each fold's weights are chosen on the other
+four and scored on it. It prints the cross-validated score of that procedure and the weights
+chosen on all tuning cases, which become the EngineSettings defaults.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,7 +36,13 @@ from retrieval.engine import EngineSettings, SearchEngine  # noqa: E402
 from retrieval.models import Project  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
-TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.80, "tag-intent F1": 0.90}
+CASES = ROOT / "benchmarks" / "cases"
+DEFAULT_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl", CASES / "team.jsonl",
+                 CASES / "short.jsonl", CASES / "blind.jsonl"]
+TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl"]
+TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
+GRID = {"tag_weight": [0.0, 0.125, 0.25, 0.5], "tag_share_weight": [0.5, 1.0, 2.0, 3.0, 4.0, 6.0],
+        "subject_power": [0.0, 0.5, 1.0], "expansion_weight": [0.0, 0.125, 0.25, 0.5]}
 Searcher = Callable[[str], list[Project]]
 
 
@@ -50,45 +63,53 @@ def baseline_searcher(projects: Sequence[Project]) -> Searcher:
     return search
 
 
+def case_score(case: dict, results: list[Project], projects: Sequence[Project]) -> float:
+    """One case's metric: reciprocal rank, or the precision of the top 10 against the best possible."""
+    ids = [p.id for p in results[:10]]
+    if case["kind"] == "known-item":
+        ranks = [i for i, pid in enumerate(ids, 1) if pid in case["relevant"]]
+        return 1 / ranks[0] if ranks else 0.0
+    ok = _judge(case)
+    possible = sum(ok(p) for p in projects)
+    return sum(ok(p) for p in results[:10]) / max(1, min(10, possible))
+
+
+def _judge(case: dict) -> Callable[[Project], bool]:
+    if case["kind"] == "filter":
+        include, exclude = set(case["include"]), set(case.get("exclude", []))
+        return lambda p: include <= set(p.tags) and not exclude & set(p.tags)
+    wanted = set(case["any"])
+    return lambda p: bool(wanted & set(p.tags))
+
+
 def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
              intents: Callable[[str], tuple[set[str], set[str]]] | None, verbose: bool = False) -> dict[str, float | None]:
-    mrr, hit3, filter_p, topic_p = [], [], [], []
-    tp = n_pred = n_gold = 0
+    by_kind: dict[str, list[float]] = {"known-item": [], "filter": [], "topic": []}
+    hit3: list[float] = []
+    leaks = tp = n_pred = n_gold = 0
     for case in cases:
         results = search(case["request"])[:10]
-        ids = [p.id for p in results]
-        kind = case["kind"]
-        if kind == "known-item":
-            ranks = [i for i, pid in enumerate(ids, 1) if pid in case["relevant"]]
-            mrr.append(1 / ranks[0] if ranks else 0.0)
-            hit3.append(1.0 if ranks and ranks[0] <= 3 else 0.0)
-            score = mrr[-1]
-        elif kind == "filter":
-            include, exclude = set(case["include"]), set(case.get("exclude", []))
-
-            def ok(p: Project) -> bool:
-                return include <= set(p.tags) and not exclude & set(p.tags)
-
-            possible = sum(ok(p) for p in projects)
-            score = sum(ok(p) for p in results) / max(1, min(10, possible))
-            filter_p.append(score)
+        score = case_score(case, results, projects)
+        by_kind[case["kind"]].append(score)
+        if case["kind"] == "known-item":
+            hit3.append(1.0 if score >= 1 / 3 else 0.0)
+        if case["kind"] == "filter":
+            exclude = set(case.get("exclude", []))
+            leaks += sum(bool(exclude & set(p.tags)) for p in results)
             if intents:
                 inc, exc = intents(case["request"])
                 pred = {("+", t) for t in inc} | {("-", t) for t in exc}
-                gold = {("+", t) for t in include} | {("-", t) for t in exclude}
+                gold = {("+", t) for t in case["include"]} | {("-", t) for t in exclude}
                 tp, n_pred, n_gold = tp + len(pred & gold), n_pred + len(pred), n_gold + len(gold)
-        else:
-            wanted = set(case["any"])
-            possible = sum(bool(wanted & set(p.tags)) for p in projects)
-            score = sum(bool(wanted & set(p.tags)) for p in results) / max(1, min(10, possible))
-            topic_p.append(score)
         if verbose:
-            print(f"  {case['id']:>6} {kind:<10} {score:5.2f}  {case['request']}", file=sys.stderr)
-    metrics = {
-        "known-item MRR@10": _mean(mrr), "known-item hit@3": _mean(hit3),
-        "filter P@10": _mean(filter_p), "topic P@10": _mean(topic_p),
+            print(f"  {case['id']:>6} {case['kind']:<10} {score:5.2f}  {case['request']}", file=sys.stderr)
+    metrics: dict[str, float | None] = {
+        "known-item MRR@10": _mean(by_kind["known-item"]), "known-item hit@3": _mean(hit3),
+        "filter P@10": _mean(by_kind["filter"]), "topic P@10": _mean(by_kind["topic"]),
     }
-    if intents and filter_p:
+    if by_kind["filter"]:
+        metrics["excluded in top 10"] = float(leaks)
+    if intents and by_kind["filter"]:
         precision = tp / n_pred if n_pred else 0.0
         recall = tp / n_gold if n_gold else 0.0
         metrics["tag-intent precision"] = precision
@@ -101,37 +122,65 @@ def _mean(values: list[float]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=Path, default=SHARED / "eval" / "dev.jsonl")
-    parser.add_argument("--catalog", type=Path, default=SHARED / "data" / "madewithml" / "projects.json")
-    parser.add_argument("--taxonomy", type=Path, default=SHARED / "data" / "madewithml" / "tags.json")
-    parser.add_argument("--verbose", action="store_true", help="print every case's score to stderr")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="an EngineSettings field to try, e.g. --set title_weight=1 --set max_free_words_for_filter=-1")
-    args = parser.parse_args(argv)
+def objective(scores: dict[str, list[float]]) -> float:
+    """The mean over case kinds of each kind's mean score: every kind counts the same."""
+    return float(np.mean([np.mean(v) for v in scores.values() if v]))
 
-    cases = load_cases(args.cases)
-    overrides = dict(item.split("=", 1) for item in args.set)
-    engine = SearchEngine.from_paths(args.catalog, args.taxonomy, settings=EngineSettings(**overrides))
+
+def fit(engine: SearchEngine, cases: list[dict], folds: int = 5, seed: int = 0) -> tuple[dict, float]:
+    """Cross-validated grid search of the ranking weights; returns the weights fitted on all cases
+    and the cross-validated objective of choosing them that way."""
+    combos = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    table = np.zeros((len(combos), len(cases)))  # each combo's score on each case
+    for row, combo in enumerate(combos):
+        engine.settings = engine.settings.model_copy(update=combo)
+        for column, case in enumerate(cases):
+            results = [r.project for r in engine.search(case["request"], limit=10).results]
+            table[row, column] = case_score(case, results, engine.projects)
+        if sys.stderr.isatty():
+            print(f"\r  {row + 1}/{len(combos)} weight settings", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    kinds = [case["kind"] for case in cases]
+
+    def best(columns: list[int]) -> int:
+        return int(np.argmax([objective(_by_kind(table[r, columns], [kinds[c] for c in columns]))
+                              for r in range(len(combos))]))
+
+    order = list(range(len(cases)))
+    random.Random(seed).shuffle(order)
+    held_out: list[float] = [0.0] * len(cases)
+    for fold in range(folds):
+        test = order[fold::folds]
+        train = [c for c in order if c not in set(test)]
+        chosen = best(train)
+        for c in test:
+            held_out[c] = table[chosen, c]
+    grouped = _by_kind(np.array(held_out), kinds)
+    print("cross-validated, per kind: " + ", ".join(f"{k} {np.mean(v):.3f}" for k, v in grouped.items()))
+    return combos[best(order)], objective(grouped)
+
+
+def _by_kind(scores: np.ndarray, kinds: list[str]) -> dict[str, list[float]]:
+    grouped: dict[str, list[float]] = {}
+    for value, kind in zip(scores.tolist(), kinds):
+        grouped.setdefault(kind, []).append(value)
+    return grouped
+
+
+def report(path: Path, engine: SearchEngine, baseline: Searcher, verbose: bool) -> None:
+    cases = load_cases(path)
 
     def engine_search(request: str) -> list[Project]:
         return [r.project for r in engine.search(request, limit=10).results]
 
     def engine_intents(request: str) -> tuple[set[str], set[str]]:
         query = engine.parse(request)
-        return set(query.include_tags) | set(query.boost_tags), set(query.exclude_tags)
+        return set(query.include_tags), set(query.exclude_tags)
 
-    if args.verbose:
-        print("engine:", file=sys.stderr)
-    ours = evaluate(cases, engine_search, engine.projects, engine_intents, args.verbose)
-    if args.verbose:
-        print("baseline:", file=sys.stderr)
-    base = evaluate(cases, baseline_searcher(engine.projects), engine.projects, None, args.verbose)
-
+    ours = evaluate(cases, engine_search, engine.projects, engine_intents, verbose)
+    base = evaluate(cases, baseline, engine.projects, None)
     counts = {k: sum(c["kind"] == k for c in cases) for k in ("known-item", "filter", "topic")}
-    print(f"cases: {args.cases} ({', '.join(f'{v} {k}' for k, v in counts.items())})")
-    print(f"catalog: {len(engine.projects)} projects; settings: {engine.settings.model_dump()}\n")
+    print(f"\n{path.name} ({', '.join(f'{v} {k}' for k, v in counts.items() if v)})")
     print(f"{'metric':<22} {'engine':>8} {'baseline':>9} {'target':>7}  met")
     for name, value in ours.items():
         if value is None:
@@ -139,9 +188,40 @@ def main(argv: list[str] | None = None) -> int:
         target = TARGETS.get(name)
         base_value = base.get(name)
         shown_base = f"{base_value:9.3f}" if base_value is not None else f"{'-':>9}"
+        if name == "excluded in top 10":
+            met = "yes" if value == 0 else "NO"
+            print(f"{name:<22} {value:8.0f} {shown_base} {0:7d}  {met}")
+            continue
         met = "" if target is None else ("yes" if value >= target else "NO")
         shown_target = f"{target:7.2f}" if target is not None else f"{'':>7}"
         print(f"{name:<22} {value:8.3f} {shown_base} {shown_target}  {met}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, action="append", help="a cases file (repeatable); default: all sets")
+    parser.add_argument("--catalog", type=Path, default=SHARED / "data" / "madewithml" / "projects.json")
+    parser.add_argument("--taxonomy", type=Path, default=SHARED / "data" / "madewithml" / "tags.json")
+    parser.add_argument("--verbose", action="store_true", help="print every case's score to stderr")
+    parser.add_argument("--fit", action="store_true", help="learn the ranking weights on the tuning sets (5-fold CV)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an EngineSettings field to try, e.g. --set tag_weight=1")
+    args = parser.parse_args(argv)
+
+    overrides = dict(item.split("=", 1) for item in args.set)
+    engine = SearchEngine.from_paths(args.catalog, args.taxonomy, settings=EngineSettings(**overrides))
+    if args.fit:
+        cases = [case for path in TUNING_CASES for case in load_cases(path)]
+        weights, cv = fit(engine, cases)
+        print(f"tuning cases: {len(cases)} ({', '.join(str(p) for p in TUNING_CASES)})")
+        print(f"cross-validated objective (mean of MRR, filter P@10, topic P@10): {cv:.3f}")
+        print(f"weights fitted on all tuning cases: {weights}")
+        return 0
+    print(f"catalog: {len(engine.projects)} projects; settings: {engine.settings.model_dump()}")
+    baseline = baseline_searcher(engine.projects)
+    for path in args.cases or DEFAULT_CASES:
+        if path.exists():
+            report(path, engine, baseline, args.verbose)
     return 0
 
 

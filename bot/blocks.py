@@ -23,6 +23,7 @@ from bot.presentation import (
 from bot.outcomes import Action, Turn, TurnKind, label
 from retrieval.alternatives import Change
 from retrieval.models import SearchResponse, SearchResult, Sort
+from retrieval.plurals import plural
 
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
@@ -255,8 +256,7 @@ def _fallback(response: SearchResponse, invite: list[Block]) -> str:
     """The notification text: the echo and the first titles, escaped like the blocks."""
     shown = response.results[:FALLBACK_TITLES]
     titles = "; ".join(f"{n}. {escaped(r.project.title, 80)}" for n, r in enumerate(shown, start=response.offset + 1))
-    count = f"{response.total} result" + ("" if response.total == 1 else "s")
-    text = f"{count} for {escaped(response.parsed.echo(), 200)}: {titles}"
+    text = f"{plural(response.total, 'result')} for {escaped(response.parsed.echo(), 200)}: {titles}"
     return text + (" (only you can see this)" if invite else "")
 
 

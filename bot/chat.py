@@ -11,12 +11,13 @@ import sys
 from typing import TextIO
 
 from bot.conversation import CONSOLE, START_OVER, Conversation, save
+from bot.engines import open_engine
 from bot.events import ConsoleLine
 from bot.settings import load_settings
 from bot.sqlite_store import SQLiteStateStore
-from bot.terminal import results, understood
 from bot.outcomes import Action, Turn, TurnKind, label
-from retrieval.engine import SearchEngine
+from bot.terminal import results, understood
+from retrieval.plurals import plural
 
 SESSION_SECONDS = 7 * 86400
 USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
@@ -26,14 +27,12 @@ USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
     settings = load_settings()
-    catalog = getattr(args, "catalog", None) or settings.catalog_path
-    taxonomy = getattr(args, "taxonomy", None) or (None if getattr(args, "catalog", None) else settings.taxonomy_path)
-    engine = SearchEngine.from_paths(catalog, taxonomy)
+    engine = open_engine(settings, getattr(args, "catalog", None), getattr(args, "taxonomy", None), err=err)
     store = SQLiteStateStore(":memory:", SESSION_SECONDS)
     conversation = Conversation(engine, store, settings.results_per_page)
     source = lines or sys.stdin
     interactive = source.isatty()
-    out.write(f"FindProject chat on {len(engine.projects)} projects. {USAGE}\n")
+    out.write(f"FindProject chat on {plural(len(engine.projects), 'project')}. {USAGE}\n")
     try:
         while True:
             if interactive:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.metadata
 import json
 import logging
 import sys
@@ -16,12 +17,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot import logs
+from bot.engines import open_engine
 from bot.settings import SettingsError, load_settings
 from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
 from retrieval.models import SearchResponse
+from retrieval.plurals import plural
 from retrieval.problems import CatalogError, Problem, format_problems
+from retrieval.progress import hidden
 from retrieval.taxonomy import load_taxonomy
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -73,14 +78,9 @@ def human(response: SearchResponse) -> str:
 
 def build_engine(catalog: Path | None, taxonomy: Path | None, skip_invalid: bool, err: TextIO) -> SearchEngine:
     """Load the catalog named on the command line, or the one in settings."""
-    if catalog is None:
-        settings = load_settings()
-        catalog = settings.catalog_path
-        if taxonomy is None:
-            taxonomy = settings.taxonomy_path
-    engine = SearchEngine.from_paths(catalog, taxonomy, skip_invalid=skip_invalid)
+    engine = open_engine(load_settings(), catalog, taxonomy, skip_invalid=skip_invalid, err=err)
     if engine.skipped:
-        print(f"Skipped {len(engine.skipped)} invalid record(s):", file=err)
+        print(f"Skipped {plural(len(engine.skipped), 'invalid record')}:", file=err)
         print(format_problems(engine.skipped), file=err)
     return engine
 
@@ -95,7 +95,8 @@ def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.batch and args.request is None:
         print("error: give a REQUEST or --batch FILE", file=err)
         return EXIT_BAD_INPUT
-    engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
+    with hidden() if args.json else contextlib.nullcontext():
+        engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
     if args.batch:
         for request in _batch_requests(args.batch):
             response = engine.search(request, limit=args.limit, offset=args.offset)
@@ -152,7 +153,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             shown = ", ".join(missing[:20]) + (f", ... and {len(missing) - 20} more" if len(missing) > 20 else "")
             out.write(f"  {shown}\n")
     if problems:
-        out.write(f"skipped {len(problems)} invalid record(s):\n{format_problems(problems)}\n")
+        out.write(f"skipped {plural(len(problems), 'invalid record')}:\n{format_problems(problems)}\n")
     return EXIT_OK
 
 
@@ -167,12 +168,32 @@ def _bot_command(module: str, name: str) -> Command:
     return run
 
 
+def _examples(*lines: str) -> dict[str, Any]:
+    """The parser options that end its --help with these example command lines."""
+    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("findproject")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="findproject", description="Find ML projects, papers and tutorials.")
+    parser = argparse.ArgumentParser(
+        prog="findproject", description="Find ML projects, papers and tutorials.",
+        **_examples('findproject search "pytorch tutorials on object detection, not yolo"', "findproject chat",
+                    "findproject run", "findproject search --help"))
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"findproject {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    search = commands.add_parser("search", help="search the catalog")
+    search = commands.add_parser(
+        "search", help="search the catalog", description="Search the catalog (the bundled demo by default).",
+        **_examples('findproject search "gans"', 'findproject search --json --limit 5 "#pytorch #object-detection"',
+                    "findproject search --batch requests.txt --catalog projects.json --taxonomy tags.json"))
     search.add_argument("request", nargs="?", help='e.g. "pytorch tutorials on object detection, not yolo"')
     _add_catalog_options(search)
     search.add_argument("--limit", type=int, default=10, help="results per page (1-100, default 10)")
@@ -181,22 +202,37 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); writes JSONL")
     search.set_defaults(handler=cmd_search)
 
-    validate = commands.add_parser("validate", help="check a catalog and taxonomy")
+    validate = commands.add_parser(
+        "validate", help="check a catalog and taxonomy", description="Check every record; list each problem.",
+        **_examples("findproject validate --catalog projects.json --taxonomy tags.json"))
     validate.add_argument("--catalog", type=Path, required=True)
     validate.add_argument("--taxonomy", type=Path)
     validate.add_argument("--skip-invalid", action="store_true", help="report problems but exit 0")
     validate.set_defaults(handler=cmd_validate)
 
-    serve = commands.add_parser("serve", help="run the Slack bot: Socket Mode, or HTTP with --http")
+    serve = commands.add_parser(
+        "serve", help="run the Slack bot: Socket Mode, or HTTP with --http",
+        description="Run the Slack bot; the settings come from the environment or .env (see .env.example).",
+        **_examples("findproject serve", "findproject serve --http --port 3000 --metrics-port 9100"))
     serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
+    serve.add_argument("--metrics-port", type=int, metavar="PORT",
+                       help="serve /metrics on this port, not on the Slack one (default: METRICS_PORT)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)")
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
-    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat = commands.add_parser(
+        "chat", help="talk to the bot in this terminal",
+        description="The Slack conversation in this terminal: a request, then replies that refine it.",
+        **_examples("findproject chat", "findproject chat --catalog projects.json --taxonomy tags.json"))
     chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
     chat.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
     chat.set_defaults(handler=_bot_command("bot.chat", "cmd_chat"))
-    run = commands.add_parser("run", help="serve when Slack tokens are configured, else chat")
+    run = commands.add_parser(
+        "run", help="serve when Slack tokens are configured, else chat",
+        description="Serve Slack when SLACK_BOT_TOKEN is set, else open the console chat on the catalog.",
+        **_examples("findproject run"))
     run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
     return parser
 
@@ -210,8 +246,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_BAD_INPUT
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.start(args.verbose)
     handler: Command | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(err)
@@ -219,8 +254,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         return handler(args, out, err)
     except CatalogError as exc:
-        count = len(exc.problems)
-        print(f"error: {count} problem(s) in the catalog or taxonomy; nothing was loaded:", file=err)
+        count = plural(len(exc.problems), "problem")
+        print(f"error: {count} in the catalog or taxonomy; nothing was loaded:", file=err)
         print(format_problems(exc.problems), file=err)
         return EXIT_BAD_INPUT
     except (SettingsError, OSError) as exc:

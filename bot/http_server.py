@@ -15,7 +15,9 @@ Everything else goes to Bolt, whose sync ``dispatch`` runs on a worker thread so
 event loop keeps accepting requests; requests no listener handles get a 200 or a 400
 from bot.slack_app, never a 404 that Slack would retry, and a payload Bolt itself cannot
 read (its parsing raises) is a 400. ``GET /healthz`` is 200 while
-the catalog is loaded and the store open.
+the catalog is loaded and the store open; ``GET /metrics`` serves bot.metrics unless
+METRICS=false or ``--metrics-port`` moved it. Every request to the events path is timed
+for the ack latency histogram.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_BYTES = 8 * MAX_BODY_BYTES  # beyond this an oversized body is not even read
 DISPATCH_THREADS = 16
@@ -56,8 +61,10 @@ class SlackHttpApp:
     """The ASGI application; ``on_shutdown`` runs once uvicorn has drained the requests in flight."""
 
     def __init__(self, bolt: App, health: Callable[[], dict[str, Any]], on_shutdown: Callable[[], None] = lambda: None,
-                 max_body: int = MAX_BODY_BYTES, signing_secret: str | None = None):
+                 max_body: int = MAX_BODY_BYTES, signing_secret: str | None = None,
+                 metrics: Callable[[], tuple[bytes, str]] | None = None):
         self.bolt = bolt
+        self.metrics = metrics
         self.secret = signing_secret.encode("utf-8") if signing_secret else None
         self.health = health
         self.on_shutdown = on_shutdown
@@ -69,7 +76,10 @@ class SlackHttpApp:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
+            started = time.monotonic()
             status, headers, body = await self._route(scope, receive)
+            if scope["path"] == EVENTS_PATH:
+                metrics.acknowledged(status, time.monotonic() - started)
             await send({"type": "http.response.start", "status": status,
                         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]})
             await send({"type": "http.response.body", "body": body})
@@ -78,6 +88,9 @@ class SlackHttpApp:
         path, method = scope["path"], scope["method"]
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _json(200 if self.ready else 503, {**self.health(), "ready": self.ready})
+        if path == METRICS_PATH and method in ("GET", "HEAD") and self.metrics is not None:
+            body, content_type = self.metrics()
+            return 200, {"content-type": content_type}, body
         if path != EVENTS_PATH:
             return _text(404, "not found")
         if method != "POST":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import Executor
+from functools import partial
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class KeyedQueues:
         self._pending: dict[Hashable, deque[Callable[[], None]]] = {}
 
     def submit(self, key: Hashable | None, work: Callable[[], None]) -> None:
+        work = partial(contextvars.copy_context().run, work)  # the submitter's request ids (bot.request_info)
         if key is None:
             self.executor.submit(work)
             return

@@ -32,6 +32,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot import metrics
 from bot.blocks import APOLOGY, apology, build
 from bot.conversation import Conversation, save
 from bot.delivery import NOT_IN_CHANNEL, Respond, elsewhere, post, privately, slack_error
@@ -96,7 +97,9 @@ class Runner:
                 return
             try:
                 self._answer(job, job.event, job.client)
+                metrics.replied("handled")
             except Exception as exc:
+                metrics.replied("failed")
                 log.error("could not answer %s: %s", _where(job.event), describe(exc))
                 log.debug("failure details", exc_info=True)
                 self._apologise(job, job.event, job.client)
@@ -108,6 +111,7 @@ class Runner:
             return
         if job.once and not self.journal.claim(job.once):
             log.info("%s already answered; duplicate delivery ignored", _where(event))
+            metrics.DEDUPE_HITS.labels("message").inc()
             return
         with self.journal.claimed(job.once):
             self._show(outcome, outcome.turn, event, client, job.respond)
@@ -164,7 +168,7 @@ class Runner:
                 privately(job.respond, apology())
             else:
                 place = self._place(event)
-                quick = WebClient(token=client.token, base_url=client.base_url,
+                quick = type(client)(token=client.token, base_url=client.base_url,
                                   timeout=min(client.timeout, APOLOGY_TIMEOUT), retry_handlers=[])
                 quick.chat_postEphemeral(channel=place.channel, user=place.user, text=APOLOGY,
                                          blocks=apology().payload()["blocks"], thread_ts=place.thread)

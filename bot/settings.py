@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def demo_file(name: str) -> Path:
+    """A file of the bundled demo (the package ``findproject_data``), wherever it is installed."""
+    return Path(str(files("findproject_data") / name))
 
 
 def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
@@ -20,13 +26,19 @@ def _prefixed(value: SecretStr | None, prefix: str) -> SecretStr | None:
     return SecretStr(value.get_secret_value().strip())
 
 
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/findproject, else ~/.cache/findproject."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "findproject"
+
+
 class Settings(BaseSettings):
     """Every variable is documented in .env.example. Secrets stay SecretStr so they never print."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    catalog_path: Path = DATA_DIR / "projects.json"
-    taxonomy_path: Path | None = DATA_DIR / "tags.json"
+    catalog_path: Path = Field(default_factory=lambda: demo_file("projects.json"))
+    taxonomy_path: Path | None = Field(default_factory=lambda: demo_file("tags.json"))
 
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -35,7 +47,13 @@ class Settings(BaseSettings):
     # Seconds to wait for one Slack API call; each call is retried a bounded number of times.
     slack_api_timeout: float = Field(default=10, gt=0, le=60)
 
+    # Where the index and the tag model built from a catalog are kept between starts.
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
     state_db_path: Path = Path("state/findproject.sqlite3")
+    # A Redis server shared by several bot processes (redis://host:port/db); unset: the SQLite file.
+    state_url: str | None = None
+    # The start of every key the bot writes there, so several bots can share one server.
+    state_prefix: str = Field(default="findproject", min_length=1)
     state_ttl_days: float = Field(default=30, gt=0)
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=1, le=65535)
@@ -46,6 +64,9 @@ class Settings(BaseSettings):
     # Links the titles of projects that have no url, e.g. https://madewithml.com/projects/{id}
     project_url_template: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -61,6 +82,12 @@ class Settings(BaseSettings):
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return _prefixed(value, "")
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _unset(cls, value: object) -> object:
+        """An empty METRICS_PORT (as .env.example has it) means /metrics on the Slack port."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -84,10 +111,26 @@ class Settings(BaseSettings):
                              "e.g. https://madewithml.com/projects/{id}")
         return value
 
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, value: str | None) -> str | None:
+        """Only a Redis url; the value itself is never echoed (it may hold a password)."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a Redis url such as redis://127.0.0.1:6379/0")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @property
     def slack_configured(self) -> bool:

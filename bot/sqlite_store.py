@@ -25,12 +25,11 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from bot.store import OpenClaim, StateStoreError, ThreadKey, ThreadState
+from bot.store import CLAIM_LIFETIME, STALE_CLAIM, OpenClaim, StateStoreError, ThreadKey, ThreadState
+from bot.turns import LocalLine, Ticket
+from retrieval.plurals import plural
 
 log = logging.getLogger(__name__)
-CLAIM_LIFETIME = 24 * 3600  # Slack retries within minutes; a day is plenty.
-# An open claim this old is abandoned whoever owns it: a reply takes seconds, never minutes.
-STALE_CLAIM = 15 * 60
 EXPIRE_INTERVAL = 600
 BUSY_TIMEOUT_MS = 5000
 SALVAGE_PROBES = 2000
@@ -68,6 +67,7 @@ class SQLiteStateStore:
         self.owner = f"{HOST}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
         self.recovered_from: Path | None = None
         self._lock = threading.Lock()
+        self._line = LocalLine()  # one process per file serves Slack (several need Redis)
         self._last_expiry = 0.0
         self._memory = str(path) == ":memory:"
         try:
@@ -154,6 +154,9 @@ class SQLiteStateStore:
             claims = self._db.execute("DELETE FROM claims WHERE claimed_at <= ?", (now - CLAIM_LIFETIME,)).rowcount
         return threads + claims
 
+    def ordered(self, key: tuple[str, ...]) -> Ticket:
+        return self._line.take(key)
+
     def close(self) -> None:
         _OPEN_OWNERS.discard(self.owner)
         with self._lock:
@@ -232,9 +235,9 @@ class SQLiteStateStore:
         except (sqlite3.Error, OSError) as exc:
             raise StateStoreError(f"the state database {self.path} was damaged ({problem}) and moved to {aside}, "
                                   f"but a new one could not be started: {exc}") from None
-        log.error("THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %d "
-                  "thread(s) and %d claim(s) that could still be read; threads whose rows were lost will say "
-                  "their search expired.", self.path, problem, aside, len(threads), len(claims))
+        log.error("THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %s "
+                  "and %s that could still be read; threads whose rows were lost will say their search expired.",
+                  self.path, problem, aside, plural(len(threads), "thread"), plural(len(claims), "claim"))
         self.recovered_from = aside
         return db
 

@@ -2,8 +2,8 @@
 
 The bot is stateless between requests; everything a thread reply or a button click needs
 lives behind :class:`StateStore`, so a restart (or a second process) picks up where the
-last one stopped. :mod:`bot.sqlite_store` is the default; a networked store only has to
-implement the same methods.
+last one stopped. :mod:`bot.sqlite_store` is the default; :mod:`bot.redis_store` lets
+several processes share one Redis server (:func:`bot.stores.open_store` picks one).
 
 Claims are the journal that makes "exactly once" and "nothing lost" hold together: a
 request is claimed before it is acknowledged and finished once answered; a claim left
@@ -18,6 +18,10 @@ from typing import NamedTuple, Protocol
 from pydantic import BaseModel
 
 from retrieval.models import Query
+
+CLAIM_LIFETIME = 24 * 3600  # Slack retries within minutes; a day is plenty.
+# An open claim this old is abandoned whoever owns it: a reply takes seconds, never minutes.
+STALE_CLAIM = 15 * 60
 
 
 class ThreadKey(NamedTuple):
@@ -78,7 +82,20 @@ class OpenClaim(NamedTuple):
 
 
 class StateStoreError(Exception):
-    """The state store cannot be opened or used; the message says which file and why."""
+    """The state store cannot be opened or used; the message says which file or server and why."""
+
+
+class Turn(Protocol):
+    """A request's place in the line of one conversation (see :meth:`StateStore.ordered`)."""
+
+    def __enter__(self) -> None:
+        """Wait until every earlier place in the line has left."""
+
+    def __exit__(self, *exc: object) -> None:
+        """Leave the line: the next place may go."""
+
+    def skip(self) -> None:
+        """Leave the line without waiting (a request that will not run); leaving twice is harmless."""
 
 
 class StateStore(Protocol):
@@ -103,6 +120,11 @@ class StateStore(Protocol):
 
     def expire(self) -> int:
         """Forget threads and claims past their lifetime; returns how many rows went."""
+
+    def ordered(self, key: tuple[str, ...]) -> Turn:
+        """A place in the line of ``key`` (a conversation), taken now: call it when the request
+        arrives and enter it when its work runs. Places are served one at a time in the order
+        they were taken, in every process on the store; every place must be entered or skipped."""
 
     def close(self) -> None:
         """Release the store; later calls are errors."""

@@ -42,6 +42,11 @@ def fold_tag(tag: str) -> str:
     return "".join(singular(part) for part in re.split(r"[-\s_]+", tag.lower()) if part)
 
 
+def word_tokens(text: str) -> list[str]:
+    """Lower-cased word forms, stop words kept: what people typed, before stemming."""
+    return _tokens(text)
+
+
 class Analyzer:
     """Turns text into index terms. The version string keys any cached index."""
 

@@ -1,10 +1,11 @@
-"""A start-up cache for large catalogs: the validated projects and the BM25 index, on disk.
+"""A start-up cache: the validated projects, the BM25 index and the learned models, on disk.
 
 ``load_engine(catalog, taxonomy, cache_dir=...)`` returns the engine ``SearchEngine.from_paths``
 would build. The first time it builds it and saves what is slow to make: the validated
-projects (before tag canonicalisation) and the BM25 index. Later it loads both back, so
-neither catalog validation nor text analysis runs; the engine is then constructed as usual
-from them (the taxonomy is always read afresh). At 100k projects this turns a start-up of
+projects (before tag canonicalisation), the BM25 index, and what the engine learns from the
+catalog (retrieval/learned.py: the word statistics and the tag model, seconds to train).
+Later it loads them back, so neither validation, text analysis nor training runs; the
+engine is then constructed as usual from them (the taxonomy is always read afresh). At 100k projects this turns a start-up of
 several seconds into about one (benchmarks/search_speed.py measures both; BENCHMARKS.md).
 
 The cache is trusted only when everything it was built from is unchanged. Its key covers:
@@ -24,17 +25,19 @@ import hashlib
 import logging
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.analyzer import Analyzer
 from retrieval.catalog import load_catalog
 from retrieval.engine import EngineSettings, SearchEngine
 from retrieval.index import BM25Index
+from retrieval.learned import LearnedModels
 from retrieval.models import Project
 from retrieval.problems import Problem
 from retrieval.taxonomy import load_taxonomy
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"FINDPROJECT-ENGINE-CACHE"
 _HEADER = 256  # bytes: magic, format, key, payload length and digest, space-padded
 _PACKAGE = Path(__file__).resolve().parent
@@ -42,26 +45,39 @@ _PACKAGE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
 
 
+State = tuple[list[Project], list[Problem], BM25Index, LearnedModels]
+
+
 def load_engine(catalog: str | Path, taxonomy: str | Path | None = None, *, cache_dir: str | Path,
-                skip_invalid: bool = False, settings: EngineSettings | None = None) -> SearchEngine:
-    """``SearchEngine.from_paths(catalog, taxonomy, ...)``, from the cache when it is still valid."""
+                skip_invalid: bool = False, settings: EngineSettings | None = None,
+                engine_class: type[SearchEngine] = SearchEngine,
+                on_build: Callable[[], None] | None = None) -> SearchEngine:
+    """``engine_class.from_paths(catalog, taxonomy, ...)``, from the cache when it is still valid.
+
+    ``on_build`` is called before a build from scratch, so a terminal can say why it waits.
+    """
     settings = settings or EngineSettings()
-    key = cache_key(catalog, taxonomy, settings, skip_invalid)
+    try:
+        key = cache_key(catalog, taxonomy, settings, skip_invalid)
+    except OSError:  # an unreadable file: loading it says so, problem by problem
+        return engine_class.from_paths(catalog, taxonomy, skip_invalid=skip_invalid, settings=settings)
     path = cache_path(cache_dir, catalog)
     cached = _read(path, key)
     tax, tax_problems = (None, []) if taxonomy is None else load_taxonomy(taxonomy, skip_invalid=skip_invalid)
     if cached is not None:
-        projects, catalog_problems, index = cached
+        projects, catalog_problems, index, models = cached
         try:
-            return SearchEngine(projects, tax, settings=settings, skipped=[*catalog_problems, *tax_problems],
-                                index=index)
+            return engine_class(projects, tax, settings=settings, skipped=[*catalog_problems, *tax_problems],
+                                index=index, models=models)
         except Exception:  # a shape the checks missed: never trust it
             log.warning("engine cache %s does not fit its catalog; rebuilding", path, exc_info=True)
             _remove(path)
+    if on_build is not None:
+        on_build()
     loaded = load_catalog(catalog, skip_invalid=skip_invalid)
-    engine = SearchEngine(loaded.projects, tax, settings=settings, skipped=[*loaded.skipped, *tax_problems])
+    engine = engine_class(loaded.projects, tax, settings=settings, skipped=[*loaded.skipped, *tax_problems])
     try:
-        _write(path, key, (loaded.projects, list(loaded.skipped), engine.index))
+        _write(path, key, (loaded.projects, list(loaded.skipped), engine.index, engine.models))
     except OSError as exc:  # a read-only or full disk only costs the next start-up
         log.warning("could not write the engine cache %s: %s", path, exc)
     return engine
@@ -101,7 +117,7 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def _write(path: Path, key: str, state: tuple[list[Project], list[Problem], BM25Index]) -> None:
+def _write(path: Path, key: str, state: State) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
@@ -118,7 +134,7 @@ def _write(path: Path, key: str, state: tuple[list[Project], list[Problem], BM25
         tmp.unlink(missing_ok=True)
 
 
-def _read(path: Path, key: str) -> tuple[list[Project], list[Problem], BM25Index] | None:
+def _read(path: Path, key: str) -> State | None:
     """The cached state, or None (after removing the file) when it is missing, stale or damaged."""
     try:
         with open(path, "rb") as handle:
@@ -138,12 +154,13 @@ def _read(path: Path, key: str) -> tuple[list[Project], list[Problem], BM25Index
             handle.seek(_HEADER)
             with _gc_paused():
                 state = pickle.load(handle)
-        projects, problems, index = state
+        projects, problems, index, models = state
         if not (isinstance(projects, list) and all(isinstance(p, Project) for p in projects)
                 and isinstance(problems, list) and all(isinstance(p, Problem) for p in problems)
-                and isinstance(index, BM25Index) and index.n_docs == len(projects) and index.well_formed()):
+                and isinstance(index, BM25Index) and index.n_docs == len(projects) and index.well_formed()
+                and isinstance(models, LearnedModels)):
             raise _Unusable("unexpected contents")
-        return projects, problems, index
+        return projects, problems, index, models
     except FileNotFoundError:
         return None
     except Exception as exc:  # damaged in any way: rebuild, never trust

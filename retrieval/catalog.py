@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from retrieval.jsonfile import read_records
 from retrieval.models import Project
 from retrieval.problems import CatalogError, Problem
+from retrieval.progress import tracked
 
 
 class LoadedCatalog(BaseModel):
@@ -23,7 +24,7 @@ def load_catalog(path: str | Path, skip_invalid: bool = False) -> LoadedCatalog:
     records, problems = read_records(path)
     projects: list[Project] = []
     seen_ids: set[str] = set()
-    for position, raw in records:
+    for position, raw in tracked(records, "validating projects"):
         project, problem = _parse_project(raw, source, position)
         if problem is not None:
             problems.append(problem)

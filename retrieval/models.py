@@ -121,6 +121,11 @@ class Sort(str, Enum):
     OLDEST = "oldest"
 
 
+class ExpandedTag(BaseModel):
+    tag: str
+    weight: float
+
+
 class Query(BaseModel):
     """What a request asks for, once understood."""
 
@@ -133,10 +138,13 @@ class Query(BaseModel):
     exclude_tags: list[str] = Field(default_factory=list)
     # Words whose presence rules a project out ("not beginner" where no tag fits).
     exclude_words: list[str] = Field(default_factory=list)
-    # Includes the parser inferred from plain words; only these may be relaxed.
+    # Tag intents named in plain words: strong evidence for ranking, never a filter.
+    # The rest of include_tags (#tag, tag:x, a clicked suggestion) are filters.
     inferred_tags: list[str] = Field(default_factory=list)
-    # Tags inferred from words that only rank (too broad, or the request is descriptive).
-    boost_tags: list[str] = Field(default_factory=list)
+    # Tags the catalog's tag model predicts from the words: weaker evidence, filled in by search.
+    expanded_tags: list[ExpandedTag] = Field(default_factory=list)
+    # Content words the parser could not use (several plain words under one negation).
+    ignored_words: list[str] = Field(default_factory=list)
     sort: Sort = Sort.RELEVANCE
     # Only projects created within these dates (inclusive); either end may be open.
     date_from: date | None = None
@@ -160,8 +168,8 @@ class Query(BaseModel):
             parts.append("phrases: " + " ".join(f'"{p}"' for p in self.phrases))
         if self.include_tags:
             parts.append("tags: " + " ".join(f"#{t}" for t in self.include_tags))
-        if self.boost_tags:
-            parts.append("preferring: " + " ".join(f"#{t}" for t in self.boost_tags))
+        if self.expanded_tags:
+            parts.append("related: " + " ".join(f"#{e.tag}" for e in self.expanded_tags))
         if self.exclude_tags or self.exclude_words:
             excluded = [f"#{t}" for t in self.exclude_tags] + [f"'{w}'" for w in self.exclude_words]
             parts.append("excluding: " + " ".join(excluded))
@@ -171,6 +179,8 @@ class Query(BaseModel):
             parts.append("newest first")
         elif self.sort is Sort.OLDEST:
             parts.append("oldest first")
+        if self.ignored_words:
+            parts.append("ignoring: " + " ".join(self.ignored_words))
         return " · ".join(parts) if parts else "everything"
 
 

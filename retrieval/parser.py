@@ -1,29 +1,34 @@
 """Natural-language requests to a Query: keywords, tag intents, exclusions and sort.
 
-"pytorch tutorials on object detection, not yolo" becomes include #pytorch #tutorial
-#object-detection, exclude #yolo. Tags are recognised from the loaded taxonomy and
-catalog (names, aliases, plurals, multi-word names, light typos), so a catalog with
-other tags needs no code change. Explicit syntax (#tag, tag:x, -#x, -tag:x, "phrases")
-always wins and is always a hard filter.
+"hey, any cv libraries not built on pytorch?" becomes the intents #computer-vision and
+#library, the exclusion #pytorch, and the keywords the catalog would rank on. Everything
+topical comes from the loaded catalog: tags from the taxonomy and catalog (names, aliases,
+plurals, multi-word names), filler and typos from the catalog's own word statistics
+(retrieval/lexicon.py). Only the grammar of asking is built in (retrieval/vocabulary.py):
+negation cues, sort words and request verbs.
+
+Tags named in plain words are *intents*: evidence for ranking, never a gate. Only explicit
+syntax (#tag, tag:x, "phrases") and exclusions are hard. Every content word of a request
+ends up somewhere the echo shows: a keyword, a tag intent, an exclusion, or "ignoring".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from retrieval.analyzer import STOP_WORDS, Analyzer
+from retrieval.lexicon import Lexicon
 from retrieval.models import Query, Sort, normalize_tag
-from retrieval.tagmatch import Strength, TagMatcher
+from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
-from retrieval.vocabulary import FILLER, NEGATIONS, NEWEST_WORDS, OLDEST_WORDS
+from retrieval.vocabulary import (
+    CLAUSE_BREAKS, FILLER, LIST_JOINS, NEGATED_AUXILIARIES, NEGATION_PAIRS, NEGATIONS, NEWEST_WORDS,
+    OLDEST_WORDS, QUESTION_SUBJECTS,
+)
 
 MAX_REQUEST_CHARS = 2000
-# Inferred topic tags filter only when the request is mostly tags: at most this many
-# other content words. Longer, descriptive requests are better served by ranking.
-MAX_FREE_WORDS_FOR_FILTER = 1
 
 _LEXEME = re.compile(
     r"""(?P<phrase>"[^"]*")
@@ -31,9 +36,16 @@ _LEXEME = re.compile(
       | (?P<tag>(?<![\w\#])(?:\#|tag:)[^\s,;"]+)
       | (?P<neg_word>(?<!\S)-[^\W_][\w+#.-]*)
       | (?P<word>[^\W_]+(?:\+\+|\#(?!\w))?)
-      | (?P<sep>[,;.!?()\[\]:/|&])""",
+      | (?P<sep>[,;!?()\[\]:/|&]|\.(?!\w))""",
     re.VERBOSE | re.UNICODE,
 )
+# Written shorthands, spelled out before lexing: "w/o X", "non-X", "X-free", and "X/Y" for "X or Y".
+_SHORTHANDS = [
+    (re.compile(r"(?<!\w)w/o(?!\w)", re.IGNORECASE), " without "),
+    (re.compile(r"(?<=\w)/(?=\w)"), " or "),
+    (re.compile(r"(?<!\w)non-(?=\w)", re.IGNORECASE), " not "),
+    (re.compile(r"(?<![\w-])([\w.+#]+(?:-[\w.+#]+)*)-free(?!\w)", re.IGNORECASE), r" without \1 "),
+]
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
 _INVISIBLE = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -47,29 +59,24 @@ class _Lexeme:
 class RequestParser:
     """Parses requests against one catalog's vocabulary."""
 
-    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tag_counts: Mapping[str, int],
-                 doc_freq: Callable[[str], int], max_free_words_for_filter: int = MAX_FREE_WORDS_FOR_FILTER,
-                 tag_words_as_keywords: bool = True):
-        self.max_free_words_for_filter = max_free_words_for_filter
-        self.tag_words_as_keywords = tag_words_as_keywords
+    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tags: TagMatcher, lexicon: Lexicon,
+                 filler_ratio: float):
+        self.filler_ratio = filler_ratio
         self.taxonomy = taxonomy
         self.analyzer = analyzer
-        self.tags = TagMatcher(taxonomy, analyzer, tag_counts, doc_freq)
+        self.tags = tags
+        self.lexicon = lexicon
 
     def resolve_tag(self, text: str) -> str | None:
         """A tag for explicit text like 'object-detection', 'GANs' or 'nlp', else None."""
         return self.tags.resolve(text)
 
-    # ---- parsing ----------------------------------------------------------------------
-
     def parse(self, text: str) -> Query:
-        """Never raises: anything it cannot use becomes a keyword or is dropped."""
+        """Never raises: anything it cannot use becomes a keyword or is shown as ignored."""
         original = text if isinstance(text, str) else str(text)
-        cleaned = _clean(original)
-        lexemes = [_Lexeme(m.lastgroup or "sep", m.group()) for m in _LEXEME.finditer(cleaned)]
         state = _State()
-        words: list[_Lexeme | None] = []  # plain words and separators, in order
-        for lexeme in lexemes:
+        words: list[str | None] = []  # plain words, None for punctuation, in order
+        for lexeme in _lexemes(_clean(original)):
             if lexeme.kind == "phrase":
                 phrase = lexeme.text.strip('"').strip()
                 if self.analyzer.terms(phrase):
@@ -77,13 +84,24 @@ class RequestParser:
             elif lexeme.kind in ("tag", "neg_tag"):
                 self._explicit_tag(lexeme, state)
             elif lexeme.kind == "neg_word":
-                self._negate(lexeme.text[1:], state)
-            elif lexeme.kind == "word":
-                words.append(lexeme)
+                words.extend(["not", lexeme.text[1:].lower(), None])
             else:
-                words.append(None)
-        self._read_words(words, state)
-        return state.to_query(original[:MAX_REQUEST_CHARS], self._is_hard)
+                words.append(lexeme.text.lower() if lexeme.kind == "word" else None)
+        _Walk(self, self._corrected(words, state), state).run()
+        return state.to_query(original[:MAX_REQUEST_CHARS])
+
+    def is_content(self, word: str) -> bool:
+        """A word that says what to find, not how to ask (stop words, request verbs, filler)."""
+        return word not in STOP_WORDS and word not in FILLER and not self.lexicon.is_filler(word, self.filler_ratio)
+
+    def _corrected(self, words: list[str | None], state: _State) -> list[str | None]:
+        fixed: list[str | None] = []
+        for word in words:
+            right = word if word is None or not self.is_content(word) else self.lexicon.correct(word, self.filler_ratio)
+            if right != word:
+                state.notes.append(f"Read '{word}' as '{right}'.")
+            fixed.append(right)
+        return fixed
 
     def _explicit_tag(self, lexeme: _Lexeme, state: _State) -> None:
         negative = lexeme.kind == "neg_tag"
@@ -98,129 +116,137 @@ class RequestParser:
         state.notes.append(f"#{shown} is not a tag in this catalog, so it was searched as a word.")
         (state.exclude_words if negative else state.keywords).append(shown.replace("-", " "))
 
-    def _negate(self, text: str, state: _State) -> None:
-        tag = self.resolve_tag(text) or self.tags.typo(text)
-        if tag:
-            state.exclude.append(tag)
-        elif self.analyzer.terms(text):
-            state.exclude_words.append(text.lower())
 
-    def _read_words(self, items: list[_Lexeme | None], state: _State) -> None:
-        """Walk the words: sort words, negations, tag n-grams, then keywords."""
-        words = [None if item is None else item.text.lower() for item in items]
-        i = 0
-        negating = False
-        just_excluded = False  # "not yolo or ssd", "excluding pytorch and tensorflow"
+class _Walk:
+    """One pass over the words: sort words, negation scopes, tag mentions, keywords.
+
+    A negation cue ("not", "without", "anything but", "other than", "instead of"...) opens
+    a scope that runs to the end of its clause: punctuation or a clause break ("but",
+    "because"...). In it, named tags are excluded; after a tag the scope goes on only
+    through a list ("not yolo or ssd", "neither pytorch nor tensorflow"). A scope that
+    names no tag excludes its one content word ("not beginner"); with several, what to
+    exclude is unclear, so they are shown as ignored rather than guessed.
+    """
+
+    def __init__(self, parser: RequestParser, words: list[str | None], state: _State):
+        self.parser, self.words, self.state = parser, words, state
+        self.negating = False
+        self.after_excluded_tag = False
+        self.scope_tags = 0
+        self.scope_words: list[str] = []
+
+    def run(self) -> None:
+        words, i = self.words, 0
         while i < len(words):
-            word = words[i]
-            if word is None:
-                negating = just_excluded = False
-                i += 1
-                continue
-            if just_excluded and (word in ("or", "nor") or word == "and" and self._ends_clause(words, i + 1)) \
-                    and _opens_item(words, i + 1):
-                negating, just_excluded = True, False
-                i += 1
-                continue
-            just_excluded = False
-            if word in ("most", "more") and i + 1 < len(words) and words[i + 1] in NEWEST_WORDS:
-                i += 1
-                continue
-            if word in NEWEST_WORDS or word in OLDEST_WORDS:
-                state.sort = Sort.NEWEST if word in NEWEST_WORDS else Sort.OLDEST
-                i += 1
-                if i < len(words) and words[i] == "first":
-                    i += 1
-                continue
-            if word in NEGATIONS:
-                negating = True
-                i += 1
-                continue
-            if negating and (word in STOP_WORDS or word in FILLER):  # "without any of the", "don't use"
-                i += 1
-                continue
-            match = self.tags.match_at(words, i)
-            if match:
-                tag, length, strength = match
-                if negating:
-                    state.exclude.append(tag)
-                    just_excluded = True
-                elif strength is Strength.STRONG:
-                    state.inferred.append(tag)
-                    if self.tag_words_as_keywords:
-                        state.tag_words.extend(w for w in words[i:i + length] if w and w not in STOP_WORDS)
-                else:
-                    state.weak.append(tag)
-                    state.keywords.append(word)
-                negating = False
-                i += length
-                continue
-            if negating:
-                state.exclude_words.append(word)
-                negating, just_excluded = False, True
-                i += 1
-                continue
-            if word not in STOP_WORDS and word not in FILLER:
-                state.keywords.append(word)
-            i += 1
+            i = self._step(i)
+        self._close_scope()
 
-    def _ends_clause(self, words: list[str | None], at: int) -> bool:
-        """Whether one item (a tag or a word) at ``at`` closes its clause.
+    def _step(self, i: int) -> int:
+        word = self.words[i]
+        if word is None or (word in CLAUSE_BREAKS and not self._cue_length(i)):
+            self._close_scope()
+            return i + 1
+        if self.after_excluded_tag:
+            self.after_excluded_tag = False
+            listed = self._tag_at(i + 1) if word in LIST_JOINS else None
+            # "and" lists only a last item: in "not yolo and pytorch tutorials" pytorch is wanted.
+            if listed and (word != "and" or self._ends_clause(i + 1 + listed[1])):
+                return i + 1
+            self._close_scope()
+        if cue := self._cue_length(i):
+            self._close_scope()
+            self.negating = True
+            return i + cue
+        if word in NEWEST_WORDS or word in OLDEST_WORDS:
+            self.state.sort = Sort.NEWEST if word in NEWEST_WORDS else Sort.OLDEST
+            return i + 1
+        match = self._tag_at(i)
+        if match:
+            tag, length = match
+            spoken = [w for w in self.words[i:i + length] if w and w not in STOP_WORDS]
+            if self.negating:
+                self.state.exclude.append(tag)
+                self.scope_tags += 1
+                self.after_excluded_tag = True
+            else:
+                self.state.inferred.append(tag)
+                self.state.tag_words.extend(spoken)
+            return i + length
+        if self.parser.is_content(word):
+            (self.scope_words if self.negating else self.state.keywords).append(word)
+        return i + 1
 
-        "excluding pytorch and tensorflow" goes on excluding; in "not yolo and pytorch
-        tutorials" the "and" starts what is wanted.
-        """
-        match = self.tags.match_at(words, at) if at < len(words) else None
-        after = at + (match[1] if match else 1)
-        return after >= len(words) or words[after] is None
+    def _cue_length(self, i: int) -> int:
+        """How many words the negation cue at ``i`` spans (0 if none)."""
+        pair = tuple(w for w in self.words[i:i + 2] if w is not None)
+        if len(pair) == 2 and pair in NEGATION_PAIRS:
+            return 2
+        if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1):
+            return 0
+        return 1 if self.words[i] in NEGATIONS else 0
 
-    def _is_hard(self, tag: str, free_words: int) -> bool:
-        """Whether an inferred tag filters (relaxed if too strict) or only ranks.
+    def _asks(self, i: int) -> bool:
+        """Whether a subject follows a negated auxiliary ("wasn't there ...?"): a question, not a negation."""
+        following = [w for w in self.words[i:i + 2] if w is not None and w != "t"]
+        return bool(following) and following[0] in QUESTION_SUBJECTS
 
-        Tags filter when the request is mostly tags ("rl papers"); a descriptive request
-        ("a book on applied statistics leading into deep learning") is better served by
-        ranking, since the project it describes may not carry every tag its words suggest.
-        """
-        return free_words <= self.max_free_words_for_filter
+    def _tag_at(self, i: int) -> tuple[str, int] | None:
+        """A tag named at ``i``; one word names a tag only if it is not filler ("products" is not #production)."""
+        if i >= len(self.words) or (word := self.words[i]) is None:
+            return None
+        match = self.parser.tags.match_at(self.words, i)
+        if match and match[1] == 1 and not self.parser.is_content(word):
+            return None
+        return match
+
+    def _ends_clause(self, i: int) -> bool:
+        return i >= len(self.words) or self.words[i] is None
+
+    def _close_scope(self) -> None:
+        if self.negating and not self.scope_tags:
+            if len(self.scope_words) == 1:
+                self.state.exclude_words.extend(self.scope_words)
+            else:
+                self.state.ignored.extend(self.scope_words)
+        elif self.negating:
+            self.state.ignored.extend(self.scope_words)
+        self.negating = self.after_excluded_tag = False
+        self.scope_tags = 0
+        self.scope_words = []
 
 
-def _opens_item(words: list[str | None], at: int) -> bool:
-    """Whether a content word follows: "and with pytorch" starts something new, "and ssd" goes on."""
-    return at < len(words) and words[at] is not None and words[at] not in FILLER and words[at] not in STOP_WORDS
-
-
+@dataclass
 class _State:
     """What the walk over a request has found so far."""
 
-    def __init__(self) -> None:
-        self.keywords: list[str] = []
-        self.phrases: list[str] = []
-        self.explicit: list[str] = []
-        self.inferred: list[str] = []
-        self.weak: list[str] = []
-        self.tag_words: list[str] = []
-        self.exclude: list[str] = []
-        self.exclude_words: list[str] = []
-        self.notes: list[str] = []
-        self.sort = Sort.RELEVANCE
+    keywords: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)
+    explicit: list[str] = field(default_factory=list)
+    inferred: list[str] = field(default_factory=list)
+    tag_words: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    exclude_words: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sort: Sort = Sort.RELEVANCE
 
-    def to_query(self, text: str, is_hard: Callable[[str, int], bool]) -> Query:
+    def to_query(self, text: str) -> Query:
         exclude = _unique(self.exclude)
         conflicts = [t for t in _unique(self.explicit + self.inferred) if t in exclude]
         for tag in conflicts:
             self.notes.append(f"#{tag} was both asked for and excluded; the exclusion wins.")
         explicit = [t for t in _unique(self.explicit) if t not in exclude]
         inferred = [t for t in _unique(self.inferred) if t not in exclude and t not in explicit]
-        keywords = _unique(self.keywords)
-        free_words = len(keywords) - len(self.weak)
-        hard = [t for t in inferred if is_hard(t, free_words)]
-        boost = [t for t in _unique(inferred + self.weak) if t not in hard and t not in exclude and t not in explicit]
         return Query(
-            text=text, keywords=keywords, tag_words=_unique(self.tag_words), phrases=_unique(self.phrases),
-            include_tags=explicit + hard, inferred_tags=hard, boost_tags=boost,
+            text=text, keywords=_unique(self.keywords), tag_words=_unique(self.tag_words),
+            phrases=_unique(self.phrases), include_tags=explicit + inferred, inferred_tags=inferred,
             exclude_tags=exclude, exclude_words=_unique(self.exclude_words),
-            sort=self.sort, notes=_unique(self.notes),
+            ignored_words=_unique(self.ignored), sort=self.sort, notes=_unique(self.notes),
         )
+
+
+def _lexemes(text: str) -> list[_Lexeme]:
+    return [_Lexeme(m.lastgroup or "sep", m.group()) for m in _LEXEME.finditer(text)]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -228,9 +254,11 @@ def _unique(items: list[str]) -> list[str]:
 
 
 def _clean(text: str) -> str:
-    """NFKC, straight quotes, no control or invisible characters, bounded length."""
+    """NFKC, straight quotes, no control or invisible characters, shorthands spelled out, bounded."""
     text = unicodedata.normalize("NFKC", text[: MAX_REQUEST_CHARS * 2]).translate(_QUOTES)
     text = _INVISIBLE.sub(" ", text)[:MAX_REQUEST_CHARS]
+    for pattern, replacement in _SHORTHANDS:
+        text = pattern.sub(replacement, text)
     if text.count('"') % 2:
         text = text.replace('"', " ")
     return text

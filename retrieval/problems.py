@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from retrieval.plurals import plural
+
 MAX_LISTED = 20
 
 
@@ -33,5 +35,5 @@ class CatalogError(Exception):
 def format_problems(problems: list[Problem], limit: int = MAX_LISTED) -> str:
     lines = [f"- {p}" for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"... and {len(problems) - limit} more problem(s)")
+        lines.append(f"... and {plural(len(problems) - limit, 'more problem')}")
     return "\n".join(lines)

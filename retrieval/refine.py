@@ -27,9 +27,9 @@ from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser
 from retrieval.vocabulary import FILLER
 
-# Every tag list of a query (include, inferred, exclude...), whatever the parser fills.
-TAG_FIELDS = tuple(name for name in Query.model_fields if name.endswith("_tags"))
-POSITIVE_TAG_FIELDS = tuple(name for name in ("include_tags", "inferred_tags", "boost_tags") if name in TAG_FIELDS)
+# The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
+TAG_FIELDS = ("include_tags", "inferred_tags", "exclude_tags")
+POSITIVE_TAG_FIELDS = ("include_tags", "inferred_tags")
 WORD_FIELDS = ("keywords", "tag_words", "phrases")
 MAX_PAGE_SIZE = 10
 # The software an "any framework" reply lets go of, and a swap trades one for another.

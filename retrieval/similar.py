@@ -1,8 +1,8 @@
 """Projects like a given one ("more like the second one"): a query from its own text and tags.
 
 The project's most telling words (rare in the catalog, but shared with a few other
-projects) rank the candidates, and its topic tags add to the score without filtering;
-the project itself is left out.
+projects) rank the candidates, and its topic tags are inferred intents (evidence for
+ranking, never a filter); the project itself is left out.
 """
 
 from __future__ import annotations
@@ -43,5 +43,5 @@ def similar_query(engine: SearchEngine, project: Project) -> Query:
             scores[word] = count * math.log(n / frequency)
     keywords = sorted(scores, key=lambda w: -scores[w])[:MAX_WORDS]
     topics = [tag for tag in project.tags if not engine.taxonomy.is_resource(tag)]
-    return Query(text=f"projects like {project.title}", keywords=keywords, inferred_tags=topics,
+    return Query(text=f"projects like {project.title}", keywords=keywords, include_tags=topics, inferred_tags=topics,
                  exclude_ids=[str(project.id)])

@@ -33,3 +33,17 @@ def demo_engine():
     from retrieval.engine import SearchEngine
 
     return SearchEngine.from_paths(DEMO_PROJECTS, DEMO_TAGS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_engine_cache(tmp_path_factory: pytest.TempPathFactory):
+    """One start-up cache for the whole run (bots started as subprocesses inherit it), never the user's."""
+    import os
+
+    previous = os.environ.get("CACHE_DIR")
+    os.environ["CACHE_DIR"] = str(tmp_path_factory.mktemp("engine-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("CACHE_DIR", None)
+    else:
+        os.environ["CACHE_DIR"] = previous

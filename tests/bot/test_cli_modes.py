@@ -85,6 +85,7 @@ def test_serve_names_the_missing_setting(clean_env):
     ("SLACK_API_URL", "ftp://example", "invalid setting SLACK_API_URL"),
     ("LOG_LEVEL", "chatty", "invalid setting LOG_LEVEL"),
     ("PROJECT_URL_TEMPLATE", "https://madewithml.com/projects/", "invalid setting PROJECT_URL_TEMPLATE: must be an http"),
+    ("LOG_FORMAT", "xml", "invalid setting LOG_FORMAT"),
 ])
 def test_invalid_settings_are_one_line_and_exit_2(clean_env, name, value, expected):
     clean_env.setenv(name, value)

@@ -51,8 +51,9 @@ def chat(engine) -> Chat:
 
 
 def _parsed(outcome: Outcome):
+    """The query the turn searched, without the expansions the search itself added."""
     assert outcome.turn is not None and outcome.turn.response is not None
-    return outcome.turn.response.parsed
+    return outcome.turn.response.parsed.model_copy(update={"expanded_tags": []})
 
 
 def test_request_then_refinements_then_paging_then_undo(chat: Chat):

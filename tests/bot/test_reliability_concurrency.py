@@ -1,6 +1,6 @@
 """Concurrency: many requests at once, against the real bot over HTTP with several reply threads.
 
-Order (bot.inbox, bot.locks.KeyedQueues): the replies to one conversation (a thread, or a
+Order (bot.runner, bot.locks.KeyedQueues): the replies to one conversation (a thread, or a
 DM channel) are applied one at a time, in the order the bot received the messages;
 different conversations are answered in parallel. So 20 refinements of one thread sent
 at once get 20 replies that each build on the one before (nothing lost), and 20 sent one

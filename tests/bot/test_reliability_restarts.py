@@ -111,7 +111,7 @@ def test_requests_cut_off_by_sigkill_are_answered_after_the_restart(fake: FakeSl
         assert reply.body["thread_ts"] == event["ts"] and "StyleGAN2 Paper" in reply.text
         [answer] = fake.wait_for("chat.postMessage", where=lambda c: c.body["channel"] == "C0CMD" and c.answer["ok"])
         assert "<@U0BOB> searched: _transformers papers_" in answer.text
-        assert "answering 2 request(s) a stopped process had acknowledged but not answered" in bot.output()
+        assert "answering 2 requests a stopped process had acknowledged but not answered" in bot.output()
 
         assert harness.slack.event(event, event_id="Ev0CUTOFF", retry_num=1).status == 200
         refined = harness.reply(reply, "only pytorch")  # the replayed answer's thread works
@@ -247,7 +247,7 @@ def test_a_damaged_database_is_moved_aside_and_its_usable_threads_kept(fake: Fak
         output = bot.output()
         assert f"THE STATE DATABASE {state} WAS DAMAGED" in output
         # The thread's state and its first message's state.
-        assert "a new one started with the 2 thread(s) and 0 claim(s) that could still be read" in output
+        assert "a new one started with the 2 threads and 0 claims that could still be read" in output
         [aside] = [p for p in tmp_path.iterdir()
                    if p.name.startswith("state.sqlite3.corrupt-") and not p.name.endswith(("-wal", "-shm"))]
         assert aside.stat().st_size > 0

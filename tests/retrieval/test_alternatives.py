@@ -28,7 +28,7 @@ def test_an_empty_result_offers_drops_that_each_find_something(engine):
 
 
 def test_a_misspelled_word_offers_the_nearest_tag(engine):
-    query = engine.parse("detectoin")
+    query = engine.parse("objdetect")  # too far from any word to be corrected
     assert engine.search(query).total == 0
     tried = [alt.change.tag for alt in engine.alternatives(query) if alt.change.op == "try"]
     assert "object-detection" in tried

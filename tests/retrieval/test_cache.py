@@ -44,7 +44,7 @@ def answers(engine: SearchEngine) -> list:
     for request in REQUESTS:
         response = engine.search(request, limit=20)
         out.append((response.total, [(r.project.id, r.score) for r in response.results],
-                    [s.tag for s in response.suggested_tags], response.notes))
+                    [s.tag for s in response.suggested_tags], response.notes, response.parsed.expanded_tags))
     return out
 
 
@@ -59,6 +59,22 @@ def test_a_cached_engine_answers_like_a_fresh_one(files, builds):
     assert [p.model_dump() for p in second.projects] == [p.model_dump() for p in fresh.projects]
     assert second.index.vocabulary == fresh.index.vocabulary
     assert (second.index.matrix != fresh.index.matrix).nnz == 0
+
+
+def test_the_learned_models_come_from_the_cache_not_from_training(files, monkeypatch):
+    catalog, tags, cache_dir = files
+    built = load_engine(catalog, tags, cache_dir=cache_dir)
+    monkeypatch.setattr(cache.SearchEngine, "__init__", _refuses_to_train(cache.SearchEngine.__init__))
+    loaded = load_engine(catalog, tags, cache_dir=cache_dir)
+    assert loaded.models.lexicon.counts == built.models.lexicon.counts
+    assert loaded.models.tag_model is not None and loaded.models.tag_model.tags == built.models.tag_model.tags
+
+
+def _refuses_to_train(init):
+    def checked(self, *args, **kwargs):
+        assert kwargs.get("models") is not None, "a cached start must not train the tag model"
+        return init(self, *args, **kwargs)
+    return checked
 
 
 def test_a_changed_catalog_is_rebuilt(files, builds):
@@ -133,8 +149,8 @@ def test_contents_of_the_wrong_shape_are_rebuilt(files, builds):
     catalog, tags, cache_dir = files
     reference = answers(load_engine(catalog, tags, cache_dir=cache_dir))
     path = cache_path(cache_dir, catalog)
-    projects, problems, index = cache._read(path, cache.cache_key(catalog, tags, EngineSettings(), False))
-    cache._write(path, cache.cache_key(catalog, tags, EngineSettings(), False), (projects[:-1], problems, index))
+    projects, problems, index, models = cache._read(path, cache.cache_key(catalog, tags, EngineSettings(), False))
+    cache._write(path, cache.cache_key(catalog, tags, EngineSettings(), False), (projects[:-1], problems, index, models))
     assert answers(load_engine(catalog, tags, cache_dir=cache_dir)) == reference
     assert len(builds) == 2
 
@@ -164,9 +180,9 @@ def test_an_index_with_broken_arrays_is_rebuilt(files, builds):
     reference = answers(load_engine(catalog, tags, cache_dir=cache_dir))
     path = cache_path(cache_dir, catalog)
     key = cache.cache_key(catalog, tags, EngineSettings(), False)
-    projects, problems, index = cache._read(path, key)
+    projects, problems, index, models = cache._read(path, key)
     index._docs = index._docs.copy()
     index._docs[0] = len(projects) + 5  # a document number past the catalog
-    cache._write(path, key, (projects, problems, index))
+    cache._write(path, key, (projects, problems, index, models))
     assert answers(load_engine(catalog, tags, cache_dir=cache_dir)) == reference
     assert len(builds) == 2

@@ -296,5 +296,5 @@ def test_problem_list_shows_the_first_twenty_then_a_count():
     lines = format_problems(problems).splitlines()
     assert len(lines) == MAX_LISTED + 1 == 21
     assert lines[0] == "- p.json #1 (id 1): missing title"
-    assert lines[-1] == "... and 5 more problem(s)"
+    assert lines[-1] == "... and 5 more problems"
     assert len(format_problems(problems[:20]).splitlines()) == 20

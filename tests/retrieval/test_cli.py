@@ -203,13 +203,13 @@ def test_batch_loads_the_catalog_once(tmp_path, monkeypatch):
     batch = tmp_path / "requests.txt"
     batch.write_text("a\nb\nc\n", encoding="utf-8")
     calls = []
-    real = cli.SearchEngine.from_paths
+    real = cli.open_engine
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cli.SearchEngine, "from_paths", counting)
+    monkeypatch.setattr(cli, "open_engine", counting)
     code, out, _ = run("search", "--batch", str(batch), *ON_SMALL)
     assert code == 0 and len(out.splitlines()) == 3 and len(calls) == 1
 
@@ -332,15 +332,15 @@ def test_the_problem_list_shows_twenty_then_a_count(tmp_path):
     listed = [line for line in err.splitlines() if line.startswith("- ")]
     assert len(listed) == 20
     assert listed[0] == "- projects.json #2 (id 2): missing title"
-    assert "... and 5 more problem(s)" in err
-    assert "25 problem(s)" in err
+    assert "... and 5 more problems" in err
+    assert "25 problems" in err
 
 
 def test_skip_invalid_loads_the_rest_and_says_how_many_it_skipped(tmp_path):
     records = [GOOD, {"id": 2}, {"id": 1, "title": "dup"}, {"id": 3, "title": "Also fine", "tags": ["x"]}]
     code, out, err = run("search", "#x", "--json", "--skip-invalid", "--catalog", str(write_catalog(tmp_path, records)))
     assert code == 0
-    assert "Skipped 2 invalid record(s)" in err
+    assert "Skipped 2 invalid records" in err
     assert "#2 (id 2): missing title" in err and "#3 (id 1): duplicate id" in err
     assert sorted(r["id"] for r in json.loads(out)["results"]) == [1, 3]
 
@@ -390,7 +390,7 @@ def test_validate_skip_invalid_reports_and_exits_0(tmp_path):
     catalog = write_catalog(tmp_path, [GOOD, {"id": 2}])
     code, out, _ = run("validate", "--catalog", str(catalog), "--skip-invalid")
     assert code == 0
-    assert "projects: 1" in out and "skipped 1 invalid record(s)" in out and "missing title" in out
+    assert "projects: 1" in out and "skipped 1 invalid record:" in out and "missing title" in out
 
 
 def test_validate_needs_a_catalog():

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from retrieval.engine import SearchEngine, _timestamps
+from retrieval.corpus import _timestamps
+from retrieval.engine import SearchEngine
 from retrieval.models import Project
 
 
@@ -41,7 +42,7 @@ def test_aliased_tags_become_canonical_once(demo_engine):
 
 
 def test_id_order_equals_the_sorted_keys():
-    from retrieval.engine import _id_key, _id_order
+    from retrieval.corpus import _id_key, _id_order
 
     rng = random.Random(3)
     ints = [Project.model_construct(id=rng.randrange(-10**6, 10**6)) for _ in range(3000)]
@@ -64,13 +65,13 @@ def _plain_tag_docs(projects):
 def test_tag_postings_equal_the_plain_loop(mwml_engine, demo_engine):
     for engine in (mwml_engine, demo_engine):
         expected = _plain_tag_docs(engine.projects)
-        assert list(engine._tag_docs) == list(expected)  # same tags, same order
-        assert all(engine._tag_docs[tag].tolist() == docs for tag, docs in expected.items())
-        assert all(engine._tag_docs[tag].dtype == np.int32 for tag in expected)
+        assert list(engine.corpus.tag_docs) == list(expected)  # same tags, same order
+        assert all(engine.corpus.tag_docs[tag].tolist() == docs for tag, docs in expected.items())
+        assert all(engine.corpus.tag_docs[tag].dtype == np.int32 for tag in expected)
 
 
 def test_tag_postings_fall_back_when_the_index_disagrees(demo_engine):
-    from retrieval.engine import _tag_postings
+    from retrieval.corpus import _tag_postings
     from retrieval.index import BM25Index
 
     projects = demo_engine.projects

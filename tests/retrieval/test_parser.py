@@ -21,7 +21,7 @@ def engine() -> SearchEngine:
 
 
 def tags_of(query: Query) -> set[str]:
-    return set(query.include_tags) | set(query.boost_tags)
+    return set(query.include_tags)
 
 
 def test_the_flagship_request(engine):
@@ -133,7 +133,7 @@ def test_filler_never_becomes_keywords(engine, request_text):
 
 def test_descriptive_requests_rank_by_tags_instead_of_filtering(engine):
     query = engine.parse("compact single stage detector with training scripts in pytorch")
-    assert "pytorch" in query.boost_tags and "pytorch" not in query.include_tags
+    assert "pytorch" in query.include_tags and "pytorch" in query.inferred_tags  # a weight, not a gate
     top = engine.search(query).results[0].project
     assert top.title == "YOLO in PyTorch"
 
@@ -142,7 +142,7 @@ def test_over_specific_request_relaxes_and_says_what(engine):
     response = engine.search("jax gan notebooks")
     assert response.results, "an over-specific request still returns something"
     assert response.relaxed
-    assert any("miss" in note for note in response.notes)
+    assert any("close matches" in note for note in response.notes)
 
 
 def test_echo_lists_every_part(engine):
@@ -207,19 +207,19 @@ def test_parser_and_search_never_raise_on_request_like_noise(engine, words):
     assert response.total >= 0
 
 
-def test_a_title_that_holds_every_word_counts_as_a_match_despite_a_missing_inferred_tag():
+def test_a_title_that_holds_every_word_ranks_despite_a_missing_inferred_tag():
     projects = [
         Project(id=1, title="Prediction library", description="Structured outputs for sequences.", tags=["code"]),
         Project(id=2, title="Forecast toolkit", description="Sales prediction made simple.", tags=["library"]),
         Project(id=3, title="Vision library", description="Image models.", tags=["library"]),
     ]
     engine = SearchEngine(projects, Taxonomy([Tag(tag="library"), Tag(tag="code")]))
-    response = engine.search("prediction library", limit=2)  # two strict matches fill the page
+    response = engine.search("prediction library", limit=3)
     assert response.parsed.include_tags == ["library"]
-    assert {r.project.id for r in response.results} == {1, 2}
-    assert not response.relaxed
-    # A request of tag words only is a filter: the tag holds.
-    assert {r.project.id for r in engine.search("libraries").results} == {2, 3}
+    assert 1 in {r.project.id for r in response.results}  # a guessed tag is evidence, not a gate
+    assert response.relaxed and any("lack #library" in note for note in response.notes)
+    # A request of tag words only ranks the projects carrying the tag first.
+    assert [r.project.id for r in engine.search("libraries").results][:2] in ([2, 3], [3, 2])
 
 
 @pytest.mark.parametrize(

@@ -225,15 +225,15 @@ def test_refinements_chain_and_change_the_results(engine):
 
 
 def positive(query: Query) -> set[str]:
-    return {*query.include_tags, *query.inferred_tags, *getattr(query, "boost_tags", [])}
+    return {*query.include_tags, *query.inferred_tags}
 
 
 def test_add_and_remove_tag_helpers():
-    query = Query(include_tags=["a"], inferred_tags=["a"], boost_tags=["b"], exclude_tags=["c"])
+    query = Query(include_tags=["a", "b"], inferred_tags=["a", "b"], exclude_tags=["c"])
     added = add_tag(query, "c")
     assert "c" in added.include_tags and "c" not in added.exclude_tags
-    assert add_tag(query, "b").boost_tags == []
-    assert remove_tag(added, "a").include_tags == ["c"]
+    assert add_tag(query, "b").inferred_tags == ["a"]  # asked for in a reply: now a filter
+    assert remove_tag(added, "a").include_tags == ["b", "c"]
 
 
 @settings(max_examples=200, deadline=None)

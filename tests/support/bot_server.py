@@ -58,9 +58,12 @@ def free_port() -> int:
 class BotServer:
     """Start with ``with BotServer(env) as bot`` (or ``start()``); ``bot.url`` is its base url."""
 
-    def __init__(self, env: dict[str, str], subprocess: bool = False, port: int | None = None):
+    def __init__(self, env: dict[str, str], subprocess: bool = False, port: int | None = None,
+                 args: tuple[str, ...] = ()):
         self.env = env
+        self.args = args  # more `serve` options, for a subprocess
         self.use_subprocess = subprocess
+        self.args = args  # more `serve` options for a subprocess, such as ("--workers", "2")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -84,7 +87,8 @@ class BotServer:
         return self
 
     def _start_process(self) -> None:
-        command = [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
+                   *self.args]
         if self.log_path is None:
             state = self.env.get("STATE_DB_PATH")
             if state:  # next to the state database: the test's own temporary directory

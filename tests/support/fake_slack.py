@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from retrieval.plurals import plural
+
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -194,7 +196,7 @@ class FakeSlack:
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {count} {method} call(s), got {len(found)}: "
+                    raise AssertionError(f"expected {plural(count, method + ' call')}, got {len(found)}: "
                                          f"{[c.body for c in found]}")
                 self._lock.wait(remaining)
 

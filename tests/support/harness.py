@@ -11,6 +11,7 @@ import sqlite3
 import time
 from typing import Any
 
+from retrieval.plurals import plural
 from tests.support.bot_server import BotServer
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.slack_requests import Reply, SlackSender, mention_event, message_event, next_ts
@@ -95,5 +96,5 @@ class BotHarness:
             if open_claims == 0:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"{open_claims} request(s) still unanswered after {timeout}s")
+                raise AssertionError(f"{plural(open_claims, 'request')} still unanswered after {timeout}s")
             time.sleep(0.01)

@@ -1,0 +1,85 @@
+"""Plan a query: the text to score, the tag evidence and its weights, and the expansions.
+
+The one ranking model (retrieval/score.py) adds three kinds of evidence:
+- BM25 over every content word of the request, the words that named tags included;
+- the tag intents named in plain words. Together they weigh more the more of the request's
+  words went into naming them ("rl papers" is all tags; a descriptive request is mostly
+  words), and each weighs by how telling it is (its idf), so the subject of a request
+  (#hyperparameter-optimization) can outweigh a broad intent (#library);
+- the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
+  weighted by their probability.
+How much each kind counts is learned from relevance cases by cross-validation
+(benchmarks/relevance.py --fit), not set by hand. Explicit tags, phrases, exclusions,
+dates and excluded ids are hard limits, never relaxed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from retrieval.corpus import Corpus
+from retrieval.models import ExpandedTag, Query
+from retrieval.tagmodel import TagModel
+
+
+class RankingWeights(BaseModel):
+    """How much tag intents and tag-model expansions count against a BM25 score scaled to [0, 1].
+
+    The defaults are fitted by ``python benchmarks/relevance.py --fit`` (5-fold cross-validation
+    over dev.jsonl and benchmarks/cases/tuning.jsonl; BENCHMARKS.md has the run).
+    """
+
+    tag_weight: float = 0.0
+    # Added to tag_weight in proportion to the share of the request's words that named tags.
+    tag_share_weight: float = 2.0
+    # Each intent's part of the weight goes with idf ** subject_power (0: all alike).
+    subject_power: float = 0.0
+    expansion_weight: float = 0.25
+    expansions: int = 3
+    min_expansion: float = 0.25
+    # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
+    filler_ratio: float = 16.0
+
+
+@dataclass
+class Plan:
+    query: Query  # with expanded_tags filled in
+    text_terms: list[str]
+    required: list[str]
+    intents: dict[str, float]  # soft tag intent -> weight
+    expansions: dict[str, float]  # predicted tag -> weight
+
+
+def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: RankingWeights) -> Plan:
+    analyzer = corpus.analyzer
+    content = [t for word in [*query.keywords, *query.tag_words, *query.phrases] for t in analyzer.terms(word)]
+    soft = [t for t in query.include_tags if t in query.inferred_tags]
+    required = [t for t in query.include_tags if t not in query.inferred_tags]
+    telling = {tag: _idf(corpus, tag) ** weights.subject_power for tag in soft}
+    total = sum(telling.values()) or 1.0
+    named, free = len(query.tag_words), len(query.keywords) + len(query.phrases)
+    share = named / (named + free) if named + free else 1.0
+    weight = weights.tag_weight + weights.tag_share_weight * share
+    intents = {tag: weight * telling[tag] / total for tag in soft}
+    expanded: list[ExpandedTag] = []
+    if tag_model is not None and content and weights.expansions and weights.expansion_weight:
+        # Expansions weigh the words, so a request of explicit tags alone has none. The model
+        # reads the whole request: it learned which everyday words go with which tags.
+        said = analyzer.terms(query.text) if query.text else content
+        taken = {*query.include_tags, *query.exclude_tags}
+        likely = [(tag, p) for tag, p in zip(tag_model.tags, tag_model.predict(said))
+                  if p >= weights.min_expansion and tag not in taken and corpus.tag_count(tag)]
+        # The most telling first: a likely rare tag says more than a likely broad one.
+        likely.sort(key=lambda item: (-item[1] * _idf(corpus, item[0]), item[0]))
+        expanded = [ExpandedTag(tag=tag, weight=round(p, 3)) for tag, p in likely[:weights.expansions]]
+    expansions = {e.tag: weights.expansion_weight * e.weight for e in expanded}
+    return Plan(query=query.model_copy(update={"expanded_tags": expanded}), text_terms=content,
+                required=required, intents=intents, expansions=expansions)
+
+
+def _idf(corpus: Corpus, tag: str) -> float:
+    carried = int(corpus.tag_mask(tag).sum())
+    return math.log((len(corpus) + 1) / (carried + 1)) + 1e-6  # a tag on every project still counts a little

@@ -1,0 +1,57 @@
+"""Score a plan: hard limits as one mask, then BM25 plus weighted tag evidence.
+
+BM25 comes from rank-bm25's statistics exactly (retrieval/index.py) and is divided by its
+best value among the allowed projects, so the tag weights mean the same on every query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.corpus import Corpus
+from retrieval.plan import Plan
+
+
+@dataclass
+class Scored:
+    scores: np.ndarray
+    candidates: np.ndarray  # document numbers that may be shown
+    complete: np.ndarray  # per document: carries every tag intent
+
+
+def score(plan: Plan, corpus: Corpus) -> Scored:
+    allowed = allowed_mask(plan, corpus)
+    n = len(corpus)
+    bm25 = corpus.index.scores(plan.text_terms) if plan.text_terms else np.zeros(n)
+    best = float(bm25[allowed].max()) if allowed.any() else 0.0
+    scores = bm25 / best if best > 0 else np.zeros(n)
+    complete = np.ones(n, dtype=bool)
+    for tag, weight in plan.intents.items():
+        mask = corpus.tag_mask(tag)
+        scores = scores + weight * mask
+        complete &= mask
+    for tag, weight in plan.expansions.items():
+        scores = scores + weight * corpus.tag_mask(tag)
+    evidence = bool(plan.text_terms or plan.intents)
+    candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
+    return Scored(scores=scores, candidates=candidates, complete=complete)
+
+
+def allowed_mask(plan: Plan, corpus: Corpus) -> np.ndarray:
+    """What the hard limits leave: exclusions, explicit tags, phrases, dates and excluded ids."""
+    query = plan.query
+    allowed = corpus.all_tags(plan.required)
+    for tag in query.exclude_tags:
+        allowed &= ~corpus.excluded(tag)
+    for word in query.exclude_words:
+        for term in corpus.analyzer.terms(word):
+            allowed[corpus.index.postings(term)] = False
+    for phrase in query.phrases:
+        allowed &= corpus.phrase_mask(phrase)
+    allowed &= corpus.date_mask(query.date_from, query.date_to)
+    for project_id in query.exclude_ids:
+        if (doc := corpus.doc_of.get(project_id)) is not None:
+            allowed[doc] = False
+    return allowed
