@@ -61,6 +61,7 @@ def test_metrics_move_as_requests_are_served(harness: BotHarness, fake: FakeSlac
     assert harness.slack.event(mention_event("gan papers", channel="C0FAIL")).status == 200
     fake.wait_for("chat.postEphemeral")  # the apology: that answer failed
     harness.settle()
+    harness.wait_idle()  # the fake sees a post before the bot has counted its answer
 
     after = scrape(url)
     assert moved(before, after, "findproject_requests_total", surface="mention", outcome="accepted") == 2
