@@ -34,7 +34,8 @@ def search_json(request: str, *options: str) -> dict:
 # ---- the JSON contract ---------------------------------------------------------------------
 
 TOP_KEYS = ["request", "parsed", "total", "relaxed", "notes", "results", "suggested_tags"]
-PARSED_KEYS = ["keywords", "phrases", "include_tags", "exclude_tags", "sort"]
+PARSED_KEYS = ["keywords", "phrases", "include_tags", "inferred_tags", "expanded_tags", "exclude_tags", "sort",
+               "date_from", "date_to"]
 RESULT_KEYS = ["id", "title", "description", "tags", "created_on", "url", "score"]
 
 
@@ -43,9 +44,14 @@ def assert_contract(data: dict) -> None:
     assert list(data) == TOP_KEYS
     assert isinstance(data["request"], str)
     assert list(data["parsed"]) == PARSED_KEYS
-    for key in ("keywords", "phrases", "include_tags", "exclude_tags"):
+    for key in ("keywords", "phrases", "include_tags", "inferred_tags", "exclude_tags"):
         assert isinstance(data["parsed"][key], list) and all(isinstance(v, str) for v in data["parsed"][key])
+    assert set(data["parsed"]["inferred_tags"]) <= set(data["parsed"]["include_tags"])
+    for expanded in data["parsed"]["expanded_tags"]:
+        assert list(expanded) == ["tag", "weight"] and 0 < expanded["weight"] <= 1
     assert data["parsed"]["sort"] in {"relevance", "newest", "oldest"}
+    for key in ("date_from", "date_to"):
+        assert data["parsed"][key] is None or isinstance(data["parsed"][key], str)
     assert type(data["total"]) is int and data["total"] >= len(data["results"])
     assert type(data["relaxed"]) is bool
     assert isinstance(data["notes"], list) and all(isinstance(n, str) for n in data["notes"])
@@ -68,7 +74,8 @@ def test_json_output_matches_the_contract_exactly():
     assert_contract(data)
     assert data["request"] == "#pytorch #object-detection"
     assert data["parsed"] == {"keywords": [], "phrases": [], "include_tags": ["pytorch", "object-detection"],
-                              "exclude_tags": [], "sort": "relevance"}
+                              "inferred_tags": [], "expanded_tags": [], "exclude_tags": [], "sort": "relevance",
+                              "date_from": None, "date_to": None}
     assert (data["total"], data["relaxed"], data["notes"], data["suggested_tags"]) == (2, False, [], [])
     assert data["results"][0] == {
         "id": 1,
