@@ -132,12 +132,14 @@ class _Walk:
     "because"...). In it, named tags are excluded; after a tag the scope goes on only
     through a list ("not yolo or ssd", "neither pytorch nor tensorflow"). A scope that
     names no tag excludes its one content word ("not beginner"); with several, what to
-    exclude is unclear, so they are shown as ignored rather than guessed.
+    exclude is unclear, so they are shown as ignored rather than guessed. After a negated
+    verb ("the ones it can't map") the words describe, so they are shown as ignored too.
     """
 
     def __init__(self, parser: RequestParser, words: list[str | None], state: _State):
         self.parser, self.words, self.state = parser, words, state
         self.negating = False
+        self.excludes_words = False
         self.after_excluded_tag = False
         self.scope_tags = 0
         self.scope_words: list[str] = []
@@ -163,6 +165,9 @@ class _Walk:
         if cue := self._cue_length(i):
             self._close_scope()
             self.negating = True
+            # "it can't map", "doesn't scale": a negated verb describes; only a plain cue
+            # ("not beginner", "no math") may rule out a word that names no tag.
+            self.excludes_words = word not in NEGATED_AUXILIARIES and word != "can"
             return i + cue
         if word in NEWEST_WORDS or word in OLDEST_WORDS:
             self.state.sort = Sort.NEWEST if word in NEWEST_WORDS else Sort.OLDEST
@@ -211,7 +216,7 @@ class _Walk:
 
     def _close_scope(self) -> None:
         if self.negating and not self.scope_tags:
-            if len(self.scope_words) == 1:
+            if len(self.scope_words) == 1 and self.excludes_words:
                 self.state.exclude_words.extend(self.scope_words)
             else:
                 self.state.ignored.extend(self.scope_words)

@@ -62,7 +62,10 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
 
 # A negated auxiliary before a subject asks a question ("wasn't there a tutorial", "doesn't
 # anyone know"): that is no exclusion.
-NEGATED_AUXILIARIES = frozenset({"don", "dont", "doesn", "doesnt", "didn", "isn", "aren", "wasn", "weren", "won"})
+NEGATED_AUXILIARIES = frozenset(
+    {"don", "dont", "doesn", "doesnt", "didn", "isn", "aren", "wasn", "weren", "won", "cannot", "couldn", "shouldn",
+     "wouldn", "haven", "hasn", "mustn"}
+)
 QUESTION_SUBJECTS = frozenset(
     {"there", "you", "we", "i", "it", "they", "he", "she", "this", "that", "anyone", "someone", "anybody",
      "somebody", "everyone"}
@@ -74,7 +77,7 @@ NEGATIONS = frozenset(
 )
 NEGATION_PAIRS = frozenset(
     {("anything", "but"), ("everything", "but"), ("other", "than"), ("instead", "of"), ("rather", "than"),
-     ("apart", "from"), ("aside", "from"), ("rather", "not"), ("but", "not")}
+     ("apart", "from"), ("aside", "from"), ("rather", "not"), ("but", "not"), ("can", "t"), ("away", "from")}
 )
 # Words that end a negation's clause ("not pytorch but tensorflow", "no gans because ...").
 CLAUSE_BREAKS = frozenset(

@@ -18,7 +18,8 @@ from retrieval.vocabulary import NEGATIONS
     "cv libraries not built on pytorch", "cv libraries not using pytorch", "cv libraries w/o pytorch",
     "cv libraries, anything but pytorch", "cv libraries other than pytorch", "skip pytorch, cv libraries",
     "non-pytorch cv libraries", "pytorch-free cv libraries", "cv libraries, neither pytorch nor keras",
-    "cv libraries that use keras instead of pytorch",
+    "cv libraries that use keras instead of pytorch", "cv libraries, we can't use pytorch",
+    "cv libraries, cannot use pytorch", "stay away from pytorch, cv libraries",
 ])
 def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request_text):
     query = mwml_engine.parse(request_text)
@@ -99,3 +100,9 @@ def test_a_negative_question_is_not_an_exclusion(mwml_engine):
 def test_shorthand_lists_and_dotted_names(mwml_engine):
     assert set(mwml_engine.parse("cv tutorials, anything but tensorflow/keras").exclude_tags) == {"tensorflow", "keras"}
     assert "tensorflow-js" in mwml_engine.parse("tensorflow.js demos").include_tags
+
+
+def test_a_negated_verb_describes_rather_than_excludes(mwml_engine):
+    query = mwml_engine.parse("a demo that turns questions into sql and flags the ones it can't map")
+    assert query.exclude_words == [] and "map" in query.ignored_words
+    assert mwml_engine.parse("gan tutorials, not beginner").exclude_words == ["beginner"]
