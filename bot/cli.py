@@ -248,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print one JSON object")
     report.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained page with charts")
     report.set_defaults(handler=_bot_command("bot.report", "cmd_report"))
+
+    suggest = commands.add_parser(
+        "suggest-tags", help="projects whose own text strongly implies a tag they lack",
+        description="Suggest missing tags, from the catalog's tag model: a project, a tag and a confidence.",
+        **_examples("findproject suggest-tags", "findproject suggest-tags --min-confidence 0.8 --json",
+                    "findproject suggest-tags --catalog projects.json --taxonomy tags.json --limit 100"))
+    _add_catalog_options(suggest)
+    suggest.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
+                         help="the tag model's probability, 0-1 (default 0.5)")
+    suggest.add_argument("--limit", type=int, default=50, help="suggestions to show (default 50)")
+    suggest.add_argument("--json", action="store_true", help="print [{id, title, tag, confidence}]")
+    suggest.set_defaults(handler=_bot_command("bot.suggest_tags", "cmd_suggest_tags"))
     return parser
 
 

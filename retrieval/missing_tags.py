@@ -1,0 +1,48 @@
+"""Tags a project's own text strongly implies but it does not carry: for catalog maintainers.
+
+The engine's tag model (retrieval/tagmodel.py) reads a project's title and description the
+way it was trained to. A high probability for a tag the project lacks says that the
+catalog's other projects written that way carry it. The model learned from this very
+project *without* the tag, so a confident suggestion is one the project's own label could
+not argue away. A tag the project already implies is never suggested: its tags and every
+tag above them (a #yolo project counts for #object-detection). How often the missing tag is
+found is measured by benchmarks/suggest_tags.py (BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from retrieval.models import Project
+from retrieval.progress import tracked
+from retrieval.tagmodel import TagModel, Terms, training_text
+from retrieval.taxonomy import Taxonomy
+
+
+class TagSuggestion(BaseModel):
+    id: str
+    title: str
+    tag: str
+    confidence: float
+
+
+def likely_missing(project: Project, model: TagModel, terms: Terms, taxonomy: Taxonomy,
+                   k: int) -> list[tuple[str, float]]:
+    """The project's ``k`` likeliest tags that it neither carries nor implies, likeliest first."""
+    implied = set().union(*(taxonomy.with_ancestors(tag) for tag in project.tags))
+    return model.top(terms(training_text(project)), k, exclude=implied)
+
+
+def suggest_missing_tags(projects: Sequence[Project], model: TagModel, terms: Terms, taxonomy: Taxonomy,
+                         min_confidence: float) -> list[TagSuggestion]:
+    """Every (project, tag) at ``min_confidence`` or more, most confident first (then by id and tag)."""
+    found = []
+    for project in tracked(projects, "reading projects"):
+        for tag, confidence in likely_missing(project, model, terms, taxonomy, len(model.tags)):
+            if confidence < min_confidence:
+                break
+            found.append(TagSuggestion(id=str(project.id), title=project.title, tag=tag,
+                                       confidence=round(confidence, 4)))
+    return sorted(found, key=lambda s: (-s.confidence, s.id, s.tag))
