@@ -7,7 +7,8 @@ what a report needs and no more.
 The privacy rules are applied here, once, for every backend (bot/searchlog_sqlite.py,
 bot/searchlog_redis.py; bot/stores.py picks one):
 
-- a user id is turned into its HMAC (bot/user_keys.py) before anything is stored;
+- a user id is turned into its HMAC (bot/user_keys.py) before anything is stored, and so is
+  a direct message's channel id, which names one person as surely;
 - with ``LOG_REQUEST_TEXT=false`` neither the request nor its keywords and phrases (the
   words the user typed) are kept, only the catalog's tags and the counts;
 - rows older than ``LOG_RETENTION_DAYS`` are deleted when a log is opened and then at
@@ -20,10 +21,10 @@ A log that fails (a locked file, Redis away) must never cost a user their answer
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -212,7 +213,8 @@ class RecordingLog(ABC):
         search_id = search_id or new_search_id()
         with self._guarded("a search"):
             self._put_search(search_record(
-                response, request=request, surface=surface, team=team, channel=channel, user_key=self.keys(user),
+                response, request=request, surface=surface, team=team, channel=self._channel(channel),
+                user_key=self.keys(user),
                 page=page, keep_text=self.keep_text, at=self._now(), search_id=search_id, message_ts=message_ts))
         return search_id
 
@@ -268,6 +270,10 @@ class RecordingLog(ABC):
         """Release the connection."""
 
     # ---- internals ------------------------------------------------------------------------
+
+    def _channel(self, channel: str) -> str:
+        """A direct message's channel (D…) is one person's, so it is keyed like their user id."""
+        return self.keys(channel) if channel.startswith("D") else channel
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), timezone.utc)

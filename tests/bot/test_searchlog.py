@@ -158,12 +158,15 @@ def test_without_request_text_no_words_of_the_request_are_stored(place: LogPlace
 def test_no_raw_user_id_is_ever_stored(place: LogPlace, engine):
     log = place.open(secret=None)  # the random secret kept in the state is stored too: it must not be the id
     search_id = _search(log, engine, "gans", user=RAW_USER)
+    _search(log, engine, "gans", user=RAW_USER, surface="dm", channel="D0RAWDMCHANNEL")
     log.record_feedback(search_id, RAW_USER, Vote.NOT_HELPFUL)
     log.record_feedback(search_id, RAW_USER, Vote.HELPFUL)
     log.record_click(search_id, "1", 2, RAW_USER)
     stored = place.stored_text()
     assert search_id in stored and "gans" in stored, "the dump does hold the log"
     assert RAW_USER.lower() not in stored.lower()
+    assert "d0rawdmchannel" not in stored.lower(), "a DM's channel names one person too"
+    assert {s.channel for s in _everything(log).searches} == {"C1", log.keys("D0RAWDMCHANNEL")}
 
 
 def test_a_failing_log_never_costs_the_user_their_answer(tmp_path: Path, engine, caplog: pytest.LogCaptureFixture):
