@@ -23,6 +23,7 @@ from bot.settings import SettingsError, load_settings
 from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
+from retrieval.missing_tags import DEFAULT_MIN_CONFIDENCE
 from retrieval.models import SearchResponse
 from retrieval.plurals import plural
 from retrieval.problems import CatalogError, Problem, format_problems
@@ -255,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
         **_examples("findproject suggest-tags", "findproject suggest-tags --min-confidence 0.8 --json",
                     "findproject suggest-tags --catalog projects.json --taxonomy tags.json --limit 100"))
     _add_catalog_options(suggest)
-    suggest.add_argument("--min-confidence", type=float, default=0.5, metavar="P",
-                         help="the tag model's probability, 0-1 (default 0.5)")
+    suggest.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE, metavar="P",
+                         help=f"the tag model's probability, 0-1 (default {DEFAULT_MIN_CONFIDENCE})")
     suggest.add_argument("--limit", type=int, default=50, help="suggestions to show (default 50)")
     suggest.add_argument("--json", action="store_true", help="print [{id, title, tag, confidence}]")
     suggest.set_defaults(handler=_bot_command("bot.suggest_tags", "cmd_suggest_tags"))

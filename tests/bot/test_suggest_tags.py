@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from retrieval.missing_tags import DEFAULT_MIN_CONFIDENCE
 
 DETECTION = ["real-time object detector with bounding boxes", "detecting objects and drawing bounding boxes",
              "anchor boxes for an object detector", "single shot object detection of boxes",
@@ -37,8 +38,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         {"id": YOLO_ID, "title": "Tiny YOLO Object Detector", "description": "Bounding boxes of objects, detecting "
          "objects with an object detector in real time.", "tags": ["yolo"]},
     ]
-    tags = [{"tag": "object-detection", "parents": ["computer-vision"]}, {"tag": "yolo", "parents": ["object-detection"]},
-            {"tag": "computer-vision"}, {"tag": "natural-language-processing"}, {"tag": "code"}]
+    tags = [{"tag": "object-detection", "parents": ["computer-vision"]},
+            {"tag": "yolo", "parents": ["object-detection"]}, {"tag": "computer-vision"}, {"tag": "natural-language-processing"}, {"tag": "code"}]
     (folder / "projects.json").write_text(json.dumps(projects))
     (folder / "tags.json").write_text(json.dumps(tags))
     return ["--catalog", str(folder / "projects.json"), "--taxonomy", str(folder / "tags.json")]
@@ -86,7 +87,7 @@ def test_the_terminal_table_names_project_tag_and_confidence(catalog):
     row = next(line for line in out.splitlines() if "Fast Object Detector" in line)
     assert [cell.strip() for cell in row.strip("│ ").split("│")][:3] == [str(UNTAGGED_ID), "Fast Object Detector",
                                                                           "#object-detection"]
-    assert "with confidence 0.50 or more" in out.splitlines()[-1]
+    assert f"with confidence {DEFAULT_MIN_CONFIDENCE:.2f} or more" in out.splitlines()[-1]
 
 
 @pytest.mark.parametrize(("argv", "message"), [
