@@ -59,7 +59,8 @@ def _headline(report: Report) -> str:
             ("Helpful / not helpful votes", f"{report.feedback.helpful:,} / {report.feedback.not_helpful:,}"),
             ("Click-through rate", percent(report.click_through_rate)), ("Clicks", f"{report.clicks:,}"),
             ("Mean clicked rank", "–" if report.mean_clicked_rank is None else f"{report.mean_clicked_rank:.2f}")]
-    return "<table>" + "".join(f"<tr><th>{name}</th><td class=\"n\">{value}</td></tr>" for name, value in rows) + "</table>"
+    body = "".join(f"<tr><th>{name}</th><td class=\"n\">{value}</td></tr>" for name, value in rows)
+    return f"<table>{body}</table>"
 
 
 def _charts(report: Report) -> list[str]:

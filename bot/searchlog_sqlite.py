@@ -106,10 +106,10 @@ class SQLiteSearchLog(RecordingLog):
         with self._failures("reading the log"):
             searches = [SearchRecord.model_validate_json(row[0]) for row in self._db.execute(
                 "SELECT record FROM search_log WHERE at >= ? AND at < ? ORDER BY at, search_id", window)]
-            votes = [VoteRecord(search_id=s, user_key=u, vote=v, at=datetime.fromtimestamp(at, timezone.utc), changes=c)
+            votes = [VoteRecord(search_id=s, user_key=u, vote=v, at=_utc(at), changes=c)
                      for s, u, v, at, c in self._db.execute(
                          f"SELECT search_id, user_key, vote, at, changes FROM search_votes WHERE {IN_WINDOW}", window)]
-            clicks = [ClickRecord(search_id=s, user_key=u, project_id=p, rank=r, at=datetime.fromtimestamp(at, timezone.utc))
+            clicks = [ClickRecord(search_id=s, user_key=u, project_id=p, rank=r, at=_utc(at))
                       for s, u, p, r, at in self._db.execute(
                           f"SELECT search_id, user_key, project, rank, at FROM search_clicks WHERE {IN_WINDOW} "
                           "ORDER BY rowid", window)]
@@ -138,3 +138,7 @@ class SQLiteSearchLog(RecordingLog):
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)

@@ -110,7 +110,8 @@ def test_report_json_counts_are_exact_on_a_seeded_log(configured: LogPlace, engi
     assert report["top_zero_result"] == [{"request": ZERO, "count": 1}, {"request": f"{ZERO} detection", "count": 1}]
     assert report["unmet_words"] == [{"word": "knitting", "count": 2}, {"word": "quantum", "count": 2}]
     assert report["top_tags"] == [{"tag": "pytorch", "count": 3}, {"tag": "tutorial", "count": 2}]
-    assert report["not_helpful_requests"] == [{"request": ZERO, "count": 1}, {"request": "pytorch tutorials", "count": 1}]
+    assert report["not_helpful_requests"] == [{"request": ZERO, "count": 1},
+                                              {"request": "pytorch tutorials", "count": 1}]
     assert [(d["day"], d["requests"], d["zero_result"], d["helpful"], d["not_helpful"]) for d in report["days"]] == [
         (DAYS[0], 4, 2, 1, 2), (DAYS[1], 2, 0, 0, 0), (DAYS[2], 0, 0, 0, 0)]
     catalog = json.loads((FIXTURES / "projects.json").read_text())
