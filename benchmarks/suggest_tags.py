@@ -26,8 +26,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

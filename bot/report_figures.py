@@ -163,9 +163,9 @@ def _days(searches: list[SearchRecord], window: LogWindow, since: date, until: d
         day.requests += 1
         day.zero_result += search.zero_result
     for vote in window.votes:
-        day = day_of.get(vote.search_id)
-        if day is not None and vote.vote is Vote.HELPFUL:
-            day.helpful += 1
-        elif day is not None:
-            day.not_helpful += 1
+        voted = day_of.get(vote.search_id)
+        if voted is not None and vote.vote is Vote.HELPFUL:
+            voted.helpful += 1
+        elif voted is not None:
+            voted.not_helpful += 1
     return list(days.values())

@@ -38,10 +38,11 @@ def search_log_at(settings: Settings, state: Path | None = None) -> RecordingLog
 
 
 def _search_log(settings: Settings, state: Path | None, must_exist: bool) -> RecordingLog:
-    policy = {"secret": configured_secret(settings), "keep_text": settings.log_request_text,
-              "retention_days": settings.log_retention_days}
+    secret, keep_text, retention = configured_secret(settings), settings.log_request_text, settings.log_retention_days
     if state is None and settings.state_url:
         from bot.searchlog_redis import RedisSearchLog  # only a Redis deployment imports redis-py
 
-        return RedisSearchLog(settings.state_url, prefix=settings.state_prefix, **policy)
-    return SQLiteSearchLog(state or settings.state_db_path, must_exist=must_exist, **policy)
+        return RedisSearchLog(settings.state_url, prefix=settings.state_prefix, secret=secret, keep_text=keep_text,
+                              retention_days=retention)
+    return SQLiteSearchLog(state or settings.state_db_path, must_exist=must_exist, secret=secret, keep_text=keep_text,
+                           retention_days=retention)

@@ -48,8 +48,10 @@ def cmd_suggest_tags(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         console.print(f"No project lacks a tag with confidence {args.min_confidence:.2f} or more.")
         return EXIT_OK
     table = Table()
-    for column, justify in (("id", "right"), ("title", "left"), ("tag", "left"), ("confidence", "right")):
-        table.add_column(column, justify=justify)
+    table.add_column("id", justify="right")
+    table.add_column("title")
+    table.add_column("tag")
+    table.add_column("confidence", justify="right")
     for suggestion in shown:
         table.add_row(Text(suggestion.id), Text(suggestion.title), Text(f"#{suggestion.tag}"),
                       f"{suggestion.confidence:.2f}")

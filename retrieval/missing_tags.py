@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from pydantic import BaseModel
 
 from retrieval.models import Project
@@ -42,7 +43,10 @@ def implied_tags(project: Project, taxonomy: Taxonomy) -> set[str]:
 def likely_missing(project: Project, model: TagModel, terms: Terms, taxonomy: Taxonomy,
                    k: int) -> list[tuple[str, float]]:
     """The project's ``k`` likeliest tags that it neither carries nor implies, likeliest first."""
-    return model.top(terms(training_text(project)), k, exclude=implied_tags(project, taxonomy))
+    probabilities = model.predict(terms(training_text(project)))
+    implied = implied_tags(project, taxonomy)
+    order = np.argsort(-probabilities, kind="stable")
+    return [(model.tags[i], float(probabilities[i])) for i in order if model.tags[i] not in implied][:k]
 
 
 def suggest_missing_tags(projects: Sequence[Project], model: TagModel, terms: Terms, taxonomy: Taxonomy,

@@ -39,7 +39,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
          "objects with an object detector in real time.", "tags": ["yolo"]},
     ]
     tags = [{"tag": "object-detection", "parents": ["computer-vision"]},
-            {"tag": "yolo", "parents": ["object-detection"]}, {"tag": "computer-vision"}, {"tag": "natural-language-processing"}, {"tag": "code"}]
+            {"tag": "yolo", "parents": ["object-detection"]}, {"tag": "computer-vision"},
+            {"tag": "natural-language-processing"}, {"tag": "code"}]
     (folder / "projects.json").write_text(json.dumps(projects))
     (folder / "tags.json").write_text(json.dumps(tags))
     return ["--catalog", str(folder / "projects.json"), "--taxonomy", str(folder / "tags.json")]

@@ -56,20 +56,24 @@ class LogPlace:
                 db.close()
         client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
         try:
-            parts = []
-            for key in redis_keys(self.where):
-                kind = client.type(key)
-                value = {"string": lambda: client.get(key), "hash": lambda: client.hgetall(key),
-                         "list": lambda: client.lrange(key, 0, -1),
-                         "zset": lambda: client.zrange(key, 0, -1, withscores=True)}[kind]()
-                parts.append(f"{key} {value}")
-            return "\n".join(parts)
+            return "\n".join(f"{key} {_value(client, key)}" for key in redis_keys(self.where))
         finally:
             client.close()
 
     def close_all(self) -> None:
         for opened in self._logs:
             opened.close()
+
+
+def _value(client: redis.Redis, key: str) -> object:
+    kind = client.type(key)
+    if kind == "string":
+        return client.get(key)
+    if kind == "hash":
+        return client.hgetall(key)
+    if kind == "list":
+        return client.lrange(key, 0, -1)
+    return client.zrange(key, 0, -1, withscores=True)
 
 
 def sqlite_place(directory: Path) -> LogPlace:
