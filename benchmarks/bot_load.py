@@ -81,7 +81,17 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.support import (  # noqa: E402
-    SIGNING_SECRET, BotServer, FakeSlack, bot_env, click_form, command_form, event_callback, mention_event, message_event, next_ts, sign,
+    SIGNING_SECRET,
+    BotServer,
+    FakeSlack,
+    bot_env,
+    click_form,
+    command_form,
+    event_callback,
+    mention_event,
+    message_event,
+    next_ts,
+    sign,
 )
 
 DEFAULT_CATALOG = ROOT.parent / "shared" / "data" / "madewithml"

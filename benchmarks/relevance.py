@@ -10,11 +10,12 @@ Cases (one JSON object per line):
 A result "carries" a tag when its canonical tags (aliases resolved) hold it. "excluded in
 top 10" counts results carrying a tag the case excludes (the target is 0).
 
---fit searches the ranking weights (EngineSettings: tag_weight, expansion_weight,
-min_expansion) on the tuning files only (dev.jsonl and cases/tuning.jsonl; never the blind
-set), by 5-fold cross-validation over the cases: each fold's weights are chosen on the other
-four and scored on it. It prints the cross-validated score of that procedure and the weights
-chosen on all tuning cases, which become the EngineSettings defaults.
+--fit searches the ranking weights (EngineSettings: the keys of GRID) on the tuning files
+only (dev.jsonl and cases/tuning.jsonl; never the blind set), by 5-fold cross-validation
+over the cases: each fold's weights are chosen on the other four and scored on it. It
+prints the cross-validated score of that procedure and the weights chosen on all tuning
+cases, which become the EngineSettings defaults. --set title_weight=N fits at another
+index setting (the index is rebuilt).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ DEFAULT_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl", CASES / 
                  CASES / "short.jsonl", CASES / "blind.jsonl"]
 TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl"]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
-GRID = {"tag_weight": [0.25, 0.5, 1.0, 2.0], "expansion_weight": [0.0, 0.1, 0.25, 0.5],
-        "min_expansion": [0.1, 0.25], "filler_ratio": [4.0, 16.0, 64.0]}
+GRID = {"tag_weight": [0.0, 0.125, 0.25, 0.5], "tag_share_weight": [0.5, 1.0, 2.0, 3.0, 4.0, 6.0],
+        "subject_power": [0.0, 0.5, 1.0], "expansion_weight": [0.0, 0.125, 0.25, 0.5]}
 Searcher = Callable[[str], list[Project]]
 
 

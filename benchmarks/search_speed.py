@@ -193,7 +193,7 @@ def worker_engine(args: argparse.Namespace) -> dict:
     # Files the baselines read: the analyzed corpus, the terms, our scores on the naive sample.
     with corpus_path(args.size).open("w", encoding="utf-8") as handle:
         for project in engine.projects:
-            handle.write(" ".join(engine._document_terms(project)) + "\n")
+            handle.write(" ".join(engine.document_terms(project)) + "\n")
     terms_path(args.size).write_text(json.dumps(with_terms))
     sample = with_terms[: args.naive_queries]
     np.save(scores_path(args.size, "engine"), np.stack([index.scores(terms) for terms in sample]))

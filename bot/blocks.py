@@ -15,20 +15,22 @@ from slack_sdk.models.blocks import (
     ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
 )
 
-from bot.conversation_models import Action, Turn, TurnKind
-from bot.formatting import escape, escaped, link, truncate, user_mention
+from bot.formatting import escape, escaped, link, project_url, truncate, user_mention
 from bot.presentation import (
     DESCRIPTION_CHARS, ECHO_CHARS, FALLBACK_TITLES, MAX_NOTES, MAX_TAGS, NOTE_CHARS, REQUEST_CHARS, TAG_CHARS,
     TITLE_CHARS, Presentation,
 )
-from retrieval.models import SearchResponse, SearchResult
+from bot.outcomes import Action, Turn, TurnKind, label
+from retrieval.alternatives import Change
+from retrieval.models import SearchResponse, SearchResult, Sort
 from retrieval.plurals import plural
 
 ACTION_PREFIX = "findproject."
 BUTTON_CHARS = 75
 BUTTON_VALUE_CHARS = 2000
 MAX_BUTTONS = 25  # per actions block
-REFINE_HINT = "Reply in this thread to refine: only pytorch · not videos · more"
+MAX_SUGGESTIONS = 5
+EXPIRED = "This search has expired. Mention me or use `/findproject` to search again."
 APOLOGY = "Sorry, something went wrong on my side and I could not answer that. Please try again in a moment."
 PLAIN_RESULTS = 3
 EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
@@ -52,6 +54,10 @@ def build(turn: Turn, presentation: Presentation) -> Message:
     """The message for any turn."""
     if turn.kind is TurnKind.USAGE:
         return usage(presentation)
+    if turn.kind is TurnKind.NOTICE:
+        return notice(escape(turn.change))
+    if turn.kind is TurnKind.EXPIRED:
+        return notice(EXPIRED)
     if turn.kind is TurnKind.PROMPT:
         return prompt(turn, presentation)
     assert turn.response is not None
@@ -63,9 +69,11 @@ def build(turn: Turn, presentation: Presentation) -> Message:
 def usage(presentation: Presentation) -> Message:
     name = escape(presentation.bot_name)
     examples = "\n".join(f"• `{escape(e)}`" for e in EXAMPLES)
+    where = "reply" if presentation.in_dm else "reply in the thread"
     text = (f"*{name}* finds ML projects, papers, libraries and tutorials in the catalog.\n"
             f"Mention me with a request, send it to me in a DM, or use `/findproject &lt;request&gt;`. For example:\n"
-            f"{examples}\nThen reply in the thread to refine: `only pytorch`, `not videos`, `newest first`, `more`.")
+            f"{examples}\nThen {where} to refine: `only pytorch`, `not videos`, `what about keras`, `since 2021`, "
+            f"`newest first`, `show 3`, `more`, `more like #2`, `undo`.")
     return Message(text=f"How to use {name}", blocks=[_section(text)])
 
 
@@ -81,6 +89,8 @@ def plain(turn: Turn, presentation: Presentation) -> Message:
     if turn.kind is TurnKind.USAGE:
         lines.append(f"{escape(presentation.bot_name)} finds ML projects: mention me with a request, "
                      f"or send it to me in a DM.")
+    elif turn.kind is TurnKind.EXPIRED:
+        lines.append(EXPIRED)
     elif response is None:
         pass
     elif response.total == 0:
@@ -89,10 +99,10 @@ def plain(turn: Turn, presentation: Presentation) -> Message:
         lines.append(f"Understood: {escaped(response.parsed.echo(), ECHO_CHARS)}")
         shown = response.results[:PLAIN_RESULTS]
         for number, result in enumerate(shown, start=response.offset + 1):
-            lines.append(f"{number}. {link(result.project.url, escaped(result.project.title, TITLE_CHARS))}")
+            lines.append(f"{number}. {_title(result, presentation)}")
         lines.append(f"Showing {response.offset + 1}–{response.offset + len(shown)} of {response.total}.")
         if presentation.interactive:
-            lines.append(REFINE_HINT)
+            lines.append(hint(response, presentation))
     if presentation.invite_hint:
         lines.append(_invite_text(presentation))
     return Message(text="\n".join(lines), blocks=[])
@@ -110,10 +120,10 @@ def notice(text: str) -> Message:
 
 def prompt(turn: Turn, presentation: Presentation) -> Message:
     text = escape(_capitalised(turn.change))
-    hint = "Reply in this thread with a new request, e.g. `pytorch tutorials on object detection`."
+    where = "Send me" if presentation.in_dm else "Reply in this thread with"
     blocks: list[Block] = [_section(_with_header(text, turn, presentation))]
     if presentation.interactive:
-        blocks.append(_context([hint]))
+        blocks.append(_context([f"{where} a new request, e.g. `pytorch tutorials on object detection`."]))
     return Message(text=text, blocks=blocks)
 
 
@@ -122,16 +132,17 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
     blocks: list[Block] = [_section(_with_header(f"*Understood:* {echo}", turn, presentation))]
     blocks += _notes(response)
     for number, result in enumerate(response.results, start=response.offset + 1):
-        blocks += _result(number, result)
+        blocks += _result(number, result, presentation)
     shown = f"Showing {response.offset + 1}–{response.offset + len(response.results)} of {response.total}"
     blocks.append(_context([shown + (" (close matches included)" if response.relaxed else "")]))
     if presentation.interactive:
-        buttons = _fitting([(f"add.{i}", Action(op="add", tag=s.tag), s.count)
-                            for i, s in enumerate(response.suggested_tags)])
+        suggestions = [(f"add.{i}", Action(op="change", change=Change(op="add", tag=s.tag), message=turn.id), s.count)
+                       for i, s in enumerate(response.suggested_tags)]
+        buttons = _fitting(suggestions)[:MAX_SUGGESTIONS]
         if buttons:
             blocks.append(ActionsBlock(block_id="findproject-suggestions", elements=buttons))
-        blocks.append(_navigation(more=response.has_more))
-        blocks.append(_context([REFINE_HINT]))
+        blocks.append(_navigation(turn, more=response.has_more))
+        blocks.append(_context([hint(response, presentation)]))
     invite = _invite(presentation)
     return Message(text=_fallback(response, invite), blocks=blocks + invite)
 
@@ -141,12 +152,13 @@ def no_results(turn: Turn, response: SearchResponse, presentation: Presentation)
     blocks: list[Block] = [_section(_with_header(f"No projects match *{echo}*.", turn, presentation))]
     blocks += _notes(response)
     if presentation.interactive:
-        alternatives = _fitting([(f"alt.{i}", alt.action, alt.count) for i, alt in enumerate(turn.alternatives)])
+        alternatives = _fitting([(f"alt.{i}", Action(op="change", change=alt.change, message=turn.id), alt.count)
+                                 for i, alt in enumerate(turn.alternatives)])
         if alternatives:
             blocks.append(_context(["Try one of these instead:"]))
             blocks.append(ActionsBlock(block_id="findproject-alternatives", elements=alternatives))
-        blocks.append(_navigation(more=False))
-        blocks.append(_context([REFINE_HINT]))
+        blocks.append(_navigation(turn, more=False))
+        blocks.append(_context([hint(response, presentation)]))
     invite = _invite(presentation)
     return Message(text=f"No projects match {echo}.", blocks=blocks + invite)
 
@@ -169,10 +181,31 @@ def _notes(response: SearchResponse) -> list[Block]:
     return [_context(notes)] if notes else []
 
 
-def _result(number: int, result: SearchResult) -> list[Block]:
+def hint(response: SearchResponse, presentation: Presentation) -> str:
+    """What to reply next, from where the search stands: a tag it could narrow to or leave
+    out, the other order, the next page, similar projects."""
+    query = response.parsed
+    taken = {*query.include_tags, *query.exclude_tags}
+    tags = [s.tag for s in response.suggested_tags if s.tag not in taken]
+    examples = [f"only {tags[0]}"] if tags else []
+    examples += [f"not {tags[1]}"] if len(tags) > 1 else []
+    examples.append("most relevant" if query.sort is Sort.NEWEST else "newest first")
+    if response.has_more:
+        examples.append("more")
+    if response.results:
+        examples.append("more like #1")
+    where = "Reply to refine" if presentation.in_dm else "Reply in this thread to refine"
+    return f"{where}: " + " · ".join(escape(e) for e in examples)
+
+
+def _title(result: SearchResult, presentation: Presentation) -> str:
     project = result.project
-    title = link(project.url, escaped(project.title, TITLE_CHARS))
-    text = f"*{number}.* {title}"
+    return link(project_url(project.url, project.id, presentation.url_template), escaped(project.title, TITLE_CHARS))
+
+
+def _result(number: int, result: SearchResult, presentation: Presentation) -> list[Block]:
+    project = result.project
+    text = f"*{number}.* {_title(result, presentation)}"
     if project.description:
         text += "\n" + escaped(project.description, DESCRIPTION_CHARS)
     facts = " ".join(f"#{escaped(tag, TAG_CHARS)}" for tag in project.tags[:MAX_TAGS])
@@ -183,9 +216,10 @@ def _result(number: int, result: SearchResult) -> list[Block]:
     return [_section(text)] + ([_context([facts])] if facts else [])
 
 
-def _navigation(more: bool) -> ActionsBlock:
-    buttons = [_button("more", Action(op="more"))] if more else []
-    buttons.append(_button("reset", Action(op="reset")))
+def _navigation(turn: Turn, more: bool) -> ActionsBlock:
+    """"More results" leads to the page after this message's, so a double click shows it twice, never skips one."""
+    buttons = [_button("more", Action(op="page", page=turn.page + 1, message=turn.id))] if more else []
+    buttons.append(_button("reset", Action(op="reset", message=turn.id)))
     return ActionsBlock(block_id="findproject-navigation", elements=buttons)
 
 
@@ -198,8 +232,8 @@ def _fitting(buttons: list[tuple[str, Action, int]]) -> list[ButtonElement]:
 
 def _button(name: str, action: Action, count: int | None = None) -> ButtonElement:
     suffix = "" if count is None else f" ({count})"
-    label = truncate(action.label(), BUTTON_CHARS - len(suffix)) + suffix
-    return ButtonElement(text=PlainTextObject(text=label, emoji=False), action_id=ACTION_PREFIX + name,
+    text = truncate(label(action), BUTTON_CHARS - len(suffix)) + suffix
+    return ButtonElement(text=PlainTextObject(text=text, emoji=False), action_id=ACTION_PREFIX + name,
                          value=action.model_dump_json(exclude_defaults=True))
 
 

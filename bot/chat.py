@@ -10,35 +10,29 @@ import argparse
 import sys
 from typing import TextIO
 
-from bot.conversation import START_OVER, Conversation
-from bot.conversation_models import Delivery, Turn, TurnKind
+from bot.conversation import CONSOLE, START_OVER, Conversation, save
 from bot.engines import open_engine
+from bot.events import ConsoleLine
 from bot.settings import load_settings
-from bot.terminal import results, understood
 from bot.sqlite_store import SQLiteStateStore
-from bot.store import ThreadKey
+from bot.outcomes import Action, Turn, TurnKind, label
+from bot.terminal import results, understood
 from retrieval.plurals import plural
 
-CONSOLE = ThreadKey("console", "console", "chat")
 SESSION_SECONDS = 7 * 86400
 USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
-         "Then refine it: 'only pytorch', 'not videos', 'newest first', 'more'. /new starts over, /quit leaves.")
+         "Then refine it: 'only pytorch', 'not videos', 'what about keras', 'since 2021', 'newest first', "
+         "'show 3', 'more', 'more like #2', 'undo'. /new starts over, /quit leaves.")
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
     settings = load_settings()
     engine = open_engine(settings, getattr(args, "catalog", None), getattr(args, "taxonomy", None), err=err)
-    conversation = Conversation(engine, SQLiteStateStore(":memory:", SESSION_SECONDS), settings.results_per_page)
+    store = SQLiteStateStore(":memory:", SESSION_SECONDS)
+    conversation = Conversation(engine, store, settings.results_per_page)
     source = lines or sys.stdin
     interactive = source.isatty()
     out.write(f"FindProject chat on {plural(len(engine.projects), 'project')}. {USAGE}\n")
-
-    def deliver(turn: Turn) -> Delivery:
-        out.write(render(turn) + "\n")
-        out.flush()
-        return Delivery(None, (CONSOLE,))
-
-    fresh = True
     try:
         while True:
             if interactive:
@@ -49,22 +43,24 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                 break
             text = line.strip()
             if text == "/new":
-                fresh = True
+                store.forget(CONSOLE)
                 out.write(START_OVER + "\n")
             elif text:
-                if fresh or conversation.follow(CONSOLE, text, deliver) is None:
-                    conversation.start(text, deliver, (CONSOLE,))
-                fresh = False
+                outcome = conversation.handle(ConsoleLine(text))
+                if outcome.turn is not None:
+                    out.write(render(outcome.turn, settings.project_url_template) + "\n")
+                    out.flush()
+                save(store, outcome)
     except KeyboardInterrupt:
         out.write("\n")
     return 0
 
 
-def render(turn: Turn) -> str:
+def render(turn: Turn, url_template: str | None = None) -> str:
     """Plain text for a terminal; catalog text is cleaned of control characters first."""
     if turn.kind is TurnKind.USAGE:
         return USAGE
-    if turn.kind is TurnKind.PROMPT:
+    if turn.kind in (TurnKind.PROMPT, TurnKind.NOTICE):
         return turn.change[:1].upper() + turn.change[1:]
     response = turn.response
     assert response is not None
@@ -73,9 +69,10 @@ def render(turn: Turn) -> str:
     if response.total == 0:
         lines.append("No projects match.")
         if turn.alternatives:
-            lines.append("Try: " + " · ".join(f"{a.action.label()} ({a.count})" for a in turn.alternatives))
+            lines.append("Try: " + " · ".join(f"{label(Action(op='change', change=a.change))} ({a.count})"
+                                              for a in turn.alternatives))
         return "\n".join(lines)
-    lines += results(response)
+    lines += results(response, url_template)
     if response.suggested_tags:
         lines.append("Refine with: " + "  ".join(f"only {s.tag} ({s.count})" for s in response.suggested_tags))
     return "\n".join(lines)

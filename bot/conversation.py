@@ -1,151 +1,235 @@
-"""The conversation: a request, then refinements, the same for Slack threads, DMs and the console.
+"""The conversation core: an event in, an outcome out. It knows nothing of Slack.
 
-A surface calls :meth:`Conversation.start` for a new request and :meth:`follow` or
-:meth:`press` for a reply or a button in a known thread. It passes a ``deliver``
-callable that shows the :class:`Turn` and says where replies to it will come from.
-The new state is saved *before* the turn is shown, so a reply the user can see always
-has its state even if the process dies right after posting; when the turn could not be
-shown the old state is put back, so a failed post never moves a thread on. Replies to
-one thread are handled one at a time, so none is lost to a concurrent one.
+:meth:`Conversation.handle` reads the stored state an event refers to, decides what the
+event means (a request, a refinement, a click, something to ignore) and returns the
+turn to show with the state to save under each key. It never writes: the caller saves
+the state when the turn is shown (bot.runner for Slack, bot.chat for the console), so
+a turn that could not be shown never moves a conversation on.
+
+State lives under two kinds of keys: the conversation (a thread, a DM, the console),
+which replies continue, and each results message (``message_key``), which that
+message's buttons act on even after the thread has moved on.
 """
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
+from datetime import date
 
-from bot.conversation_models import Action, Alternative, Delivery, Turn, TurnKind
-from bot.locks import KeyedLocks
-from bot.store import StateStore, ThreadKey, ThreadState
-from retrieval.alternatives import Change, apply_change
+from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
+from bot.store import StateStore, Step, ThreadKey, ThreadState
+from bot.outcomes import Action, Outcome, Turn, TurnKind, label
+from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
-from retrieval.refine import RefinementKind
+from retrieval.refine import Refinement, RefinementKind, read_request, refine
+from retrieval.similar import similar_query
 
-Deliver = Callable[[Turn], Delivery | None]
 START_OVER = "Starting over — what are you looking for?"
 NOTHING_LEFT = "nothing is left of the search — what are you looking for?"
+MESSAGE_PREFIX = "message:"
+LAST_DM = "last-dm"  # the thread name under which a DM's latest top-level search lives
+CONSOLE = ThreadKey("console", "console", "chat")
+_WORD = re.compile(r"\w")
+
+
+def message_key(thread: ThreadKey, message: str) -> ThreadKey:
+    """Where the state of one results message lives (``message`` is its Turn.id)."""
+    return thread._replace(thread=MESSAGE_PREFIX + message)
+
+
+def save(store: StateStore, outcome: Outcome) -> None:
+    """Keep an outcome's state under each of its keys."""
+    if outcome.state is not None:
+        for key in outcome.keys:
+            store.save(key, outcome.state)
 
 
 class Conversation:
-    def __init__(self, engine: SearchEngine, store: StateStore, page_size: int = 5):
+    def __init__(self, engine: SearchEngine, store: StateStore, page_size: int = 5,
+                 today: Callable[[], date] = date.today):
         self.engine = engine
         self.store = store
         self.page_size = page_size
-        self._locks = KeyedLocks()
+        self.today = today
 
-    def start(self, text: str, deliver: Deliver, keys: tuple[ThreadKey, ...] = ()) -> Turn:
-        """A new request; an empty one gets the usage text.
+    def handle(self, event: Event) -> Outcome:
+        """What the event means, and what to show and keep for it."""
+        if isinstance(event, Command):
+            return self._request(event.text, event.user, ThreadKey(event.team, event.channel, ""), ())
+        if isinstance(event, Mention):
+            state = self.store.load(event.thread) if event.in_thread else None
+            if state is not None and event.text.strip():
+                return self._reply(state, event.text, event.thread, (event.thread,), addressed=True)
+            return self._request(event.text, event.user, event.thread, (event.thread,))
+        if isinstance(event, ThreadReply):
+            state = self.store.load(event.thread)
+            if state is None or event.to_someone_else or event.user != state.asker:
+                return Outcome()  # not the bot's thread, or not meant for it
+            return self._reply(state, event.text, event.thread, (event.thread,), addressed=False)
+        if isinstance(event, DirectMessage):
+            return self._direct(event)
+        if isinstance(event, Click):
+            return self._click(event)
+        return self._console(event)
 
-        ``keys`` are the new threads the answer opens that are known before it is posted
-        (a mention's thread); ``deliver`` names the rest (a slash command's message). After
-        the usage text, a thread in ``keys`` that had no search yet is open for one: a reply
-        there is answered as a request.
-        """
-        query = self.engine.parse(text)
+    # ---- where a message belongs ----------------------------------------------------------
+
+    def _direct(self, event: DirectMessage) -> Outcome:
+        """A DM thread reply continues that thread. A top-level DM continues the last DM
+        search only when it reads as a change on its own ("only pytorch", "thanks", "more");
+        anything else is a new request."""
+        own = ThreadKey(event.team, event.channel, event.thread or event.ts)
+        if event.thread:
+            state = self.store.load(own)
+            if state is not None:
+                return self._reply(state, event.text, own, (own,), addressed=True)
+            return self._request(event.text, event.user, own, (own,))
+        last_key = own._replace(thread=LAST_DM)
+        keys = (last_key, own)
+        last = self.store.load(last_key)
+        if last is not None and not last.query.is_empty and _WORD.search(event.text):  # an emoji alone: the usage
+            reading = self._read(last, event.text)
+            if reading.explicit and reading.kind is not RefinementKind.NEW:
+                return self._apply(last, reading, event.text, own, keys)
+        return self._request(event.text, event.user, own, keys)
+
+    def _console(self, event: ConsoleLine) -> Outcome:
+        state = self.store.load(CONSOLE)
+        if state is None:
+            return self._request(event.text, "", CONSOLE, (CONSOLE,))
+        return self._reply(state, event.text, CONSOLE, (CONSOLE,), addressed=True)
+
+    def _click(self, event: Click) -> Outcome:
+        """A button acts on the search of the message it sits on, whatever the thread did since."""
+        action = event.action
+        state = self.store.load(message_key(event.thread, action.message)) if action.message else None
+        if state is None:
+            return Outcome(turn=Turn(kind=TurnKind.EXPIRED))
+        keys = (event.thread,)
+        if action.op == "reset":
+            return self._prompt(label(action), state.then(Query()), keys, START_OVER)
+        if action.op == "page":
+            moved = state.then(state.query, page=action.page)
+            return self._results(label(action), moved, event.thread, keys, "next page")
+        return self._results(label(action), state.then(_changed(state.query, action)), event.thread, keys,
+                             _described(action))
+
+    # ---- requests and replies -------------------------------------------------------------
+
+    def _request(self, text: str, asker: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
+        """A new request; an empty one gets the usage text, after which the threads in
+        ``keys`` that had no search yet wait for one."""
+        query = read_request(self.engine.parser, text, self.today())
         if query.is_empty:
-            turn = Turn(kind=TurnKind.USAGE, request=text)
-            delivery = deliver(turn)
-            if delivery is not None:
-                for key in keys:
-                    with self._locks.hold(key):
-                        if self.store.load(key) is None:
-                            self.store.save(key, ThreadState(query=Query(), bot_ts=delivery.ts))
-            return turn
-        turn = self._turn(text, query, 0, "")
-        self._deliver(turn, query, deliver, keys, None)
-        return turn
+            waiting = tuple(key for key in keys if self.store.load(key) is None)
+            return Outcome(turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker),
+                           keys=waiting)
+        return self._results(text, ThreadState(query=query, asker=asker), home, keys, "")
 
-    def follow(self, key: ThreadKey, text: str, deliver: Deliver) -> Turn | None:
-        """A reply in a known thread, read as a refinement; None when the thread is unknown."""
-        with self._locks.hold(key):
-            state = self.store.load(key)
-            if state is None:
-                return None
-            refinement = self.engine.refine(state.query, text)
-            kind = refinement.kind
-            if kind is RefinementKind.RESET:
-                turn = Turn(kind=TurnKind.PROMPT, request=text, change=START_OVER)
-                self._deliver(turn, Query(), deliver, (key,), state)
-                return turn
-            page, change = state.page, refinement.change
-            if kind is RefinementKind.NEXT_PAGE:
-                page += 1
-            elif kind is RefinementKind.PREVIOUS_PAGE:
-                page, change = (page - 1, change) if page else (0, "already on the first page")
-            else:
-                page = 0
-            turn = self._turn(text, refinement.query, page, change)
-            self._deliver(turn, refinement.query, deliver, (key,), state)
-            return turn
+    def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...],
+               addressed: bool) -> Outcome:
+        """A reply in a conversation with a search (or one waiting for a request)."""
+        reading = self._read(state, text)
+        if state.query.is_empty and reading.kind not in (RefinementKind.ACK, RefinementKind.HELP):
+            return self._request(text, state.asker or "", home, keys)
+        return self._apply(state, reading, text, home, keys)
 
-    def press(self, key: ThreadKey, action: Action, deliver: Deliver) -> Turn | None:
-        """A button on one of the bot's messages; None when the thread is unknown or expired."""
-        with self._locks.hold(key):
-            state = self.store.load(key)
-            if state is None:
-                return None
-            if action.op == "reset":
-                turn = Turn(kind=TurnKind.PROMPT, request=action.label(), change=START_OVER)
-                self._deliver(turn, Query(), deliver, (key,), state)
-                return turn
-            if action.op == "more":
-                query, page, change = state.query, state.page + 1, "next page"
-            else:
-                query, page, change = _applied(state.query, action), 0, _described(action)
-            turn = self._turn(action.label(), query, page, change)
-            self._deliver(turn, query, deliver, (key,), state)
-            return turn
+    def _read(self, state: ThreadState, text: str) -> Refinement:
+        return refine(self.engine.parser, state.query, text, self.today(), self.engine.index.doc_freq,
+                      state.page_size or self.page_size)
 
-    def _turn(self, request: str, query: Query, page: int, change: str) -> Turn:
+    def _apply(self, state: ThreadState, reading: Refinement, text: str, home: ThreadKey,
+               keys: tuple[ThreadKey, ...]) -> Outcome:
+        kind = reading.kind
+        if kind is RefinementKind.ACK:
+            return Outcome(heard=True)
+        if kind is RefinementKind.HELP:
+            return Outcome(turn=Turn(kind=TurnKind.USAGE, request=text))
+        if kind is RefinementKind.NOT_UNDERSTOOD:
+            return _notice(text, reading.change)
+        if kind is RefinementKind.RESET:
+            return self._prompt(text, state.then(Query()), keys, START_OVER)
+        if kind is RefinementKind.UNDO:
+            if not state.history:
+                return _notice(text, "There is nothing to undo yet.")
+            return self._results(text, state.undone(), home, keys, "undone: back to the search before")
+        if kind is RefinementKind.NEXT_PAGE:
+            return self._results(text, state.then(state.query, page=state.page + 1), home, keys, "next page")
+        if kind is RefinementKind.PAGE:
+            return self._results(text, state.then(state.query, page=reading.page or 0), home, keys, reading.change)
+        if kind is RefinementKind.PREVIOUS_PAGE:
+            if not state.page:
+                return _notice(text, "This is already the first page.")
+            return self._results(text, state.then(state.query, page=state.page - 1), home, keys, "previous page")
+        if kind is RefinementKind.PAGE_SIZE:
+            return self._results(text, state.then(state.query, page_size=reading.page_size), home, keys,
+                                 reading.change)
+        if kind is RefinementKind.SIMILAR:
+            return self._similar(state, reading.rank or 0, text, home, keys)
+        return self._results(text, state.then(reading.query), home, keys, reading.change)
+
+    def _similar(self, state: ThreadState, rank: int, text: str, home: ThreadKey,
+                 keys: tuple[ThreadKey, ...]) -> Outcome:
+        """Projects like the one at ``rank``: its number in the list, or its place on the page shown."""
+        first = state.page * (state.page_size or self.page_size) + 1
+        if rank == -1:
+            rank = first + len(state.shown) - 1
+        position = rank - first if rank >= first else rank - 1
+        project = self.engine.project(state.shown[position]) if 0 <= position < len(state.shown) else None
+        if project is None:
+            return _notice(text, f"There is no #{rank} on the page shown, so the search is unchanged.")
+        change = f"projects like #{first + position}: {project.title}"
+        return self._results(text, state.then(similar_query(self.engine, project)), home, keys, change)
+
+    # ---- turns ----------------------------------------------------------------------------
+
+    def _results(self, request: str, state: ThreadState, home: ThreadKey, keys: tuple[ThreadKey, ...],
+                 change: str) -> Outcome:
+        """The page of results ``state`` asks for, kept under ``keys`` and the new message's own key."""
+        query = state.query
         if query.is_empty:
-            return Turn(kind=TurnKind.PROMPT, request=request, change=f"{change}; {NOTHING_LEFT}".lstrip("; "))
-        response = self.engine.search(query, limit=self.page_size, offset=page * self.page_size)
+            return self._prompt(request, state, keys, f"{change}; {NOTHING_LEFT}".lstrip("; "))
+        size = state.page_size or self.page_size
+        page = state.page
+        response = self.engine.search(query, limit=size, offset=page * size)
         if page and not response.results:
-            page = max(0, (response.total - 1) // self.page_size)
-            response = self.engine.search(query, limit=self.page_size, offset=page * self.page_size)
+            page = max(0, (response.total - 1) // size)
+            if state.history and state.history[-1] == Step(query=query, page=page, page_size=state.page_size):
+                return _notice(request, "That was the last page.")  # never repost the same page
+            response = self.engine.search(query, limit=size, offset=page * size)
             change = "that was the last page"
-        alternatives = _offers(self.engine, query) if response.total == 0 else []
-        return Turn(kind=TurnKind.RESULTS, request=request, change=change, response=response,
+        alternatives = self.engine.alternatives(query) if response.total == 0 else []
+        shown = state.model_copy(update={"page": page, "shown": [str(r.project.id) for r in response.results]})
+        turn = Turn(kind=TurnKind.RESULTS, id=_new_id(), request=request, change=change, response=response,
                     page=page, alternatives=alternatives)
+        return Outcome(turn=turn, state=shown, keys=(*keys, message_key(home, turn.id)))
 
-    def _deliver(self, turn: Turn, query: Query, deliver: Deliver, keys: tuple[ThreadKey, ...],
-                 previous: ThreadState | None) -> None:
-        pending = ThreadState(query=query, page=turn.page, bot_ts=previous.bot_ts if previous else None)
-        for key in keys:
-            self.store.save(key, pending)
-        delivery = None
-        try:
-            delivery = deliver(turn)
-        finally:
-            if delivery is None:
-                for key in keys:
-                    self._put_back(key, previous)
-        if delivery is not None:
-            shown = pending.model_copy(update={"bot_ts": delivery.ts})
-            for key in dict.fromkeys((*keys, *delivery.keys)):
-                self.store.save(key, shown)
+    def _prompt(self, request: str, state: ThreadState, keys: tuple[ThreadKey, ...], text: str) -> Outcome:
+        """Nothing to search for: ask what they want; the conversation waits for a request."""
+        return Outcome(turn=Turn(kind=TurnKind.PROMPT, request=request, change=text), state=state, keys=keys)
 
-    def _put_back(self, key: ThreadKey, previous: ThreadState | None) -> None:
-        if previous is None:
-            self.store.forget(key)
-        else:
-            self.store.save(key, previous)
+
+def _notice(request: str, text: str) -> Outcome:
+    return Outcome(turn=Turn(kind=TurnKind.NOTICE, request=request, change=text))
+
+
+def _changed(query: Query, action: Action) -> Query:
+    assert action.change is not None
+    return apply_change(query, action.change)
 
 
 def _described(action: Action) -> str:
-    if action.op == "add":
-        return f"added #{action.tag}"
-    if action.op == "try":
-        return f"searching #{action.tag} instead of the words"
-    return f"dropped #{action.tag}" if action.tag else f"dropped '{action.word}'"
+    change = action.change
+    assert change is not None
+    if change.op == "add":
+        return f"added #{change.tag}"
+    if change.op == "try":
+        return f"searching #{change.tag} instead of the words"
+    return f"dropped #{change.tag}" if change.tag else f"dropped '{change.word}'"
 
 
-def _applied(query: Query, action: Action) -> Query:
-    """The query a suggestion or offer button leads to."""
-    if action.op in ("add", "drop", "try"):
-        return apply_change(query, Change(op=action.op, tag=action.tag, word=action.word))
-    return query
-
-
-def _offers(engine: SearchEngine, query: Query) -> list[Alternative]:
-    return [Alternative(action=Action(**alt.change.model_dump()), count=alt.count) for alt in engine.alternatives(query)]
+def _new_id() -> str:
+    return uuid.uuid4().hex[:12]

@@ -1,8 +1,4 @@
-"""Where a turn goes in Slack: a thread reply, a channel post, a DM, or a response_url answer.
-
-Each function returns a ``deliver`` callable for the conversation layer. It posts the
-message and names the threads that replies to it will arrive in, so the conversation can
-file its state under them.
+"""Posting a turn in Slack: a message, its plain-text fallback, or a private answer.
 
 When Slack refuses a message (``invalid_blocks``, ``msg_too_long``) the same answer goes
 again as plain text with fewer results, so the user still gets them. When the bot cannot
@@ -14,16 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 
 from bot.blocks import Message, build, plain
-from bot.conversation import Deliver
-from bot.conversation_models import Delivery, Turn
 from bot.presentation import Presentation
-from bot.store import ThreadKey
+from bot.outcomes import Turn
 
 log = logging.getLogger(__name__)
 # Errors that mean "the bot cannot post here": answer privately and say how to invite it.
@@ -31,8 +26,6 @@ NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"
 # Errors that mean "Slack will not take this message": post the plain-text version instead.
 TOO_RICH = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_blocks",
                       "invalid_arguments"})
-LAST_DM = "last-dm"  # the thread name under which a DM's latest top-level search lives
-PRIVATE = Presentation(interactive=False, invite_hint=True)
 
 Respond = Callable[..., Any]
 
@@ -72,58 +65,17 @@ def _post(client: WebClient, channel: str, message: Message, thread_ts: str | No
     return str(response["ts"])
 
 
-def in_thread(client: WebClient, key: ThreadKey, user: str | None = None, respond: Respond | None = None) -> Deliver:
-    """Reply in the thread ``key`` names (a mention, a thread reply, a button)."""
-    def deliver(turn: Turn) -> Delivery | None:
-        try:
-            ts = post(client, key.channel, turn, Presentation(), key.thread)
-        except SlackApiError as exc:
-            if slack_error(exc) not in NOT_IN_CHANNEL:
-                raise
-            elsewhere(client, key.channel, slack_error(exc), turn, user, respond)
-            return None
-        return Delivery(ts, (key,))
-    return deliver
-
-
-def in_dm(client: WebClient, team: str, channel: str, user_ts: str) -> Deliver:
-    """Answer a top-level DM at top level; later DMs and both messages' threads continue it."""
-    def deliver(turn: Turn) -> Delivery:
-        ts = post(client, channel, turn, Presentation())
-        threads = (LAST_DM, user_ts, ts)
-        return Delivery(ts, tuple(ThreadKey(team, channel, thread) for thread in threads))
-    return deliver
-
-
-def in_channel(client: WebClient, team: str, channel: str, asker: str, respond: Respond | None) -> Deliver:
-    """A slash command's public answer, whose thread is where refinements happen.
-
-    When the bot cannot post in the channel the asker still gets the results, privately
-    through response_url, with a line on how to invite the bot.
-    """
-    def deliver(turn: Turn) -> Delivery | None:
-        try:
-            ts = post(client, channel, turn, Presentation(asker=asker))
-        except SlackApiError as exc:
-            if slack_error(exc) not in NOT_IN_CHANNEL:
-                raise
-            elsewhere(client, channel, slack_error(exc), turn, asker, respond)
-            return None
-        return Delivery(ts, (ThreadKey(team, channel, ts),))
-    return deliver
-
-
 def elsewhere(client: WebClient, channel: str, error: str, turn: Turn, user: str | None,
-              respond: Respond | None) -> None:
+              respond: Respond | None, base: Presentation) -> None:
     """The answer for someone the bot cannot answer where they asked: through response_url
     when Slack gave one, else in a DM; either way with how to invite the bot."""
+    private = replace(base, asker=None, interactive=False, invite_hint=True)
     if respond is not None:
         log.info("cannot post in %s (%s); answering through response_url", channel, error)
-        privately(respond, build(turn, PRIVATE), plain(turn, PRIVATE))
+        privately(respond, build(turn, private), plain(turn, private))
     elif user:
         log.info("cannot post in %s (%s); sending the answer to the asker in a DM", channel, error)
-        dm = Presentation(interactive=False, invite_hint=True, sent_to_dm=True)
-        post(client, user, turn, dm)
+        post(client, user, turn, replace(private, sent_to_dm=True))
     else:
         log.warning("cannot post in %s (%s) and nobody to tell; the request goes unanswered", channel, error)
 

@@ -16,6 +16,7 @@ look-alike character; inside a word (``snake_case``), where Slack ignores it, it
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _HIDDEN = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -58,11 +59,7 @@ def truncate(text: str, limit: int) -> str:
     text = clean(text)
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= limit * 0.7:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + ELLIPSIS
+    return _at_boundary(text[: limit - 1], limit)
 
 
 def escaped(text: str, limit: int) -> str:
@@ -86,9 +83,14 @@ def escaped(text: str, limit: int) -> str:
     entity = cut.rfind("&")
     if entity != -1 and ";" not in cut[entity:]:
         cut = cut[:entity]
-    space = cut.rfind(" ")
-    if space >= limit * 0.7:
-        cut = cut[:space]
+    return _at_boundary(cut, limit)
+
+
+def _at_boundary(cut: str, limit: int) -> str:
+    """The cut text back to its last word boundary (a space or a hyphen, when one is near), then "…"."""
+    boundary = max(cut.rfind(" "), cut.rfind("-"))
+    if boundary >= limit * 0.6:
+        cut = cut[:boundary]
     return cut.rstrip(" ,.:-") + ELLIPSIS
 
 
@@ -97,6 +99,13 @@ def link(url: str | None, label: str) -> str:
     if url and _SAFE_URL.match(url):
         return f"<{url.replace('&', '&amp;')}|{label}>"
     return label
+
+
+def project_url(url: str | None, project_id: int | str, template: str | None) -> str | None:
+    """The project's own url, else the template's (PROJECT_URL_TEMPLATE) with its id filled in."""
+    if url or not template:
+        return url
+    return template.replace("{id}", quote(str(project_id), safe=""))
 
 
 def user_mention(user_id: str) -> str:

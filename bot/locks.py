@@ -1,4 +1,4 @@
-"""One lock, or one queue, per conversation, so replies to the same thread apply one after another."""
+"""One queue per conversation, so replies to the same thread apply one after another."""
 
 from __future__ import annotations
 
@@ -6,39 +6,11 @@ import contextvars
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from functools import partial
 
 log = logging.getLogger(__name__)
-
-
-class KeyedLocks:
-    """Locks created on first use and dropped when nobody holds or waits for them."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[Hashable, tuple[threading.Lock, int]] = {}
-
-    @contextmanager
-    def hold(self, key: Hashable) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]
-                else:
-                    self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 class KeyedQueues:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 DESCRIPTION_CHARS = 280
 TITLE_CHARS = 150
 MAX_TAGS = 8
-TAG_CHARS = 30
+TAG_CHARS = 40
 REQUEST_CHARS = 200
 ECHO_CHARS = 600
 NOTE_CHARS = 300
@@ -23,6 +23,8 @@ class Presentation:
     ``interactive`` is off where nobody can reply or click (a response_url answer).
     ``invite_hint`` says how to invite the bot into a channel it is not in;
     ``sent_to_dm`` words it for a copy sent to the asker's DM instead.
+    ``in_dm`` words the hints for a DM, where replies need no thread.
+    ``url_template`` links the titles of projects without a url (PROJECT_URL_TEMPLATE).
     """
 
     asker: str | None = None
@@ -30,3 +32,5 @@ class Presentation:
     invite_hint: bool = False
     sent_to_dm: bool = False
     bot_name: str = "FindProject"
+    in_dm: bool = False
+    url_template: str | None = None

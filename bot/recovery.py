@@ -2,7 +2,7 @@
 
 Every event, command and click is claimed in the store, with the request itself as the
 job, before Slack gets its acknowledgement (bot.slack_app), and the claim is finished
-once the answer is posted (bot.inbox). If the process dies in between (SIGKILL, OOM, a
+once the answer is posted (bot.runner). If the process dies in between (SIGKILL, OOM, a
 power cut) Slack does not send the request again: it was acknowledged. So at start-up
 the claims left open by a process that is gone are dispatched again through the same
 app, as if Slack had just sent them; the journal middleware takes each one over, so two

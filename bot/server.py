@@ -24,9 +24,11 @@ from bot import logs, metrics
 from bot.conversation import Conversation
 from bot.engines import open_engine
 from bot.http_server import SlackHttpApp
-from bot.inbox import Inbox
+from bot.journal import Journal
 from bot.metrics import MeteredEngine
+from bot.presentation import Presentation
 from bot.recovery import replay
+from bot.runner import Runner
 from bot.settings import Settings, SettingsError, load_settings, require
 from bot.slack_app import build_app
 from bot.store import StateStoreError
@@ -42,13 +44,15 @@ STARTUP_FAILURE = 3  # uvicorn's status for a worker that cannot start: its supe
 WORKER_FAILED = "FINDPROJECT_WORKER_FAILED"
 
 
-def load_inbox(settings: Settings) -> Inbox:
-    """The catalog index (searches timed in bot.metrics), the state store and the conversation over both."""
+def load_runner(settings: Settings) -> Runner:
+    """The catalog index (searches timed in bot.metrics), the state store, and the conversation
+    and job runner over both."""
     engine = open_engine(settings, engine_class=MeteredEngine)
     metrics.CATALOG_PROJECTS.set(len(engine.projects))
     store = open_store(settings)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
-    return Inbox(Conversation(engine, store, settings.results_per_page), store, workers)
+    return Runner(Conversation(engine, store, settings.results_per_page), Journal(store), workers,
+                  Presentation(url_template=settings.project_url_template))
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -106,18 +110,18 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
         metrics.serve(host, settings.metrics_port)
         log.info("serving metrics on %s:%d (GET /metrics)", host, settings.metrics_port)
     if socket_mode:
-        inbox = load_inbox(settings)
+        runner = load_runner(settings)
         try:
-            app = build_app(settings, inbox, socket_mode=True)
-            replay(app, inbox.store)
-            sweeper = Sweeper(app, inbox.store)
+            app = build_app(settings, runner, socket_mode=True)
+            replay(app, runner.journal.store)
+            sweeper = Sweeper(app, runner.journal.store)
             try:
                 log.info("serving Slack over Socket Mode")
                 SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
             finally:
                 sweeper.stop()
         finally:
-            inbox.close()
+            runner.close()
             metrics.process_stopped()
         return EXIT_OK
     if workers > 1:
@@ -180,18 +184,18 @@ def uvicorn_options(settings: Settings) -> dict[str, object]:
 
 def http_app(settings: Settings) -> SlackHttpApp:
     """The whole bot as one ASGI app; the store closes when uvicorn shuts it down."""
-    inbox = load_inbox(settings)
+    runner = load_runner(settings)
     try:
-        app = build_app(settings, inbox)
-        replay(app, inbox.store)
+        app = build_app(settings, runner)
+        replay(app, runner.journal.store)
     except BaseException:
-        inbox.close()
+        runner.close()
         raise
-    sweeper = Sweeper(app, inbox.store)
-    engine = inbox.conversation.engine
+    sweeper = Sweeper(app, runner.journal.store)
+    engine = runner.conversation.engine
     scrape = metrics.exposition if settings.metrics and settings.metrics_port is None else None
     return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, inbox, sweeper), metrics=scrape,
+                        on_shutdown=lambda: _close(app, runner, sweeper), metrics=scrape,
                         signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
 
 
@@ -219,11 +223,11 @@ def _clean_exit_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _close(app: App, inbox: Inbox, sweeper: Sweeper) -> None:
+def _close(app: App, runner: Runner, sweeper: Sweeper) -> None:
     """After the last request: stop replaying, let the listeners and replies finish, then close the store."""
     sweeper.stop()
     app.listener_runner.listener_executor.shutdown(wait=True)
-    inbox.close()
+    runner.close()
     metrics.process_stopped()
 
 

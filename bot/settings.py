@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # each runnable one delays the event loop's acks (benchmarks/bot_load.py: 4 beats 8).
     listener_threads: int = Field(default=4, ge=1, le=64)
     results_per_page: int = Field(default=5, ge=1, le=10)
+    # Links the titles of projects that have no url, e.g. https://madewithml.com/projects/{id}
+    project_url_template: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     metrics: bool = True
@@ -103,6 +105,17 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) url such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("project_url_template")
+    @classmethod
+    def _url_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")) or "{id}" not in value:
+            raise ValueError("must be an http(s) url with {id} where the project id goes, "
+                             "e.g. https://madewithml.com/projects/{id}")
+        return value
 
     @field_validator("state_url")
     @classmethod

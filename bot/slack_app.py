@@ -35,8 +35,8 @@ from slack_sdk.web import SlackResponse
 
 from bot import metrics, request_info
 from bot.delivery import slack_error
-from bot.inbox import CLAIM_KEY, CONTEXT_KEY, Inbox
 from bot.listeners import register_all
+from bot.runner import CLAIM_KEY, CONTEXT_KEY, Runner
 from bot.settings import Settings, require
 
 log = logging.getLogger(__name__)
@@ -136,13 +136,13 @@ def web_client(settings: Settings, token: str) -> WebClient:
                                      _ServerErrorRetry(max_retry_count=API_RETRIES)])
 
 
-def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> App:
+def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> App:
     """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET.
 
     ``process_before_response=False``: Bolt acknowledges first and runs the listener on
     its executor, so Slack always gets its 2xx within three seconds. The listeners only
-    acknowledge and queue (see bot.inbox), so one intake thread keeps arrival order and is
-    never stuck behind a slow reply; the replies run on ``inbox.workers``.
+    acknowledge and queue (see bot.runner), so one intake thread keeps arrival order and is
+    never stuck behind a slow reply; the replies run on ``runner.workers``.
     """
     token = require(settings, "SLACK_BOT_TOKEN", "the bot posts with it")
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
@@ -158,9 +158,9 @@ def build_app(settings: Settings, inbox: Inbox, socket_mode: bool = False) -> Ap
         raise_error_for_unhandled_request=True,  # answered by _report: a 200 or a 400, never Bolt's 404
     )
     app.use(_metered_client)
-    app.use(_provide(inbox))
-    app.use(_journal(inbox))
-    app.error(_report(inbox))
+    app.use(_provide(runner))
+    app.use(_journal(runner))
+    app.error(_report(runner))
     register_all(app)
     return app
 
@@ -198,11 +198,11 @@ def _metered_client(context: BoltContext, next: Callable[[], None]) -> None:
     next()
 
 
-def _provide(inbox: Inbox) -> Callable[..., Any]:
-    def provide_inbox(context: BoltContext, next: Callable[[], None]) -> None:
-        context[CONTEXT_KEY] = inbox
+def _provide(runner: Runner) -> Callable[..., Any]:
+    def provide_runner(context: BoltContext, next: Callable[[], None]) -> None:
+        context[CONTEXT_KEY] = runner
         next()
-    return provide_inbox
+    return provide_runner
 
 
 def claim_key(body: dict[str, Any]) -> str | None:
@@ -218,7 +218,7 @@ def claim_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _journal(inbox: Inbox) -> Callable[..., Any]:
+def _journal(runner: Runner) -> Callable[..., Any]:
     """Each event, command and click is claimed (with itself as the job) before Slack gets
     its acknowledgement, so a retry or a replayed request is answered once, and a request
     cut off by a crash can be answered after the restart (bot.recovery)."""
@@ -226,7 +226,7 @@ def _journal(inbox: Inbox) -> Callable[..., Any]:
         key = claim_key(body)
         if key is not None:
             surface = request_info.describe(body).surface
-            if not inbox.store.claim(key, json.dumps(body)):
+            if not runner.journal.claim(key, json.dumps(body)):
                 log.info("%s already handled; duplicate delivery acknowledged and ignored", key)
                 metrics.REQUESTS.labels(surface, "duplicate").inc()
                 metrics.DEDUPE_HITS.labels("request").inc()
@@ -238,12 +238,12 @@ def _journal(inbox: Inbox) -> Callable[..., Any]:
     return journal
 
 
-def _report(inbox: Inbox) -> Callable[..., BoltResponse | None]:
+def _report(runner: Runner) -> Callable[..., BoltResponse | None]:
     def report(error: Exception, body: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
         """No listener took the request: a harmless 200 for anything shaped like Slack's
         (so Slack never retries it), a 400 for anything else. A failing listener: one log
         line with the error type (details, which may hold message text, at debug level)."""
-        inbox.finish(request.context.get(CLAIM_KEY))
+        runner.journal.finish(request.context.get(CLAIM_KEY))
         kind = body.get("type") or ("command" if "command" in body else None)
         if isinstance(error, BoltUnhandledRequestError):
             if isinstance(kind, str) and kind:

@@ -32,12 +32,45 @@ class ThreadKey(NamedTuple):
     thread: str
 
 
-class ThreadState(BaseModel):
-    """The last query shown in a thread, the page it was on, and the bot's message."""
+MAX_HISTORY = 10
+
+
+class Step(BaseModel):
+    """One earlier search of a conversation, to go back to."""
 
     query: Query
     page: int = 0
-    bot_ts: str | None = None
+    page_size: int = 0
+
+
+class ThreadState(BaseModel):
+    """A conversation's search as last shown: in a thread, or on one of the bot's messages.
+
+    ``page_size`` 0 is the bot's default. ``asker`` started the search (in a channel only
+    they steer it without mentioning the bot). ``shown`` holds the ids of the results on
+    the page shown, so "more like the second one" knows which project that was, and
+    ``history`` the searches before, newest last, for "undo". An empty query is a thread
+    that waits for a request (after the usage text, or "start over").
+    """
+
+    query: Query
+    page: int = 0
+    page_size: int = 0
+    asker: str = ""
+    shown: list[str] = []
+    history: list[Step] = []
+
+    def then(self, query: Query, page: int = 0, page_size: int | None = None) -> ThreadState:
+        """The next search of this conversation; this one goes on the history."""
+        step = Step(query=self.query, page=self.page, page_size=self.page_size)
+        return ThreadState(query=query, page=page, page_size=self.page_size if page_size is None else page_size,
+                           asker=self.asker, history=[*self.history, step][-MAX_HISTORY:])
+
+    def undone(self) -> ThreadState:
+        """The search before the last change (the caller checks there is one)."""
+        step = self.history[-1]
+        return ThreadState(query=step.query, page=step.page, page_size=step.page_size, asker=self.asker,
+                           history=self.history[:-1])
 
 
 class OpenClaim(NamedTuple):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.formatting import clean, truncate
+from bot.formatting import clean, project_url, truncate
 from retrieval.models import SearchResponse
 
 
@@ -11,15 +11,17 @@ def understood(response: SearchResponse) -> list[str]:
     return [f"Understood: {clean(response.parsed.echo())}", *(f"Note: {clean(n)}" for n in response.notes)]
 
 
-def results(response: SearchResponse) -> list[str]:
-    """Numbered results (title, date, url, description, tags) and where this page sits."""
+def results(response: SearchResponse, url_template: str | None = None) -> list[str]:
+    """Numbered results (title, date, url, description, tags) and where this page sits;
+    ``url_template`` (PROJECT_URL_TEMPLATE) gives a url to projects without one."""
     lines: list[str] = []
     for number, result in enumerate(response.results, start=response.offset + 1):
         project = result.project
         date = f" ({project.created_on:%Y-%m-%d})" if project.created_on else ""
         lines.append(f"{number:>3}. {truncate(project.title, 150)}{date}")
-        if project.url:
-            lines.append(f"     {project.url}")
+        url = project_url(project.url, project.id, url_template)
+        if url:
+            lines.append(f"     {url}")
         if project.description:
             lines.append(f"     {truncate(project.description, 200)}")
         lines.append("     " + " ".join(f"#{t}" for t in project.tags))

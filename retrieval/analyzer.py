@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
 import Stemmer
 
 # Letters and digits, keeping the symbols that make names like c++ and c#.

@@ -16,8 +16,6 @@ import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from retrieval.alternatives import Alternative, alternatives
 from retrieval.analyzer import Analyzer
 from retrieval.catalog import load_catalog
@@ -33,7 +31,8 @@ from retrieval.progress import tracked
 from retrieval.refine import Refinement, is_refinement, refine
 from retrieval.score import score
 from retrieval.select import select
-from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE, suggest_tags
+from retrieval.suggest import SAMPLE as SUGGESTION_SAMPLE
+from retrieval.suggest import suggest_tags
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy, load_taxonomy
 
@@ -43,7 +42,8 @@ MAX_LIMIT = 100
 class EngineSettings(RankingWeights):
     """Index and ranking settings; the ranking weights are fitted by benchmarks/relevance.py --fit."""
 
-    title_weight: int = 2
+    # Fitted with the ranking weights (--fit --set title_weight=N for 1..4): 1 scored best.
+    title_weight: int = 1
     k1: float = 1.5
     b: float = 0.75
 
@@ -63,10 +63,10 @@ class SearchEngine:
         catalog_tags = set(itertools.chain.from_iterable(p.tags for p in self.projects))
         self.taxonomy = taxonomy.with_catalog_tags(catalog_tags)
         self.analyzer = Analyzer()
-        tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
+        self._tag_terms = functools.cache(lambda tag: tuple(self.analyzer.tag_terms(tag)))
         # ``index`` and ``models``: built earlier for these very projects and settings (retrieval/cache.py).
         self.index = index if index is not None else BM25Index(
-            (self._document_terms(p, tag_terms) for p in tracked(self.projects, "indexing projects")),
+            (self.document_terms(p) for p in tracked(self.projects, "indexing projects")),
             k1=self.settings.k1, b=self.settings.b)
         self.corpus = Corpus(self.projects, self.taxonomy, self.analyzer, self.index)
         self.models = models if models is not None else LearnedModels.build(self.projects, self.taxonomy,
@@ -87,10 +87,11 @@ class SearchEngine:
             skipped.extend(problems)
         return cls(loaded.projects, tax, settings=settings, skipped=skipped)
 
-    def _document_terms(self, project: Project, tag_terms: Callable[[str], tuple[str, ...]]) -> list[str]:
+    def document_terms(self, project: Project) -> list[str]:
+        """What the index holds of a project: the title (weighted), the description, the tags."""
         title = self.analyzer.terms(project.title)
         terms = title * self.settings.title_weight + self.analyzer.terms(project.description)
-        terms.extend(itertools.chain.from_iterable(map(tag_terms, project.tags)))
+        terms.extend(itertools.chain.from_iterable(map(self._tag_terms, project.tags)))
         return terms
 
     @property

@@ -24,7 +24,15 @@ from retrieval.models import Query, Sort, normalize_tag
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
 from retrieval.vocabulary import (
-    CLAUSE_BREAKS, FILLER, LIST_JOINS, NEGATION_PAIRS, NEGATIONS, NEWEST_WORDS, OLDEST_WORDS,
+    CLAUSE_BREAKS,
+    FILLER,
+    LIST_JOINS,
+    NEGATED_AUXILIARIES,
+    NEGATION_PAIRS,
+    NEGATIONS,
+    NEWEST_WORDS,
+    OLDEST_WORDS,
+    QUESTION_SUBJECTS,
 )
 
 MAX_REQUEST_CHARS = 2000
@@ -35,12 +43,13 @@ _LEXEME = re.compile(
       | (?P<tag>(?<![\w\#])(?:\#|tag:)[^\s,;"]+)
       | (?P<neg_word>(?<!\S)-[^\W_][\w+#.-]*)
       | (?P<word>[^\W_]+(?:\+\+|\#(?!\w))?)
-      | (?P<sep>[,;.!?()\[\]:/|&])""",
+      | (?P<sep>[,;!?()\[\]:/|&]|\.(?!\w))""",
     re.VERBOSE | re.UNICODE,
 )
-# Written shorthands of negation, spelled out before lexing: "w/o X", "non-X", "X-free".
+# Written shorthands, spelled out before lexing: "w/o X", "non-X", "X-free", and "X/Y" for "X or Y".
 _SHORTHANDS = [
     (re.compile(r"(?<!\w)w/o(?!\w)", re.IGNORECASE), " without "),
+    (re.compile(r"(?<=\w)/(?=\w)"), " or "),
     (re.compile(r"(?<!\w)non-(?=\w)", re.IGNORECASE), " not "),
     (re.compile(r"(?<![\w-])([\w.+#]+(?:-[\w.+#]+)*)-free(?!\w)", re.IGNORECASE), r" without \1 "),
 ]
@@ -179,7 +188,14 @@ class _Walk:
         pair = tuple(w for w in self.words[i:i + 2] if w is not None)
         if len(pair) == 2 and pair in NEGATION_PAIRS:
             return 2
+        if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1):
+            return 0
         return 1 if self.words[i] in NEGATIONS else 0
+
+    def _asks(self, i: int) -> bool:
+        """Whether a subject follows a negated auxiliary ("wasn't there ...?"): a question, not a negation."""
+        following = [w for w in self.words[i:i + 2] if w is not None and w != "t"]
+        return bool(following) and following[0] in QUESTION_SUBJECTS
 
     def _tag_at(self, i: int) -> tuple[str, int] | None:
         """A tag named at ``i``; one word names a tag only if it is not filler ("products" is not #production)."""

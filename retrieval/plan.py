@@ -2,8 +2,10 @@
 
 The one ranking model (retrieval/score.py) adds three kinds of evidence:
 - BM25 over every content word of the request, the words that named tags included;
-- the tag intents named in plain words, each weighted by how telling it is (its idf), so the
-  subject of a request (#hyperparameter-optimization) outweighs a broad intent (#library);
+- the tag intents named in plain words. Together they weigh more the more of the request's
+  words went into naming them ("rl papers" is all tags; a descriptive request is mostly
+  words), and each weighs by how telling it is (its idf), so the subject of a request
+  (#hyperparameter-optimization) can outweigh a broad intent (#library);
 - the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
   weighted by their probability.
 How much each kind counts is learned from relevance cases by cross-validation
@@ -30,8 +32,12 @@ class RankingWeights(BaseModel):
     over dev.jsonl and benchmarks/cases/tuning.jsonl; BENCHMARKS.md has the run).
     """
 
-    tag_weight: float = 0.5
-    expansion_weight: float = 0.25
+    tag_weight: float = 0.0
+    # Added to tag_weight in proportion to the share of the request's words that named tags.
+    tag_share_weight: float = 2.0
+    # Each intent's part of the weight goes with idf ** subject_power (0: all alike).
+    subject_power: float = 0.0
+    expansion_weight: float = 0.125
     expansions: int = 3
     min_expansion: float = 0.25
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
@@ -52,9 +58,12 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
     content = [t for word in [*query.keywords, *query.tag_words, *query.phrases] for t in analyzer.terms(word)]
     soft = [t for t in query.include_tags if t in query.inferred_tags]
     required = [t for t in query.include_tags if t not in query.inferred_tags]
-    idf = {tag: _idf(corpus, tag) for tag in soft}
-    total_idf = sum(idf.values()) or 1.0
-    intents = {tag: weights.tag_weight * idf[tag] / total_idf for tag in soft}
+    telling = {tag: _idf(corpus, tag) ** weights.subject_power for tag in soft}
+    total = sum(telling.values()) or 1.0
+    named, free = len(query.tag_words), len(query.keywords) + len(query.phrases)
+    share = named / (named + free) if named + free else 1.0
+    weight = weights.tag_weight + weights.tag_share_weight * share
+    intents = {tag: weight * telling[tag] / total for tag in soft}
     expanded: list[ExpandedTag] = []
     if tag_model is not None and content and weights.expansions and weights.expansion_weight:
         # Expansions weigh the words, so a request of explicit tags alone has none. The model

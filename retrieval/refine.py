@@ -1,22 +1,38 @@
-"""Thread replies as changes to the previous Query: "only pytorch", "not videos", "more"...
+"""Replies to a search read as intents: paging, undo, swaps, drops, dates, "more like #2"...
 
-A reply is read in this order: a whole-reply command (more, back, reset, a sort), a new
-request ("actually, show me GAN papers"), a leading verb (drop/only/not...), and last a
-fragment parsed like a request and merged in, so an unrecognised reply still counts as
-extra keywords instead of being ignored.
+Each intent is a cue and a slot ("what about <X>", "use <X> instead of <Y>", "drop the
+<X> part"); the slot is read by the request parser, so tags are recognised from the
+catalog's own vocabulary and nothing here lists topics. A reply is read in this order:
+whole-reply commands (more, undo, start over, help, a sort, a page size), an
+acknowledgement ("thanks"), "more like the second one", a date range, a swap, a new
+request, a drop, an exclusion, an addition, and last a bare fragment.
+
+Words a refinement adds narrow the search: they become phrases, which every result must
+contain (BM25 alone is OR, so added keywords would only widen it). A reply that reads as
+nothing is NOT_UNDERSTOOD and leaves the search alone.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date
 from enum import Enum
 
 from pydantic import BaseModel
 
+from retrieval.analyzer import STOP_WORDS, singular
+from retrieval.dates import take_dates
 from retrieval.models import Query, Sort
-from retrieval.parser import RequestParser
+from retrieval.parser import MAX_REQUEST_CHARS, RequestParser
+from retrieval.vocabulary import FILLER
 
-# The software an "any framework" reply lets go of; only the tags the catalog has count.
+# The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
+TAG_FIELDS = ("include_tags", "inferred_tags", "exclude_tags")
+POSITIVE_TAG_FIELDS = ("include_tags", "inferred_tags")
+WORD_FIELDS = ("keywords", "tag_words", "phrases")
+MAX_PAGE_SIZE = 10
+# The software an "any framework" reply lets go of, and a swap trades one for another.
 FRAMEWORK_TAGS = frozenset(
     {
         "pytorch", "tensorflow", "keras", "jax", "flax", "mxnet", "caffe", "chainer", "theano",
@@ -27,185 +43,561 @@ FRAMEWORK_TAGS = frozenset(
 CATEGORY_WORDS = {
     "framework": "framework", "frameworks": "framework", "library": "framework", "libraries": "framework",
     "type": "resource", "types": "resource", "kind": "resource", "format": "resource", "resource": "resource",
+    "date": "dates", "dates": "dates", "year": "dates", "years": "dates", "time": "dates",
+    "order": "sort", "sort": "sort", "sorting": "sort",
+    "filter": "filters", "filters": "filters", "everything": "filters", "all": "filters",
 }
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7,
+            "8th": 8, "9th": 9, "10th": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# Social replies: an acknowledgement is made only of these (and stop words).
+ACK_WORDS = frozenset(
+    """
+    thanks thank thx ty tnx cheers ok okay k kk cool great nice awesome perfect excellent amazing wonderful neat
+    sweet brilliant fantastic good lovely super gotcha noted sure yes yep yeah yup alright right fine lol haha hah
+    hehe wow interesting helpful useful exactly indeed appreciated appreciate much lot looks look sounds will check
+    got it done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np one
+    """.split()
+)
+NOT_UNDERSTOOD = ("I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
+                  "not videos · what about keras · since 2021 · show 3 · more like #2 · undo · start over.")
+_NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
 class RefinementKind(str, Enum):
-    NEW = "new"
-    INCLUDE = "include"
-    EXCLUDE = "exclude"
-    REMOVE = "remove"
+    NEW = "new"  # a new request replaces the search
+    CHANGE = "change"  # the query changed
     NEXT_PAGE = "next_page"
+    PAGE = "page"  # a page by its number
     PREVIOUS_PAGE = "previous_page"
-    SORT = "sort"
+    PAGE_SIZE = "page_size"
+    UNDO = "undo"
     RESET = "reset"
-    KEYWORDS = "keywords"
+    SIMILAR = "similar"  # projects like the one at ``rank``
+    HELP = "help"
+    ACK = "ack"  # "thanks": nothing to do
+    NOT_UNDERSTOOD = "not_understood"
 
 
 class Refinement(BaseModel):
     kind: RefinementKind
     query: Query
-    change: str  # one line for the user: "added #pytorch", "next page"
-    # Whether the reply reads as a refinement on its own (a command or a leading verb),
-    # as opposed to text merged in by default. A top-level DM refines only when True.
+    change: str = ""  # one line for the user: "added #pytorch", "next page"
+    # Whether the reply reads as a refinement on its own (a cue), as opposed to a bare
+    # fragment merged in by default. A top-level DM refines only when True.
     explicit: bool = True
+    page_size: int | None = None
+    page: int | None = None  # PAGE: 0-based
+    rank: int | None = None
 
 
-_COMMANDS: dict[str, tuple[RefinementKind, Sort | None]] = {}
-for _words, _kind, _sort in [
-    ("more|next|show more|more results|next page|more please|show me more|keep going|continue",
-     RefinementKind.NEXT_PAGE, None),
-    ("back|previous|prev|previous page|go back|page back|last page", RefinementKind.PREVIOUS_PAGE, None),
-    ("reset|start over|clear|start again|new search|restart|clear all", RefinementKind.RESET, None),
-    ("newest|newest first|latest|latest first|most recent|recent first|most recent first|sort by date|by date",
-     RefinementKind.SORT, Sort.NEWEST),
-    ("oldest|oldest first|earliest first", RefinementKind.SORT, Sort.OLDEST),
-    ("most relevant|relevance|by relevance|best match|best matches|sort by relevance",
-     RefinementKind.SORT, Sort.RELEVANCE),
-]:
-    for _phrase in _words.split("|"):
-        _COMMANDS[_phrase] = (_kind, _sort)
-
-_NEW = re.compile(r"^(?:actually|instead|new search|new request|search for|look for|find me|show me|"
-                  r"what about|how about|switch to|change of plan)\b[\s,:-]*(?P<rest>.*)$")
-_REMOVE = re.compile(r"^(?:drop|remove|forget|without the|no longer|ignore|clear)\s+(?P<rest>.+)$")
-_ANY = re.compile(r"^any\s+(?P<rest>.+)$")
-_EXCLUDE = re.compile(r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus)\s+(?P<rest>.+)$")
-_INCLUDE = re.compile(r"^(?:only|just|also|with|and|plus|add|must have|include|including|more)\s+(?P<rest>.+)$")
-_TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+only$")
-_EDGE = re.compile(r"^[\s,.!?;:]+|[\s,.!?;:]+$")
-_COMMAND_FILLER = re.compile(r"\b(?:please|pls|thanks|thank you)\b")
+def _phrases(spec: str) -> str:
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in spec.split("|"))
 
 
-def refine(parser: RequestParser, previous: Query, text: str) -> Refinement:
-    """Apply one thread reply to the previous query."""
-    said = _EDGE.sub("", (text or "").strip().lower())
-    command = _COMMANDS.get(_EDGE.sub("", _COMMAND_FILLER.sub("", said)).strip())
-    if command:
-        kind, sort = command
-        if kind is RefinementKind.RESET:
-            return Refinement(kind=kind, query=Query(), change="started over")
-        if kind is RefinementKind.SORT:
-            assert sort is not None
-            return Refinement(kind=kind, query=previous.model_copy(update={"sort": sort}),
-                              change={Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}.get(sort, "most relevant first"))
-        change = "next page" if kind is RefinementKind.NEXT_PAGE else "previous page"
-        return Refinement(kind=kind, query=previous, change=change)
+def _whole(spec: str) -> re.Pattern[str]:
+    return re.compile(rf"^(?:{_phrases(spec)})$")
 
-    if match := _NEW.match(said):
-        rest = match.group("rest")
-        if rest and not _INCLUDE.match(rest) and not _EXCLUDE.match(rest):
-            query = parser.parse(rest)
-            return Refinement(kind=RefinementKind.NEW, query=query, change="new search")
-    if match := _REMOVE.match(said):
-        return _remove(parser, previous, match.group("rest"))
-    if (match := _ANY.match(said)) and (removed := _remove(parser, previous, match.group("rest"))).query != previous:
-        return removed
-    if match := _EXCLUDE.match(said):
-        return _merge(parser, previous, "not " + match.group("rest"), explicit=True)
-    if said.startswith("-"):
-        return _merge(parser, previous, said, explicit=True)
-    if match := (_INCLUDE.match(said) or _TRAILING_ONLY.match(said)):
-        return _merge(parser, previous, match.group("rest"), explicit=True)
-    if said.startswith(("#", "tag:", "+")):
-        return _merge(parser, previous, said.lstrip("+"), explicit=True)
-    return _merge(parser, previous, said, explicit=False)
+
+_COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
+    (_whole("more|next|show more|more results|next page|more please|show me more|keep going|continue|go on|"
+            "more of these|more of those|more of them|next one|next ones|load more|see more|any more|anymore|"
+            "what else|anything else|others|other ones|page down"), RefinementKind.NEXT_PAGE, None),
+    (_whole("previous|prev|previous page|page back|last page|back a page|previous results|page up"),
+     RefinementKind.PREVIOUS_PAGE, None),
+    (re.compile(r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that)"
+                r"(?:\s+(?:that|it|this|last|the last (?:change|step|one|search)|the change|one step|"
+                r"to (?:the )?(?:previous|last|earlier|old|original|prior)(?:\s+(?:search|one|results|query|list|"
+                r"version))?))?$"), RefinementKind.UNDO, None),
+    (_whole("reset|start over|clear|start again|new search|restart|clear all|start from scratch|begin again|"
+            "forget it|forget all that|scratch that|from scratch|over"), RefinementKind.RESET, None),
+    (_whole("help|usage|how does this work|what can you do|how do i use this|how do i use you|commands|options|"
+            "what do i say|what can i say|how does it work|\\?"), RefinementKind.HELP, None),
+    (_whole("newest|newest first|latest|latest first|most recent|recent first|most recent first|sort by date|"
+            "by date|newer first|recent ones first|sort by newest|order by date|new first|date"),
+     RefinementKind.CHANGE, Sort.NEWEST),
+    (_whole("oldest|oldest first|earliest first|older first|sort by oldest|old first|earliest"),
+     RefinementKind.CHANGE, Sort.OLDEST),
+    (_whole("most relevant|relevance|by relevance|best match|best matches|sort by relevance|best first|"
+            "most relevant first|relevant first|order by relevance"), RefinementKind.CHANGE, Sort.RELEVANCE),
+]
+_LEAD = re.compile(r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
+                   r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|"
+                   r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
+                   r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+")
+_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
+_EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
+_PAGE_SIZE = re.compile(rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
+                        r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
+                        r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$")
+_SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
+_GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
+_FEWER = _whole("fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
+                "shorter|shorter list|smaller|a shorter list|fewer ones|fewer per page|less per page")
+_MORE_PER_PAGE = _whole("more per page|more at a time|bigger pages|longer list|more on each page|all of them|all|"
+                        "as many as you can|everything at once")
+_SIMILAR = re.compile(
+    rf"(?:(?:\b(?:more|others?|something|anything|ones|projects?|stuff|things|results?|some|any)\s+"
+    rf"(?:just\s+|a\s+bit\s+)?|^)like|similar\s+to|related\s+to|close\s+to|along\s+the\s+lines\s+of|"
+    rf"in\s+the\s+spirit\s+of|resembling)"
+    rf"\s+(?:the\s+|that\s+|result\s+|project\s+|item\s+|no\.?\s*|number\s+|#\s*)*(?P<rank>\d{{1,3}}|"
+    rf"{'|'.join(ORDINALS)}|last)(?:\s+(?:one|result|project|item|entry|link))?\b")
+_SIMILAR_LEAD = re.compile(r"^(?:similar|similar ones|similar projects|more similar)\s+(?:to\s+)?(?:the\s+)?(?:#\s*|"
+                           rf"number\s+|no\.?\s*)?(?P<rank>\d{{1,3}}|{'|'.join(ORDINALS)}|last)(?:\s+one)?$")
+_SWAP_PAIR = [
+    re.compile(r"^(?:use|try|with|using|show|give me|prefer|go with|i want|want)?\s*(?P<new>.+?)\s+"
+               r"(?:instead\s+of|rather\s+than|in\s+place\s+of)\s+(?P<old>.+)$"),
+    re.compile(r"^(?:replace|swap|switch|change|exchange|trade)\s+(?P<old>.+?)\s+(?:with|for|to|by|into)\s+"
+               r"(?P<new>.+)$"),
+]
+_SWAP_PAIR_CUE = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replace|swap|switch|change|exchange|"
+                            r"trade)\b")
+_SWAP_ONE = [
+    re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),
+    re.compile(r"^(?:switch|change|move|go|swap)\s+(?:it\s+|that\s+|over\s+)?(?:to|for)\s+(?P<new>.+?)(?:\s+instead)?$"),
+    re.compile(r"^(?:make\s+it|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
+    re.compile(r"^(?:make\s+it|try|rather|instead|(?:i'?d\s+|i\s+would\s+|i\s+)?prefer|go\s+with)\s+(?P<new>.+)$"),
+    re.compile(r"^(?P<new>.+?)\s+(?:instead|rather)$"),
+    re.compile(r"^(?:and|but|or)\s+(?:in|with|for)\s+(?P<new>.+?)\s+instead$"),
+]
+_NEW = re.compile(r"^(?:actually|new search|new request|new question|search for|look for|look up|change of plan|"
+                  r"forget (?:that|it|this|all that|about that)|never mind|scratch that|different question|"
+                  r"something else|start over with|start over)\b[\s,:;.-]*(?P<rest>.*)$")
+_DROP = re.compile(r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|"
+                   r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
+                   r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$")
+_DROP_TAIL = re.compile(r"\s+(?:part|parts|filter|filters|tag|tags|bit|bits|requirement|requirements|constraint|"
+                        r"constraints|restriction|restrictions|condition|limit|one|thing|stuff)$")
+_ANY = re.compile(r"^(?:any|whatever|whichever|all)\s+(?P<rest>.+)$")
+_EXCLUDE = re.compile(r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus|nothing with|"
+                      r"none with|leave out|filter out|avoid|but no|and no|and not|none of the|none of|less)\s+"
+                      r"(?P<rest>.+)$")
+_INCLUDE = re.compile(r"^(?:only|just|also|with|and|plus|add|must have|include|including|in|using|that use|that uses|"
+                      r"written in|built with|made with|implemented in|based on|for|on|about|more|but|but in|"
+                      r"preferably|ideally|especially|focused on|focus on|specifically|mainly|mostly|narrow to|"
+                      r"narrow it to|narrow down to|limit to|restrict to|anything on|anything about|anything with|"
+                      r"anything for|something on|something about|something with|something for|any on|any with|"
+                      r"is there anything on|is there anything about|is there anything with|are there any|"
+                      r"do you have anything on|do you have anything about|do you have any|got any|have any)\s+"
+                      r"(?P<rest>.+)$")
+# Verbs that only say a date is meant ("published after 2019").
+_DATE_VERBS = re.compile(r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
+                         r"come out|appeared|ones?|stuff|things?|results?|projects?)\b")
+_TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
+# Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
+_RESULT_NOUNS = re.compile(r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
+                           r"examples?|resources?|materials?|posts?\s+(?=only)|related)\b")
+_SENTENCE_START = frozenset(
+    """what why how who when where which is are do does did can could would should will was were has have had i we
+    you it this that these those they he she my our your its there here lol haha hmm wait hm yes no maybe
+    anyone someone guys folks""".split()
+)
+
+
+def refine(parser: RequestParser, previous: Query, text: str, today: date | None = None,
+           doc_freq: Callable[[str], int] | None = None, page_size: int = 5) -> Refinement:
+    """Read one reply to the search ``previous``, shown ``page_size`` results at a time. Never raises.
+
+    ``today`` anchors relative dates ("this year"); ``doc_freq`` (how many projects hold a
+    term) lets a fragment of words nobody in the catalog uses read as not understood.
+    """
+    return _Reader(parser, previous, today or date.today(), doc_freq, page_size).read(text)
+
+
+def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:
+    """A new request: the parser's reading, plus any date range it names ("gan papers since 2021")."""
+    found, rest = take_dates((text or "")[:MAX_REQUEST_CHARS], today or date.today())
+    query = parser.parse(rest if found else text)
+    if found is None:
+        return query
+    return query.model_copy(update={"text": text, "date_from": found.start, "date_to": found.end})
 
 
 def is_refinement(parser: RequestParser, text: str) -> bool:
     """Whether the text alone reads as a change to a previous search."""
-    kind_and_flag = refine(parser, Query(), text)
-    return kind_and_flag.explicit and kind_and_flag.kind is not RefinementKind.NEW
+    reading = refine(parser, Query(keywords=["anything"]), text)
+    return reading.explicit and reading.kind is not RefinementKind.NEW
 
 
 def add_tag(query: Query, tag: str) -> Query:
     """Require a tag (a clicked suggestion): a hard include, no longer excluded or merely preferred."""
-    return query.model_copy(update={
-        "include_tags": _unique([*query.include_tags, tag]),
-        "inferred_tags": [t for t in query.inferred_tags if t != tag],
-        "exclude_tags": [t for t in query.exclude_tags if t != tag],
-    })
+    update = {field: [t for t in getattr(query, field) if t != tag] for field in TAG_FIELDS}
+    update["include_tags"] = [*update["include_tags"], tag]
+    return query.model_copy(update=update)
 
 
 def remove_tag(query: Query, tag: str) -> Query:
     """Let go of a tag wherever it appears in the query."""
-    return query.model_copy(update={
-        field: [t for t in getattr(query, field) if t != tag]
-        for field in ("include_tags", "inferred_tags", "exclude_tags")
-    })
+    return query.model_copy(update={field: [t for t in getattr(query, field) if t != tag] for field in TAG_FIELDS})
 
 
-def _remove(parser: RequestParser, previous: Query, rest: str) -> Refinement:
-    targets = _tags_named(parser, previous, rest)
-    query = previous
-    for tag in targets:
-        query = remove_tag(query, tag)
-    words = set(rest.split())
-    kept = [k for k in query.keywords if k not in words]
-    dropped_words = [k for k in query.keywords if k in words]
-    query = query.model_copy(update={
-        "keywords": kept, "exclude_words": [w for w in query.exclude_words if w not in words],
-    })
-    removed = [f"#{t}" for t in targets] + [f"'{w}'" for w in dropped_words]
-    if not removed:
-        return Refinement(kind=RefinementKind.REMOVE, query=previous,
-                          change=f"nothing to drop: '{rest}' is not part of this search")
-    return Refinement(kind=RefinementKind.REMOVE, query=query, change="dropped " + " ".join(removed))
+def positive_tags(query: Query) -> list[str]:
+    """Every tag the query asks for, hard or soft."""
+    return _unique([tag for field in POSITIVE_TAG_FIELDS for tag in getattr(query, field)])
 
 
-def _tags_named(parser: RequestParser, previous: Query, rest: str) -> list[str]:
-    """The query's tags that ``rest`` names: a tag, an alias, or a category like 'framework'."""
-    in_query = [*previous.include_tags, *previous.exclude_tags]
-    named = parser.parse(rest)
-    wanted = {*named.include_tags, *named.exclude_tags}
-    for word in rest.replace("#", " ").split():
-        tag = parser.resolve_tag(word)
-        if tag:
-            wanted.add(tag)
-        category = CATEGORY_WORDS.get(word)
-        if category == "framework":
-            wanted |= {t for t in in_query if t in FRAMEWORK_TAGS}
-        elif category == "resource":
-            wanted |= {t for t in in_query if parser.taxonomy.is_resource(t)}
-    expanded = set(wanted)
-    for tag in wanted:
-        expanded |= parser.taxonomy.descendants(tag)
-    return _unique([t for t in in_query if t in expanded])
+class _Reader:
+    def __init__(self, parser: RequestParser, previous: Query, today: date,
+                 doc_freq: Callable[[str], int] | None, page_size: int):
+        self.parser = parser
+        self.previous = previous
+        self.today = today
+        self.doc_freq = doc_freq
+        self.page_size = page_size
+        self.question = False
+
+    def _again(self, previous: Query) -> _Reader:
+        """A reader for the rest of a reply, on top of what its first part changed."""
+        return _Reader(self.parser, previous, self.today, self.doc_freq, self.page_size)
+
+    def read(self, text: str) -> Refinement:
+        self.question = (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
+        said = _said(text)
+        if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
+            return self._same(RefinementKind.ACK)
+        for reading in (self._command, self._ack, self._page_size, self._similar, self._dates, self._swap,
+                        self._new, self._drop, self._exclude, self._include):
+            found = reading(said)
+            if found is not None:
+                return found
+        return self._fragment(said, explicit=False)
+
+    # ---- whole replies --------------------------------------------------------------------
+
+    def _command(self, said: str) -> Refinement | None:
+        bare = _polite(said)
+        for pattern, kind, sort in _COMMANDS:
+            if pattern.match(said) or pattern.match(bare):
+                if sort is not None:
+                    words = {Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
+                    return self._changed(self.previous.model_copy(update={"sort": sort}),
+                                         words.get(sort, "most relevant first"))
+                if kind is RefinementKind.RESET:
+                    return Refinement(kind=kind, query=Query(), change="started over")
+                return self._same(kind, change=_KIND_CHANGES.get(kind, ""))
+        return None
+
+    def _ack(self, said: str) -> Refinement | None:
+        words = re.findall(r"[a-z0-9]+", said)
+        social = STOP_WORDS - {"more", "only", "not", "no", "back"}
+        if not self.question and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social
+                                                                            for w in words):
+            return self._same(RefinementKind.ACK)
+        return None
+
+    def _page_size(self, said: str) -> Refinement | None:
+        bare = _polite(said)
+        if _FEWER.match(bare):
+            if self.page_size <= 1:
+                return self._same(RefinementKind.NOT_UNDERSTOOD, change="That is already one result at a time.")
+            fewer = (self.page_size + 1) // 2
+            return self._same(RefinementKind.PAGE_SIZE, page_size=fewer, change=f"{fewer} per page")
+        if _MORE_PER_PAGE.match(bare):
+            return self._same(RefinementKind.PAGE_SIZE, page_size=MAX_PAGE_SIZE, change="more results per page")
+        if go := _GO_TO_PAGE.match(bare):
+            return self._same(RefinementKind.PAGE, page=max(0, int(go.group("n")) - 1), change=f"page {go.group('n')}")
+        match = _PAGE_SIZE.match(bare)
+        if match is None or not _SIZE_CUE.search(said):  # "nice one" is no page size
+            return None
+        size = _number(match.group("n"))
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            return self._same(RefinementKind.NOT_UNDERSTOOD,
+                              change=f"I can show 1 to {MAX_PAGE_SIZE} results at a time; the search is unchanged.")
+        return self._same(RefinementKind.PAGE_SIZE, page_size=size, change=f"{size} per page")
+
+    def _similar(self, said: str) -> Refinement | None:
+        match = _SIMILAR_LEAD.match(_polite(said)) or _SIMILAR.search(said)
+        if match is None:
+            return None
+        word = match.group("rank")
+        rank = -1 if word == "last" else _number(word)
+        return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+
+    # ---- changes to the query -------------------------------------------------------------
+
+    def _dates(self, said: str) -> Refinement | None:
+        found, rest = take_dates(said, self.today)
+        if found is None:
+            return None
+        dated = self.previous.model_copy(update={"date_from": found.start, "date_to": found.end})
+        change = _date_words(found.start, found.end)
+        rest = _EDGE.sub("", _DATE_VERBS.sub(" ", rest))
+        if rest and not _only_filler(rest):
+            more = self._again(dated).read(rest)
+            if more.kind is RefinementKind.CHANGE:
+                return more.model_copy(update={"change": f"{change}; {more.change}", "explicit": True})
+        return self._changed(dated, change)
+
+    def _swap(self, said: str) -> Refinement | None:
+        bare = _polite(said)
+        if _SWAP_PAIR_CUE.search(bare):
+            for pattern in _SWAP_PAIR:
+                match = pattern.match(bare)
+                if match is None:
+                    continue
+                tags, words = self._named(match.group("old"))  # naming nothing of the search: a plain swap
+                return self._swapped(match.group("new"), (tags, words) if tags or words else None)
+        for pattern in _SWAP_ONE:
+            match = pattern.match(bare)
+            if match:
+                return self._swapped(match.group("new"), None)
+        return None
+
+    def _new(self, said: str) -> Refinement | None:
+        """"actually, <request>": a new search, unless the rest is itself a cued change ("actually, only pytorch")."""
+        match = _NEW.match(_polite(said))
+        if match is None:
+            return None
+        rest = _EDGE.sub("", match.group("rest"))
+        if not rest or _only_filler(rest):
+            return None
+        inner = self._again(self.previous).read(rest)
+        if inner.explicit and inner.kind is not RefinementKind.NOT_UNDERSTOOD:
+            return inner
+        query = read_request(self.parser, _without_result_nouns(rest), self.today)
+        return inner if query.is_empty else Refinement(kind=RefinementKind.NEW, query=query, change="new search")
+
+    def _drop(self, said: str) -> Refinement | None:
+        match = _DROP.match(said) or _DROP.match(_polite(said))
+        if match is None:
+            return None
+        rest = _DROP_TAIL.sub("", re.sub(r"^(?:the|that|this|those|these|all|any|my|our)\s+", "", match.group("rest")))
+        return self._removed(rest, strict=False)
+
+    def _exclude(self, said: str) -> Refinement | None:
+        match = _EXCLUDE.match(_polite(said))
+        if said.startswith("-"):
+            return self._merged(said, explicit=True)
+        if match is None:
+            return None
+        return self._merged("not " + _without_result_nouns(match.group("rest")), explicit=True)
+
+    def _include(self, said: str) -> Refinement | None:
+        bare = _polite(said)
+        if (match := _ANY.match(bare)) and (removed := self._removed(match.group("rest"), strict=True)):
+            return removed
+        match = _INCLUDE.match(bare) or _TRAILING_ONLY.match(bare)
+        if match:
+            inner = _without_result_nouns(match.group("rest"))
+            nested = _INCLUDE.match(inner)
+            return self._merged(nested.group("rest") if nested else inner, explicit=True)
+        if bare.startswith(("#", "tag:", "+")):
+            return self._merged(bare.lstrip("+"), explicit=True)
+        return None
+
+    def _fragment(self, said: str, explicit: bool) -> Refinement:
+        """A reply without a cue: words narrow the search; a framework or resource type
+        where the search has one already takes its place ("keras" after "pytorch ...")."""
+        bare = _without_result_nouns(_polite(said))
+        words = bare.split()
+        if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
+            return self._not_understood()
+        part = self.parser.parse(bare)
+        named = positive_tags(part)
+        kinds = {self._kind(t) for t in named}
+        have = {self._kind(t) for t in positive_tags(self.previous)}
+        if named and not part.keywords and kinds <= {"framework", "resource"} and kinds <= have:
+            swapped = self._swapped(bare, None)  # explicit: only a change reads like this, even in a DM
+            if swapped is not None:
+                return swapped
+        return self._merged(bare, explicit=explicit)
+
+    # ---- the edits ------------------------------------------------------------------------
+
+    def _merged(self, fragment: str, explicit: bool) -> Refinement:
+        """Parse a fragment like a request and fold it into the previous query, narrowing it."""
+        part = self.parser.parse(fragment)
+        added = positive_tags(part)
+        query = self.previous
+        for tag in added:
+            query = add_tag(query, tag)
+        excluded = [t for t in part.exclude_tags if t not in added]
+        for tag in excluded:
+            query = remove_tag(query, tag)
+        words = [w for w in part.keywords if self.parser.resolve_tag(w) is None]
+        unknown = [w for w in words if not self._known(w)]
+        if unknown and not (added or excluded or part.exclude_words or part.phrases):
+            return self._not_understood()
+        required = [singular(w) for w in words if w not in unknown] + part.phrases
+        query = query.model_copy(update={
+            "exclude_tags": _unique([*query.exclude_tags, *excluded]),
+            "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
+            "phrases": _unique([*query.phrases, *required]),
+            "sort": part.sort if part.sort is not Sort.RELEVANCE else query.sort,
+            "notes": part.notes,
+        })
+        changes = [f"added #{t}" for t in added] + [f"excluded #{t}" for t in excluded]
+        changes += [f"excluded '{w}'" for w in part.exclude_words]
+        changes += [f"must mention: {', '.join(required)}"] if required else []
+        if part.sort is not Sort.RELEVANCE:
+            changes.append(f"{part.sort.value} first")
+        if not changes or query == self.previous:
+            return self._not_understood()
+        return Refinement(kind=RefinementKind.CHANGE, query=query, change="; ".join(changes), explicit=explicit)
+
+    def _swapped(self, new: str, old: tuple[list[str], list[str]] | None) -> Refinement | None:
+        """The new tag or topic in place of the old one: the one named, else the one of the same kind."""
+        slot = _without_result_nouns(_EDGE.sub("", new))
+        found, rest = take_dates(slot, self.today)
+        part = self.parser.parse(rest if found else slot)
+        added = positive_tags(part)
+        words = [w for w in part.keywords if self.parser.resolve_tag(w) is None]
+        if words and all(w in ORDINALS or w.isdigit() for w in words):
+            return None  # "what about the third one": a result, not a topic
+        if not (added or words or part.exclude_tags or found or part.sort is not Sort.RELEVANCE):
+            return None
+        if old is None:
+            kinds = {self._kind(t) for t in added} | ({"topic"} if words else set())
+            old_tags = [t for t in positive_tags(self.previous) if t not in added and self._kind(t) in kinds]
+            old_tags = self._closest(old_tags, added)
+            old_words = [*self.previous.keywords, *self.previous.phrases] if "topic" in kinds else []
+        else:
+            old_tags, old_words = old
+        query = _without_words(self._without_tags(self.previous, old_tags), old_words)
+        for tag in added:
+            query = add_tag(query, tag)
+        update: dict[str, object] = {"keywords": _unique([*query.keywords, *words]),
+                                     "exclude_tags": _unique([*query.exclude_tags, *part.exclude_tags])}
+        if part.sort is not Sort.RELEVANCE:
+            update["sort"] = part.sort
+        if found:
+            update.update(date_from=found.start, date_to=found.end)
+        query = query.model_copy(update=update)
+        gone = [f"#{t}" for t in old_tags] + ([f"'{' '.join(old_words)}'"] if old_words else [])
+        came = [f"#{t}" for t in added] + ([f"'{' '.join(words)}'"] if words else [])
+        change = f"{' '.join(came) or 'the change'} instead of {' '.join(gone)}" if gone else \
+            "added " + (" ".join(came) or "the change")
+        return self._changed(query, change)
+
+    def _removed(self, rest: str, strict: bool) -> Refinement | None:
+        """Drop what ``rest`` names; None when ``strict`` and it names nothing in the search."""
+        tags, words = self._named(rest)
+        query = _without_words(self._without_tags(self.previous, tags), words)
+        categories = {CATEGORY_WORDS.get(w) for w in rest.split()}
+        if "dates" in categories and (query.date_from or query.date_to):
+            query = query.model_copy(update={"date_from": None, "date_to": None})
+            words = [*words, "the dates"]
+        if "sort" in categories and query.sort is not Sort.RELEVANCE:
+            query = query.model_copy(update={"sort": Sort.RELEVANCE})
+            words = [*words, "the order"]
+        if "filters" in categories:
+            tags = _unique([*tags, *positive_tags(query), *query.exclude_tags])
+            query = query.model_copy(update={**{f: [] for f in TAG_FIELDS}, "exclude_words": [], "date_from": None,
+                                             "date_to": None})
+        if query == self.previous:
+            if strict:
+                return None
+            return self._same(RefinementKind.NOT_UNDERSTOOD,
+                              change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged.")
+        removed = [f"#{t}" for t in tags] + [w if w.startswith("the ") else f"'{w}'" for w in words]
+        return self._changed(query, "dropped " + " ".join(removed) if removed else "dropped the filters")
+
+    def _named(self, rest: str) -> tuple[list[str], list[str]]:
+        """The search's tags and words that ``rest`` names: a tag, an alias, a word, or a category."""
+        previous = self.previous
+        in_query = [*positive_tags(previous), *previous.exclude_tags]
+        part = self.parser.parse(rest)
+        wanted = {*positive_tags(part), *part.exclude_tags}
+        spoken = [w for w in re.findall(r"[\w+#.-]+", rest.lower()) if w not in STOP_WORDS]
+        for word in spoken:
+            if tag := self.parser.resolve_tag(word):
+                wanted.add(tag)
+            category = CATEGORY_WORDS.get(word)
+            if category in ("framework", "resource"):
+                wanted |= {t for t in in_query if self._kind(t) == category}
+        expanded = set(wanted)
+        for tag in wanted:
+            expanded |= self.parser.taxonomy.descendants(tag)
+        tags = _unique([t for t in in_query if t in expanded])
+        stems = {singular(w) for w in spoken}
+        words = [w for f in ("keywords", "phrases", "exclude_words") for w in getattr(previous, f)
+                 if singular(w.lower()) in stems or w.lower() in rest.lower() and " " in w]
+        return tags, _unique(words)
+
+    def _without_tags(self, query: Query, tags: list[str]) -> Query:
+        """The query without these tags, nor the words that named them (they would still rank)."""
+        terms = {term for tag in tags for term in self.parser.analyzer.terms(tag.replace("-", " "))}
+        for tag in tags:
+            query = remove_tag(query, tag)
+        kept = [w for w in query.tag_words if not set(self.parser.analyzer.terms(w)) <= terms]
+        return query.model_copy(update={"tag_words": kept})
+
+    def _kind(self, tag: str) -> str:
+        """framework, resource or topic: a swap trades a tag for one of the same kind."""
+        taxonomy = self.parser.taxonomy
+        if tag in FRAMEWORK_TAGS or any(t in FRAMEWORK_TAGS for t in taxonomy.with_ancestors(tag)):
+            return "framework"
+        return "resource" if taxonomy.is_resource(tag) else "topic"
+
+    def _closest(self, old: list[str], new: list[str]) -> list[str]:
+        """Of the old topic tags, those in the new ones' family (a shared ancestor), when any are."""
+        taxonomy = self.parser.taxonomy
+        family = set().union(*(taxonomy.with_ancestors(t) for t in new)) if new else set()
+        related = [t for t in old if self._kind(t) != "topic" or taxonomy.with_ancestors(t) & family]
+        return related if any(self._kind(t) == "topic" for t in related) else old
+
+    def _known(self, word: str) -> bool:
+        if self.doc_freq is None:
+            return True
+        terms = self.parser.analyzer.terms(word)
+        return not terms or any(self.doc_freq(term) for term in terms)
+
+    # ---- results --------------------------------------------------------------------------
+
+    def _same(self, kind: RefinementKind, change: str = "", page_size: int | None = None, page: int | None = None,
+              rank: int | None = None) -> Refinement:
+        """A reading that leaves the query as it is (paging, help, not understood...)."""
+        return Refinement(kind=kind, query=self.previous, change=change, page_size=page_size, page=page, rank=rank)
+
+    def _changed(self, query: Query, change: str) -> Refinement:
+        if query == self.previous:
+            return self._same(RefinementKind.NOT_UNDERSTOOD,
+                              change=f"That is already the search ({change}); it is unchanged.")
+        return Refinement(kind=RefinementKind.CHANGE, query=query, change=change)
+
+    def _not_understood(self) -> Refinement:
+        return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD)
 
 
-def _merge(parser: RequestParser, previous: Query, fragment: str, explicit: bool) -> Refinement:
-    """Parse a fragment like a request and fold it into the previous query."""
-    part = parser.parse(fragment)
-    added = part.include_tags
-    query = previous
-    for tag in added:
-        query = add_tag(query, tag)
-    excluded = [t for t in part.exclude_tags if t not in added]
-    query = query.model_copy(update={
-        "include_tags": [t for t in query.include_tags if t not in excluded],
-        "inferred_tags": [t for t in query.inferred_tags if t not in excluded],
-        "exclude_tags": _unique([*query.exclude_tags, *excluded]),
-        "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
-        "keywords": _unique([*query.keywords, *part.keywords]),
-        "phrases": _unique([*query.phrases, *part.phrases]),
-        "sort": part.sort if part.sort is not Sort.RELEVANCE else query.sort,
-        "notes": part.notes,
-    })
-    changes = [f"added #{t}" for t in added] + [f"excluded #{t}" for t in excluded]
-    changes += [f"excluded '{w}'" for w in part.exclude_words]
-    changes += [f"added keywords: {' '.join(part.keywords)}"] if part.keywords else []
-    if part.sort is not Sort.RELEVANCE:
-        changes.append(f"{part.sort.value} first")
-    if added:
-        kind = RefinementKind.INCLUDE
-    elif excluded or part.exclude_words:
-        kind = RefinementKind.EXCLUDE
-    else:
-        kind = RefinementKind.KEYWORDS
-    if not changes:
-        return Refinement(kind=RefinementKind.KEYWORDS, query=previous, explicit=explicit,
-                          change="nothing new understood; the search is unchanged")
-    return Refinement(kind=kind, query=query, change="; ".join(changes), explicit=explicit)
+_KIND_CHANGES = {RefinementKind.NEXT_PAGE: "next page", RefinementKind.PREVIOUS_PAGE: "previous page",
+                 RefinementKind.UNDO: "undone"}
+
+
+def _said(text: str) -> str:
+    """The reply, lower-cased, single-spaced, without edge punctuation or closing niceties."""
+    said = re.sub(r"\s+", " ", (text or "")[:MAX_REQUEST_CHARS].strip().lower()).replace("\u2019", "'")
+    said = _EDGE.sub("", said)
+    return _EDGE.sub("", _TAIL.sub("", said))
+
+
+def _polite(said: str) -> str:
+    """The reply without its opening niceties ("ok so", "can you", "show me")."""
+    return _EDGE.sub("", _LEAD.sub("", said)) or said
+
+
+def _without_result_nouns(text: str) -> str:
+    return re.sub(r"\s+", " ", _RESULT_NOUNS.sub(" ", text)).strip() or text
+
+
+def _only_filler(text: str) -> bool:
+    return all(w in FILLER or w in STOP_WORDS or w in ACK_WORDS for w in re.findall(r"[a-z0-9']+", text))
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else ORDINALS[word]
+
+
+def _without_words(query: Query, words: list[str]) -> Query:
+    gone = {w.lower() for w in words}
+    return query.model_copy(update={f: [w for w in getattr(query, f) if w.lower() not in gone]
+                                    for f in (*WORD_FIELDS, "exclude_words")})
+
+
+def _date_words(start: date | None, end: date | None) -> str:
+    if start and end:
+        return f"from {start.isoformat()} to {end.isoformat()}"
+    return f"since {start.isoformat()}" if start else f"until {end.isoformat()}" if end else "any date"
 
 
 def _unique(items: list[str]) -> list[str]:

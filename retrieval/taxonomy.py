@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from retrieval.jsonfile import read_records
 from retrieval.analyzer import fold_tag
+from retrieval.jsonfile import read_records
 from retrieval.models import Tag, normalize_tag
 from retrieval.problems import CatalogError, Problem
 
@@ -34,8 +34,8 @@ class Taxonomy:
             for alias in tag.aliases:
                 if alias != tag.name and alias not in self.entries:
                     self._aliases.setdefault(alias, tag.name)
-        for alias, tag in self._aliases.items():
-            self._folded.setdefault(fold_tag(alias), tag)
+        for alias, owner in self._aliases.items():
+            self._folded.setdefault(fold_tag(alias), owner)
         self._children: dict[str, set[str]] = {}
         self._ancestors: dict[str, frozenset[str]] = {}
         for tag in self.entries.values():

@@ -60,11 +60,17 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("slide",): ("slides",),
 }
 
+# A negated auxiliary before a subject asks a question ("wasn't there a tutorial", "doesn't
+# anyone know"): that is no exclusion.
+NEGATED_AUXILIARIES = frozenset({"don", "dont", "doesn", "doesnt", "didn", "isn", "aren", "wasn", "weren", "won"})
+QUESTION_SUBJECTS = frozenset(
+    {"there", "you", "we", "i", "it", "they", "he", "she", "this", "that", "anyone", "someone", "anybody",
+     "somebody", "everyone"}
+)
 # Negation cues: each opens a scope that runs to the end of its clause (retrieval/parser.py).
 NEGATIONS = frozenset(
     {"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor", "neither", "never",
-     "avoid", "avoiding", "skip", "skipping", "non", "don", "dont", "doesn", "doesnt", "isn", "aren", "wasn",
-     "won", "nothing"}  # "don't" is read as "don", "t"
+     "avoid", "avoiding", "skip", "skipping", "non", "nothing", *NEGATED_AUXILIARIES}  # "don't" is "don", "t"
 )
 NEGATION_PAIRS = frozenset(
     {("anything", "but"), ("everything", "but"), ("other", "than"), ("instead", "of"), ("rather", "than"),

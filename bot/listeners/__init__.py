@@ -1,4 +1,4 @@
-"""Slack listeners, one module per surface; each only hands the request to bot.inbox."""
+"""Slack listeners, one module per surface: each turns a payload into an event for bot.runner."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.inbox import claim_of, inbox_of
 from bot.listeners import actions, commands, mentions, messages
+from bot.runner import Job, claim_of, runner_of
 
 
 def register_all(app: App) -> None:
@@ -22,9 +22,9 @@ def register_all(app: App) -> None:
 
 def _ignore(context: BoltContext) -> None:
     """An event the bot subscribes to but does not act on."""
-    inbox_of(context).finish(claim_of(context))
+    runner_of(context).submit(Job(None, claim_of(context)))
 
 
 def _acknowledge(ack: Ack, context: BoltContext) -> None:
     ack()
-    inbox_of(context).finish(claim_of(context))
+    runner_of(context).submit(Job(None, claim_of(context)))

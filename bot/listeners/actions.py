@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import ACTION_PREFIX
-from bot.inbox import claim_of, inbox_of
+from bot.events import Click
+from bot.runner import Job, claim_of, runner_of
+from bot.store import ThreadKey
+from bot.outcomes import Action
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -19,4 +26,29 @@ def register(app: App) -> None:
 def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                   client: WebClient, respond: Respond) -> None:
     ack()
-    inbox_of(context).on_button(body, action, context.team_id or "", client, respond, claim=claim_of(context))
+    runner_of(context).submit(Job(to_click(body, action, context.team_id or ""), claim_of(context), client,
+                                  respond=respond))
+
+
+def to_click(body: dict[str, Any], action: dict[str, Any], team: str) -> Click | None:
+    """The click, in the thread of the message it was on; None for a value that is not ours."""
+    value = action.get("value")
+    try:
+        choice = Action.model_validate_json(value if isinstance(value, str) else "")
+    except ValidationError:
+        log.warning("ignored a button with an unreadable value (action_id %s)", action.get("action_id"))
+        return None
+    container, message = _object(body.get("container")), _object(body.get("message"))
+    channel = container.get("channel_id") or _object(body.get("channel")).get("id")
+    # The thread a results message sits in; a top-level message (slash command, DM) is its own thread.
+    thread = (message.get("thread_ts") or container.get("thread_ts")
+              or message.get("ts") or container.get("message_ts"))
+    user = _object(body.get("user")).get("id")
+    if not (isinstance(channel, str) and isinstance(thread, str) and channel and thread):
+        return None
+    return Click(ThreadKey(team, channel, thread), user if isinstance(user, str) else "", choice)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A part of a payload that should be an object, or an empty one when it is not."""
+    return value if isinstance(value, dict) else {}

@@ -8,10 +8,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import usage
-from bot.inbox import claim_of, inbox_of, is_help
+from bot.events import Command
 from bot.presentation import Presentation
+from bot.runner import Job, claim_of, runner_of
+from bot.slack_text import read
 
 COMMAND = "/findproject"
+HELP_WORDS = frozenset({"", "help", "?", "-h", "--help"})
 
 
 def register(app: App) -> None:
@@ -20,10 +23,14 @@ def register(app: App) -> None:
 
 def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
                    respond: Respond) -> None:
+    """Help is answered in the acknowledgement itself, privately; a request is queued."""
     text = command.get("text")
-    if not isinstance(text, str) or is_help(text):
+    said = read(text, context.bot_user_id).text if isinstance(text, str) else ""
+    if said.lower() in HELP_WORDS:
         ack(response_type="ephemeral", **usage(Presentation()).payload())
-        inbox_of(context).finish(claim_of(context))
+        runner_of(context).submit(Job(None, claim_of(context)))
         return
     ack()
-    inbox_of(context).on_command(command, context.team_id or "", client, respond, claim=claim_of(context))
+    event = Command(context.team_id or "", str(command.get("channel_id") or ""), str(command.get("user_id") or ""),
+                    said)
+    runner_of(context).submit(Job(event, claim_of(context), client, respond=respond))

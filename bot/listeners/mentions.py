@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.inbox import claim_of, inbox_of
+from bot.listeners.messages import submit
 
 
 def register(app: App) -> None:
@@ -15,5 +15,4 @@ def register(app: App) -> None:
 
 
 def answer_mention(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    inbox_of(context).on_message(event, context.team_id or "", context.bot_user_id, client, mentioned=True,
-                                  claim=claim_of(context))
+    submit(event, context, client, mentioned=True)

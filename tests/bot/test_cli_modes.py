@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -39,7 +40,8 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 
 def test_console_chat_runs_the_conversation_from_stdin():
-    lines = "pytorch tutorials on object detection\nonly tensorflow\nmore\nback\nback\n/new\ngan papers\nnot keras\n"
+    lines = ("pytorch tutorials on object detection\nonly tensorflow\nmore\nprevious page\nprevious page\nundo\n"
+             "/new\ngan papers\nnot keras\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
          "--taxonomy", str(FIXTURES / "tags.json")],
@@ -50,7 +52,8 @@ def test_console_chat_runs_the_conversation_from_stdin():
     assert "Understood: tags: #pytorch #tutorial #object-detection" in out
     assert "  1. PyTorch Object Detection Tutorial (2021-03-02)" in out
     assert "(added #tensorflow)" in out
-    assert "(next page)" in out and "(previous page)" in out and "(already on the first page)" in out
+    assert "(next page)" in out and "(previous page)" in out and "This is already the first page." in out
+    assert "(undone: back to the search before)" in out
     assert "Starting over — what are you looking for?" in out
     assert "Understood: tags: #generative-adversarial-networks #paper" in out
     assert "(excluded #keras)" in out
@@ -81,6 +84,7 @@ def test_serve_names_the_missing_setting(clean_env):
     ("SLACK_BOT_TOKEN", "xoxp-user-token-secret", "invalid setting SLACK_BOT_TOKEN: must start with 'xoxb-'"),
     ("SLACK_API_URL", "ftp://example", "invalid setting SLACK_API_URL"),
     ("LOG_LEVEL", "chatty", "invalid setting LOG_LEVEL"),
+    ("PROJECT_URL_TEMPLATE", "https://madewithml.com/projects/", "invalid setting PROJECT_URL_TEMPLATE: must be an http"),
     ("LOG_FORMAT", "xml", "invalid setting LOG_FORMAT"),
 ])
 def test_invalid_settings_are_one_line_and_exit_2(clean_env, name, value, expected):
@@ -134,3 +138,14 @@ def test_run_with_a_bot_token_serves_and_names_what_is_missing(clean_env):
     clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-123")
     code, _, err = run(["run"])
     assert code == 2 and "missing setting SLACK_SIGNING_SECRET" in err
+
+
+def test_console_chat_links_projects_without_a_url_through_the_template():
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
+         "--taxonomy", str(FIXTURES / "tags.json")],
+        input="recommender systems tutorial\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        env={**os.environ, "PROJECT_URL_TEMPLATE": "https://madewithml.com/projects/{id}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "https://madewithml.com/projects/30" in result.stdout

@@ -1,102 +1,165 @@
-"""The conversation layer on its own: request, refinements, paging, buttons, state."""
+"""The conversation core on its own: events in, outcomes out, state saved as the runner saves it."""
 
 from __future__ import annotations
 
-import threading
+from datetime import date
 
 import pytest
 
-from bot.conversation import START_OVER, Conversation
-from bot.conversation_models import Action, Delivery, Turn, TurnKind
+from bot.conversation import CONSOLE, LAST_DM, START_OVER, Conversation, message_key, save
+from bot.events import Click, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
+from bot.outcomes import Action, Outcome, TurnKind
+from retrieval.alternatives import Change
 
 KEY = ThreadKey("T1", "C1", "1.0")
+ALICE, BOB = "U0ALICE", "U0BOB"
+
+
+class Chat:
+    """Drives the core the way bot.runner does: handle the event, then save its outcome."""
+
+    def __init__(self, conversation: Conversation):
+        self.conversation = conversation
+        self.store = conversation.store
+
+    def __call__(self, event: Event) -> Outcome:
+        outcome = self.conversation.handle(event)
+        save(self.store, outcome)
+        return outcome
+
+    def mention(self, text: str, user: str = ALICE) -> Outcome:
+        return self(Mention(KEY, user, text))
+
+    def reply(self, text: str, user: str = ALICE, to_someone_else: bool = False) -> Outcome:
+        return self(ThreadReply(KEY, user, text, to_someone_else))
+
+    def click(self, outcome: Outcome, action: Action) -> Outcome:
+        assert outcome.turn is not None
+        return self(Click(KEY, ALICE, action.model_copy(update={"message": outcome.turn.id})))
+
+    def query(self, key: ThreadKey = KEY):
+        state = self.store.load(key)
+        return None if state is None else state.query
 
 
 @pytest.fixture
-def conversation(engine):
-    return Conversation(engine, SQLiteStateStore(":memory:", ttl_seconds=3600), page_size=5)
+def chat(engine) -> Chat:
+    store = SQLiteStateStore(":memory:", ttl_seconds=3600)
+    return Chat(Conversation(engine, store, page_size=5, today=lambda: date(2026, 12, 1)))
 
 
-class Shown:
-    """A deliver callable that keeps what it was given."""
-
-    def __init__(self, delivered: bool = True):
-        self.turns: list[Turn] = []
-        self.delivered = delivered
-
-    def __call__(self, turn: Turn) -> Delivery | None:
-        self.turns.append(turn)
-        return Delivery("9.9", (KEY,)) if self.delivered else None
+def _parsed(outcome: Outcome):
+    """The query the turn searched, without the expansions the search itself added."""
+    assert outcome.turn is not None and outcome.turn.response is not None
+    return outcome.turn.response.parsed.model_copy(update={"expanded_tags": []})
 
 
-def test_request_then_refinements_then_paging(conversation):
-    shown = Shown()
-    first = conversation.start("object detection", shown)
-    assert first.response.parsed.include_tags == ["object-detection"]
+def test_request_then_refinements_then_paging_then_undo(chat: Chat):
+    first = chat.mention("object detection")
+    assert _parsed(first).include_tags == ["object-detection"]
 
-    narrowed = conversation.follow(KEY, "only pytorch", shown)
-    assert narrowed.change == "added #pytorch"
-    assert narrowed.response.parsed.include_tags == ["object-detection", "pytorch"]
+    narrowed = chat.reply("only pytorch")
+    assert narrowed.turn.change == "added #pytorch"
+    assert _parsed(narrowed).include_tags == ["object-detection", "pytorch"]
+    assert chat.query() == _parsed(narrowed)
 
-    widened = conversation.follow(KEY, "drop pytorch", shown)
-    assert widened.response.parsed.include_tags == ["object-detection"]
-
-    broad = conversation.follow(KEY, "actually pytorch", shown)
-    assert broad.change == "new search" and broad.page == 0
-    page_two = conversation.follow(KEY, "more", shown)
-    assert page_two.page == 1 and page_two.response.offset == 5
-    back = conversation.follow(KEY, "back", shown)
-    assert back.page == 0
-    assert conversation.follow(KEY, "back", shown).change == "already on the first page"
+    page_two = chat.reply("more")
+    assert page_two.turn.page == 1 and page_two.turn.response.offset == 5
+    assert chat.reply("undo").turn.page == 0
+    back = chat.reply("undo")
+    assert _parsed(back).include_tags == ["object-detection"]
+    assert chat.reply("undo").turn.kind is TurnKind.NOTICE  # nothing left to undo: one line, search unchanged
+    assert chat.query().include_tags == ["object-detection"]
 
 
-def test_more_past_the_end_stays_on_the_last_page(conversation):
-    shown = Shown()
-    conversation.start("#keras", shown)  # 3 projects: one page
-    turn = conversation.follow(KEY, "more", shown)
-    assert turn.page == 0 and turn.change == "that was the last page"
-    assert len(turn.response.results) == 3
+def test_more_past_the_end_says_so_without_reposting_the_page(chat: Chat):
+    chat.mention("#keras")  # 3 projects: one page
+    before = chat.store.load(KEY)
+    turn = chat.reply("more").turn
+    assert turn.kind is TurnKind.NOTICE and turn.change == "That was the last page."
+    assert chat.store.load(KEY) == before
+    chat.reply("show 2")  # two pages now
+    jumped = chat.reply("page 4").turn  # from another page, the last page is shown
+    assert jumped.kind is TurnKind.RESULTS and jumped.page == 1 and jumped.change == "that was the last page"
 
 
-def test_reset_then_a_new_request_in_the_same_thread(conversation):
-    shown = Shown()
-    conversation.start("gan papers", shown)
-    reset = conversation.follow(KEY, "start over", shown)
-    assert reset.kind is TurnKind.PROMPT and reset.change == START_OVER
-    fresh = conversation.follow(KEY, "reinforcement learning", shown)
-    assert fresh.response.parsed.include_tags == ["reinforcement-learning"]
+def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
+    chat.mention("gan papers")
+    chat.reply("newest first")
+    reset = chat.reply("start over")
+    assert reset.turn.kind is TurnKind.PROMPT and reset.turn.change == START_OVER
+    fresh = chat.reply("reinforcement learning")
+    assert _parsed(fresh) == engine.parse("reinforcement learning")
 
 
-def test_buttons_apply_to_the_stored_query(conversation):
-    shown = Shown()
-    conversation.start("#keras #reinforcement-learning", shown)
-    assert shown.turns[-1].response.total == 0
-    offered = [a.action for a in shown.turns[-1].alternatives]
-    assert Action(op="drop", tag="keras") in offered
-
-    dropped = conversation.press(KEY, Action(op="drop", tag="keras"), shown)
-    assert dropped.response.parsed.include_tags == ["reinforcement-learning"] and dropped.response.total == 2
-    added = conversation.press(KEY, Action(op="add", tag="pytorch"), shown)
-    assert added.response.parsed.include_tags == ["reinforcement-learning", "pytorch"]
-    assert conversation.press(KEY, Action(op="more"), shown).change == "that was the last page"
+def test_a_button_acts_on_the_search_of_its_own_message(chat: Chat):
+    first = chat.mention("pytorch")
+    chat.reply("only tutorials")  # the thread moves on
+    more = chat.click(first, Action(op="page", page=1))
+    assert _parsed(more).include_tags == ["pytorch"] and more.turn.page == 1
+    again = chat.click(first, Action(op="page", page=1))  # the same click twice: the same page, not the next
+    assert again.turn.page == 1 and again.turn.response.results == more.turn.response.results
+    added = chat.click(first, Action(op="change", change=Change(op="add", tag="code")))
+    assert _parsed(added).include_tags == ["pytorch", "code"]
+    assert chat.query() == _parsed(added), "the thread continues from the click"
 
 
-def test_unknown_threads_and_undelivered_turns_keep_no_state(conversation):
-    assert conversation.follow(KEY, "only pytorch", Shown()) is None
-    assert conversation.press(KEY, Action(op="more"), Shown()) is None
-    conversation.start("gan papers", Shown(delivered=False))
-    assert conversation.store.load(KEY) is None
-    assert conversation.start("   ", Shown()).kind is TurnKind.USAGE
+def test_a_button_whose_search_is_gone_says_so(chat: Chat):
+    outcome = chat(Click(KEY, ALICE, Action(op="page", page=1, message="nosuchmessage")))
+    assert outcome.turn.kind is TurnKind.EXPIRED and outcome.state is None
 
 
-def test_concurrent_replies_to_one_thread_lose_no_update(conversation):
-    conversation.start("tutorials", Shown())
-    words = [f"zzword{i}" for i in range(12)]
-    threads = [threading.Thread(target=conversation.follow, args=(KEY, f"not {w}", Shown())) for w in words]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(conversation.store.load(KEY).query.exclude_words) == sorted(words)
+def test_in_a_channel_thread_only_the_asker_or_a_mention_steers(chat: Chat):
+    chat.mention("object detection")
+    before = chat.query()
+    assert chat.reply("only pytorch", user=BOB) == Outcome(), "someone else chatting in the thread"
+    assert chat.reply("have a look at number 3", to_someone_else=True) == Outcome()
+    assert chat.reply("thanks!") == Outcome(heard=True)
+    assert chat.query() == before
+    mentioned = chat(Mention(KEY, BOB, "only pytorch", in_thread=True))
+    assert _parsed(mentioned).include_tags == ["object-detection", "pytorch"]
+
+
+def test_help_and_replies_that_cannot_be_understood_leave_the_search_alone(chat: Chat):
+    chat.mention("object detection")
+    before = chat.query()
+    assert chat.reply("help").turn.kind is TurnKind.USAGE
+    lost = chat.reply("zzqx blorf")
+    assert lost.turn.kind is TurnKind.NOTICE and "unchanged" in lost.turn.change
+    assert lost.state is None and chat.query() == before
+
+
+def test_unknown_threads_are_ignored_and_empty_requests_get_usage(chat: Chat):
+    assert chat.reply("only pytorch") == Outcome()
+    usage = chat.mention("   ")
+    assert usage.turn.kind is TurnKind.USAGE
+    assert chat.reply("gan papers").turn.kind is TurnKind.RESULTS, "after the usage text the thread takes a request"
+
+
+def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_change(chat: Chat, engine):
+    def dm(text: str, ts: str) -> Outcome:
+        return chat(DirectMessage("T1", "D1", ALICE, ts, text))
+
+    dm("gan tutorials", "1.0")
+    refined = dm("only keras", "2.0")
+    assert "keras" in _parsed(refined).include_tags
+    assert dm("thanks", "3.0") == Outcome(heard=True)
+    fresh = dm("reinforcement learning", "4.0")
+    assert _parsed(fresh) == engine.parse("reinforcement learning")
+    assert chat.query(ThreadKey("T1", "D1", LAST_DM)) == _parsed(fresh)
+
+
+def test_the_console_runs_the_same_conversation(chat: Chat):
+    first = chat(ConsoleLine("gan papers"))
+    assert first.turn.kind is TurnKind.RESULTS
+    assert chat(ConsoleLine("since 2021")).turn.response.parsed.date_from == date(2021, 1, 1)
+    assert chat.store.load(CONSOLE).history[-1].query == _parsed(first)
+
+
+def test_each_results_message_keeps_its_own_state(chat: Chat):
+    first = chat.mention("object detection")
+    second = chat.reply("only pytorch")
+    assert chat.query(message_key(KEY, first.turn.id)) == _parsed(first)
+    assert chat.query(message_key(KEY, second.turn.id)) == _parsed(second)

@@ -8,9 +8,10 @@ from datetime import datetime
 from hypothesis import given, strategies as st
 
 from bot.blocks import build
-from bot.conversation_models import Action, Alternative, Turn, TurnKind
 from bot.formatting import escape, escaped, link, user_mention
 from bot.presentation import Presentation
+from bot.outcomes import Turn, TurnKind
+from retrieval.alternatives import Alternative, Change
 from retrieval.models import Project, Query, SearchResponse, SearchResult, SuggestedTag
 from tests.support import block_texts
 
@@ -70,7 +71,7 @@ def test_a_long_result_set_stays_inside_block_kit_limits():
     assert len(blocks) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert len(buttons) == 10 and all(len(b["text"]["text"]) <= 75 for b in buttons)
+    assert len(buttons) == 7 and all(len(b["text"]["text"]) <= 75 for b in buttons)  # 5 suggestions, more, start over
     assert all(len(b["value"]) <= 2000 for b in buttons)
     assert sum(len(t) for t in texts) <= 12000
     assert len(payload["text"]) <= 3000
@@ -83,8 +84,8 @@ def test_a_long_result_set_stays_inside_block_kit_limits():
 def test_no_results_offers_drops_and_nearest_tags():
     query = Query(text="x", include_tags=["keras", "reinforcement-learning"])
     turn = Turn(kind=TurnKind.RESULTS, request="x", response=SearchResponse(request="x", parsed=query, total=0),
-                alternatives=[Alternative(action=Action(op="drop", tag="keras"), count=2),
-                              Alternative(action=Action(op="try", tag="pytorch"), count=12)])
+                alternatives=[Alternative(change=Change(op="drop", tag="keras"), count=2),
+                              Alternative(change=Change(op="try", tag="pytorch"), count=12)])
     message = build(turn, Presentation())
     texts = "\n".join(payload_texts(message))
     assert "No projects match *tags: #keras #reinforcement-learning*." in texts
@@ -98,3 +99,51 @@ def test_response_url_answers_have_no_buttons_and_say_how_to_invite():
     payload = message.payload()
     assert not [b for b in payload["blocks"] if b["type"] == "actions"]
     assert "/invite @FindProject" in "\n".join(payload_texts(message))
+
+
+def test_tags_and_descriptions_are_cut_at_a_word_boundary_with_an_ellipsis():
+    from bot.formatting import truncate
+
+    assert escaped("#generative-adversarial-networks-for-medical-imaging", 40) == "#generative-adversarial-networks-for…"
+    assert truncate("A practical set of notebooks on machine learning basics", 30) == "A practical set of notebooks…"
+
+
+def _results_turn(query: Query, suggestions: list[str], total: int = 50) -> Turn:
+    response = SearchResponse(request="x", parsed=query, total=total, limit=5,
+                              results=[SearchResult(project=_project(i, 1), score=1.0) for i in range(5)],
+                              suggested_tags=[SuggestedTag(tag=t, count=3) for t in suggestions])
+    return Turn(kind=TurnKind.RESULTS, id="m1", request="x", response=response)
+
+
+def test_at_most_five_suggestions_and_a_hint_that_follows_the_search():
+    from retrieval.models import Sort
+
+    turn = _results_turn(Query(include_tags=["pytorch"], sort=Sort.NEWEST), [f"tag{i}" for i in range(8)])
+    message = build(turn, Presentation())
+    blocks = message.payload()["blocks"]
+    [suggestions] = [b for b in blocks if b.get("block_id") == "findproject-suggestions"]
+    assert len(suggestions["elements"]) == 5
+    hint = blocks[-1]["elements"][0]["text"]
+    assert hint == "Reply in this thread to refine: only tag0 · not tag1 · most relevant · more · more like #1"
+    assert message.text.startswith("50 results for ") and "result(s)" not in message.text
+    dm = build(turn, Presentation(in_dm=True)).payload()["blocks"][-1]["elements"][0]["text"]
+    assert dm.startswith("Reply to refine: ")
+
+
+def test_buttons_name_their_message_and_the_page_they_lead_to():
+    import json
+
+    turn = _results_turn(Query(include_tags=["pytorch"]), ["code"]).model_copy(update={"page": 2})
+    values = {b["text"]["text"]: json.loads(b["value"]) for b in build(turn, Presentation()).payload()["blocks"]
+              if b["type"] == "actions" for b in b["elements"]}
+    assert values["More results"] == {"op": "page", "page": 3, "message": "m1"}
+    assert values["+ code (3)"] == {"op": "change", "change": {"op": "add", "tag": "code"}, "message": "m1"}
+
+
+def test_a_title_without_a_url_links_through_the_template():
+    turn = _results_turn(Query(include_tags=["pytorch"]), [])
+    turn.response.results[0] = SearchResult(project=_project(0, 1).model_copy(update={"url": None, "id": "a b"}),
+                                            score=1.0)
+    text = "\n".join(payload_texts(build(turn, Presentation(url_template="https://madewithml.com/projects/{id}"))))
+    assert "<https://madewithml.com/projects/a%20b|" in text
+    assert "madewithml" not in "\n".join(payload_texts(build(turn, Presentation())))

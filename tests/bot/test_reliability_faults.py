@@ -182,10 +182,10 @@ def test_a_refused_message_falls_back_to_plain_text_with_the_results(bot: BotHar
 
 def test_an_internal_failure_gets_a_short_apology_and_no_details(bot: BotHarness, fake: FakeSlack, logs: LogWatch,
                                                                  monkeypatch: pytest.MonkeyPatch):
-    def broken(self, text, deliver, keys=()):
-        raise RuntimeError(f"internal detail: {text} <@U0SECRET>")
+    def broken(self, event):
+        raise RuntimeError(f"internal detail: {event} <@U0SECRET>")
 
-    monkeypatch.setattr(Conversation, "start", broken)
+    monkeypatch.setattr(Conversation, "handle", broken)
     assert bot.slack.event(mention_event("zqxsecret papers")).status == 200
     assert bot.command("zqxsecret papers").status == 200
 

@@ -22,12 +22,15 @@ from pydantic import ValidationError
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.blocks import build, plain
-from bot.conversation import Conversation
-from bot.conversation_models import ACTION_TEXT_CHARS, Action, Delivery, Turn
+from bot.conversation import Conversation, save
+from bot.events import Click, Event, Mention, ThreadReply
+from bot.slack_text import read
+from bot.listeners.commands import HELP_WORDS
 from bot.formatting import ELLIPSIS, escape, escaped
 from bot.presentation import Presentation
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
+from bot.outcomes import ACTION_TEXT_CHARS, Action, Outcome, Turn
 from retrieval.engine import SearchEngine
 from tests.support import (
     SIGNING_SECRET, TEAM_ID, BotHarness, BotServer, Call, FakeSlack, Fault, bot_env, click_form, command_form,
@@ -82,27 +85,32 @@ def _problems_in_every_rendering(turn: Turn, urls: set[str]) -> list[str]:
 @given(request=hostile_texts(), refinement=hostile_texts(12), tag=hostile_texts(4), word=hostile_texts(4))
 def test_hostile_text_through_the_whole_pipeline_is_inert_and_inside_block_kit(engine: SearchEngine, request: str,
                                                                                 refinement: str, tag: str, word: str):
-    conversation = Conversation(engine, SQLiteStateStore(":memory:", 3600), page_size=10)
+    store = SQLiteStateStore(":memory:", 3600)
+    conversation = Conversation(engine, store, page_size=10)
     key = ThreadKey(TEAM_ID, "C0CHAN", "1600000000.000001")
     turns: list[Turn] = []
 
-    def deliver(turn: Turn) -> Delivery:
-        turns.append(turn)
-        return Delivery("1700000000.000001", (key,))
+    def say(event: Event) -> Outcome:
+        outcome = conversation.handle(event)
+        if outcome.turn is not None:
+            turns.append(outcome.turn)
+        save(store, outcome)
+        return outcome
 
-    conversation.start(request, deliver, (key,))
-    assert len(turns) == 1, "a new request is always answered"
-    if conversation.store.load(key) is not None:
-        assert conversation.follow(key, refinement, deliver) is not None
+    first = say(Mention(key, ASKER, read(request, "U0BOT").text))
+    assert first.turn is not None, "a new request is always answered"
+    if store.load(key) is not None:
+        say(ThreadReply(key, ASKER, read(refinement, "U0BOT").text))
         # Forged button values, read the way a click's value is: refused when too long, else shown escaped.
-        for value in ({"op": "add", "tag": tag}, {"op": "drop", "word": word}, {"op": "try", "tag": tag},
-                      {"op": "more"}):
+        for change in ({"op": "add", "tag": tag}, {"op": "drop", "word": word}, {"op": "try", "tag": tag}):
+            value = {"op": "change", "change": change, "message": turns[0].id}
             try:
                 action = Action.model_validate_json(json.dumps(value))
             except ValidationError:
                 assert len(tag) > ACTION_TEXT_CHARS or len(word) > ACTION_TEXT_CHARS
                 continue
-            assert conversation.press(key, action, deliver) is not None
+            assert say(Click(key, ASKER, action)).turn is not None
+        assert say(Click(key, ASKER, Action(op="page", page=1, message=turns[0].id))).turn is not None
     for turn in turns:
         assert _problems_in_every_rendering(turn, CATALOG_URLS) == []
 
@@ -126,15 +134,17 @@ def _check(call: Call) -> None:
 def test_hostile_text_over_http_is_always_answered_inertly(live: BotHarness, request: str, refinement: str):
     reply = live.mention(request)
     _check(reply)
-    followed = live.reply(reply, refinement)
-    _check(followed)
-    assert followed.body["thread_ts"] == reply.body["thread_ts"]
+    thread = reply.body["thread_ts"]
+    assert live.slack.event(message_event(refinement, user=ASKER, thread_ts=thread)).status == 200
+    live.settle()  # a reply that is only an emoji or a "thanks" is rightly left unanswered
+    for followed in live.posts_in("C0CHAN"):
+        _check(followed)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(request=hostile_texts().filter(lambda text: text.strip().lower() not in ("", "help", "?", "-h", "--help")))
 def test_hostile_slash_commands_and_dms_are_answered_inertly(live: BotHarness, request: str):
-    if request.strip():
+    if read(request, None).text.lower() not in HELP_WORDS:  # help (or nothing left of the markup): in the ack
         before = len(live.posts_in("C0CMD"))
         assert live.command(request, channel="C0CMD").status == 200
         posted = live.fake.wait_for("chat.postMessage", before + 1,
@@ -369,16 +379,10 @@ def test_any_catalog_record_is_rendered_inert(title: str, description: str, tags
                 Project(id=2, title=f"quokka {title}", description=description, tags=tags, url=None)]
     engine = SearchEngine(projects)
     conversation = Conversation(engine, SQLiteStateStore(":memory:", 3600))
-    turns: list[Turn] = []
     key = ThreadKey(TEAM_ID, "C0CHAN", "1.1")
-
-    def deliver(turn: Turn) -> Delivery:
-        turns.append(turn)
-        return Delivery("1.2", (key,))
-
-    conversation.start("#quokka", deliver, (key,))
-    conversation.start("quokka", deliver, (key,))
+    turns = [conversation.handle(Mention(key, ASKER, text)).turn for text in ("#quokka", "quokka")]
     for turn in turns:
+        assert turn is not None
         assert _problems_in_every_rendering(turn, {url}) == []
 
 
@@ -391,9 +395,9 @@ def _escaped_the_long_way(text: str, limit: int) -> str:
     entity = cut.rfind("&")
     if entity != -1 and ";" not in cut[entity:]:
         cut = cut[:entity]
-    space = cut.rfind(" ")
-    if space >= limit * 0.7:
-        cut = cut[:space]
+    boundary = max(cut.rfind(" "), cut.rfind("-"))
+    if boundary >= limit * 0.6:
+        cut = cut[:boundary]
     return cut.rstrip(" ,.:-") + ELLIPSIS
 
 

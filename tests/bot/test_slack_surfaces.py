@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.support import BOT_USER_ID, BotHarness, message_event, mention_event, next_ts
+from tests.support import BOT_USER_ID, BotHarness, BotServer, FakeSlack, bot_env, message_event, mention_event, next_ts
 
 
 def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness: BotHarness):
@@ -19,7 +19,8 @@ def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness
     labels = [b["text"]["text"] for b in reply.buttons]
     assert any(re.fullmatch(r"\+ [a-z-]+ \(\d+\)", label) for label in labels)
     assert "More results" in labels and "Start over" in labels
-    assert "Reply in this thread to refine: only pytorch · not videos · more" in reply.text
+    assert re.search(r"Reply in this thread to refine: only [a-z-]+ · not [a-z-]+ · newest first · more · more like #1",
+                     reply.text)
     assert re.match(r"\d+ results for tags: #pytorch #tutorial #object-detection", reply.body["text"])
 
 
@@ -84,7 +85,7 @@ def test_slash_command_posts_in_the_channel_headed_by_the_asker(harness: BotHarn
     assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _transformers papers_")
     assert "Attention Is All You Need" in post.text
 
-    refined = harness.reply(post, "newest first")
+    refined = harness.reply(post, "newest first", user="U0BOB")
     assert refined.body["thread_ts"] == post.answer["ts"]
     assert "newest first" in refined.text
 
@@ -190,11 +191,11 @@ def test_unknown_event_type_is_acknowledged_and_ignored(harness: BotHarness):
     assert harness.posts_in("C0CHAN") == []
 
 
-def test_injection_text_comes_back_escaped(harness: BotHarness):
-    reply = harness.mention("<!channel> <@U123> <https://evil.example|click> &lt; pytorch")
-    assert "&lt;!channel&gt;" in reply.text
-    for forbidden in ("<!channel>", "<@U123>", "<https://evil.example", "<!here>"):
-        assert forbidden not in reply.text
+def test_slack_markup_in_a_request_is_read_as_the_words_it_shows(harness: BotHarness):
+    reply = harness.mention("<!channel> <@U123> <https://evil.example|pytorch> in <#C0GEN|tutorials> :wave: &lt; gan")
+    assert "*Understood:* tags: #pytorch #tutorial #generative-adversarial-networks" in reply.text
+    for forbidden in ("<!channel>", "<@U123>", "<https://evil.example", "<!here>", "c0gen", "wave", "&lt;"):
+        assert forbidden not in reply.text.lower()
 
 
 def test_hostile_catalog_record_is_rendered_inert(harness: BotHarness):
@@ -217,3 +218,72 @@ def test_no_results_offers_buttons_that_lead_somewhere(harness: BotHarness):
     widened = harness.click(empty, "− #keras")
     assert "_Dropped #keras_" in widened.text
     assert "Deep Q-Learning for Atari" in widened.text and "Spinning Up in Deep RL" in widened.text
+
+
+# ---- conversations people actually have (issue 10) ----------------------------------------
+
+
+def test_an_older_messages_buttons_act_on_that_messages_search(harness: BotHarness):
+    first = harness.mention("pytorch")
+    narrowed = harness.reply(first, "only tutorials")
+    assert "tags: #pytorch #tutorial" in narrowed.text
+
+    more = harness.click(first, "More results")  # on the first message, after the thread moved on
+    assert "Showing 6–10 of" in more.text and "#tutorial" not in _understood(more)
+    added = harness.click(first, "+ library")
+    assert "tags: #pytorch #library" in _understood(added) and "#tutorial" not in _understood(added)
+
+
+def _understood(reply) -> str:
+    return next(line for line in reply.text.split("\n") if line.startswith("*Understood:*"))
+
+
+def test_the_same_click_twice_shows_the_same_page(harness: BotHarness):
+    first = harness.mention("pytorch")
+    once = harness.click(first, "More results")
+    twice = harness.click(first, "More results")
+    assert "Showing 6–10 of" in once.text and "Showing 6–10 of" in twice.text
+
+
+def test_chit_chat_and_messages_to_someone_else_are_ignored(harness: BotHarness):
+    first = harness.mention("object detection")
+    thread = first.body["thread_ts"]
+    for event in (message_event("<@U0CAROL> have a look at number 3", thread_ts=thread),
+                  message_event("only pytorch", user="U0BOB", thread_ts=thread),
+                  message_event("thanks!", thread_ts=thread),
+                  message_event(":tada:", thread_ts=thread)):
+        assert harness.slack.event(event).status == 200
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == [first], "nothing reposted, nothing answered"
+    steered = harness.reply(first, "<@U0BOT> only pytorch", user="U0BOB")  # anyone may steer by mentioning the bot
+    assert "tags: #object-detection #pytorch" in steered.text
+
+
+def test_an_emoji_only_mention_gets_the_usage(harness: BotHarness):
+    reply = harness.mention(":wave: :smile:")
+    assert "Mention me with a request" in reply.text and not reply.buttons
+
+
+def test_a_reply_that_cannot_be_understood_gets_one_line(harness: BotHarness):
+    first = harness.mention("object detection")
+    lost = harness.reply(first, "zzqx blorf")
+    assert len(lost.body["blocks"]) == 1 and "unchanged" in lost.text and "only pytorch" in lost.text
+    assert "tags: #object-detection #pytorch" in harness.reply(first, "only pytorch").text
+
+
+def test_the_slash_header_names_the_asker_and_reads_the_markup(harness: BotHarness):
+    harness.command("gan papers in <#C0GEN|research> :fire:", user="U0BOB")
+    [post] = harness.fake.wait_for("chat.postMessage")
+    assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _gan papers in research_")
+
+
+def test_titles_without_a_url_link_through_the_template(fake: FakeSlack, tmp_path):
+    env = bot_env(fake, tmp_path, PROJECT_URL_TEMPLATE="https://madewithml.com/projects/{id}")
+    with BotServer(env) as bot:
+        reply = BotHarness(fake, bot).mention("recommender systems tutorial")
+    assert "<https://madewithml.com/projects/30|Recommender Systems Tutorial>" in reply.text
+
+
+def test_a_dm_hint_needs_no_thread(harness: BotHarness):
+    reply = harness.dm("pytorch")
+    assert "Reply to refine: " in reply.text and "in this thread" not in reply.text

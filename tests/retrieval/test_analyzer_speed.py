@@ -8,7 +8,8 @@ import string
 import unicodedata
 
 import Stemmer
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from retrieval.analyzer import _TOKEN, STOP_WORDS, Analyzer, _tokens
 from tests.conftest import MWML_PROJECTS, needs_mwml
@@ -26,8 +27,8 @@ def plain_tokens(text: str) -> list[str]:
 
 
 _ASCII = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=80)
-_WORDY = st.text(alphabet=st.sampled_from(list(string.ascii_letters + string.digits + " -_.,+#'\"/\t\n()é") + ["ß", "ﬁ", "Ⅻ", "İ", "٣"]),
-                 max_size=80)
+_WORDY_CHARS = list(string.ascii_letters + string.digits + " -_.,+#'\"/\t\n()é") + ["ß", "ﬁ", "Ⅻ", "İ", "٣"]
+_WORDY = st.text(alphabet=st.sampled_from(_WORDY_CHARS), max_size=80)
 
 
 @settings(max_examples=400, deadline=None)

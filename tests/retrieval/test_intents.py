@@ -88,3 +88,14 @@ def test_no_content_word_is_dropped_and_exclusions_always_hold(mwml_engine, word
     for result in response.results:
         for tag in query.exclude_tags:
             assert not set(result.project.tags) & mwml_engine.taxonomy.descendants(tag)
+
+
+def test_a_negative_question_is_not_an_exclusion(mwml_engine):
+    asked = mwml_engine.parse("wasn't there a pytorch tutorial on serving with onnx?")
+    assert asked.exclude_tags == [] and {"pytorch", "tutorial", "onnx"} <= set(asked.include_tags)
+    assert mwml_engine.parse("gan tutorials that don't use pytorch").exclude_tags == ["pytorch"]
+
+
+def test_shorthand_lists_and_dotted_names(mwml_engine):
+    assert set(mwml_engine.parse("cv tutorials, anything but tensorflow/keras").exclude_tags) == {"tensorflow", "keras"}
+    assert "tensorflow-js" in mwml_engine.parse("tensorflow.js demos").include_tags

@@ -1,7 +1,8 @@
-"""Thread replies applied to the previous query."""
+"""Replies to a search read as intents: additions, exclusions, swaps, drops, dates, paging..."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from retrieval.engine import SearchEngine
 from retrieval.models import Query, Sort
-from retrieval.refine import RefinementKind, add_tag, remove_tag
+from retrieval.refine import Refinement, RefinementKind, add_tag, is_refinement, read_request, refine, remove_tag
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -25,13 +26,20 @@ def start(engine) -> Query:
     return engine.parse("object detection tutorials")
 
 
+TODAY = date(2026, 12, 1)
+
+
+def read(engine: SearchEngine, previous: Query, reply: str, page_size: int = 5) -> Refinement:
+    return refine(engine.parser, previous, reply, TODAY, engine.index.doc_freq, page_size)
+
+
 @pytest.mark.parametrize(
     "reply, tag", [("only pytorch", "pytorch"), ("just papers", "paper"), ("also tutorials", "tutorial"),
                    ("with #jax", "jax"), ("pytorch only", "pytorch"), ("#keras", "keras")],
 )
 def test_add_includes(engine, start, reply, tag):
-    refinement = engine.refine(start, reply)
-    assert refinement.kind is RefinementKind.INCLUDE
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.CHANGE
     assert tag in refinement.query.include_tags
     assert tag not in refinement.query.inferred_tags  # what the user asks for in a reply is not relaxed
     assert refinement.explicit
@@ -42,43 +50,55 @@ def test_add_includes(engine, start, reply, tag):
                    ("-#yolo", "yolo"), ("except demos", "demo")],
 )
 def test_add_excludes(engine, start, reply, tag):
-    refinement = engine.refine(start, reply)
-    assert refinement.kind is RefinementKind.EXCLUDE
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.CHANGE
     assert refinement.query.exclude_tags == [tag]
     assert set(refinement.query.include_tags) == set(start.include_tags)
 
 
 def test_excluding_an_included_tag_moves_it(engine, start):
-    query = engine.refine(start, "only pytorch").query
-    after = engine.refine(query, "not pytorch").query
+    query = read(engine, start, "only pytorch").query
+    after = read(engine, query, "not pytorch").query
     assert "pytorch" in after.exclude_tags and "pytorch" not in after.include_tags
 
 
-@pytest.mark.parametrize("reply", ["drop pytorch", "remove #pytorch", "any framework", "forget pytorch"])
+@pytest.mark.parametrize("reply", ["drop pytorch", "remove #pytorch", "any framework", "forget pytorch",
+                                   "drop the pytorch part", "remove the pytorch filter", "no longer pytorch"])
 def test_remove_a_constraint(engine, start, reply):
-    query = engine.refine(start, "only pytorch").query
-    refinement = engine.refine(query, reply)
-    assert refinement.kind is RefinementKind.REMOVE
+    query = read(engine, start, "only pytorch").query
+    refinement = read(engine, query, reply)
+    assert refinement.kind is RefinementKind.CHANGE
     assert "pytorch" not in refinement.query.include_tags
     assert set(refinement.query.include_tags) == set(start.include_tags)
     assert "dropped #pytorch" in refinement.change
 
 
 def test_removing_something_not_in_the_search_says_so(engine, start):
-    refinement = engine.refine(start, "drop keras")
-    assert refinement.query == start
-    assert "nothing to drop" in refinement.change
+    refinement = read(engine, start, "drop keras")
+    assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
+    assert "Nothing to drop" in refinement.change
+
+
+def test_clear_filters_drops_every_tag_and_date(engine, start):
+    query = read(engine, read(engine, start, "only pytorch").query, "since 2020").query
+    cleared = read(engine, query, "clear filters").query
+    assert cleared.include_tags == cleared.exclude_tags == [] and cleared.date_from is None
 
 
 @pytest.mark.parametrize("reply", ["more", "next", "show more", "More!", "next page"])
 def test_next_page(engine, start, reply):
-    refinement = engine.refine(start, reply)
+    refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NEXT_PAGE and refinement.query == start
 
 
-@pytest.mark.parametrize("reply", ["back", "previous"])
+@pytest.mark.parametrize("reply", ["previous", "previous page"])
 def test_previous_page(engine, start, reply):
-    assert engine.refine(start, reply).kind is RefinementKind.PREVIOUS_PAGE
+    assert read(engine, start, reply).kind is RefinementKind.PREVIOUS_PAGE
+
+
+@pytest.mark.parametrize("reply", ["undo", "back", "go back", "undo that please"])
+def test_undo(engine, start, reply):
+    assert read(engine, start, reply).kind is RefinementKind.UNDO
 
 
 @pytest.mark.parametrize(
@@ -86,51 +106,126 @@ def test_previous_page(engine, start, reply):
 )
 def test_sort(engine, start, reply, sort):
     previous = start.model_copy(update={"sort": Sort.OLDEST if sort is not Sort.OLDEST else Sort.NEWEST})
-    refinement = engine.refine(previous, reply)
-    assert refinement.kind is RefinementKind.SORT
+    refinement = read(engine, previous, reply)
+    assert refinement.kind is RefinementKind.CHANGE
     assert refinement.query.sort is sort
     assert refinement.query.include_tags == previous.include_tags
 
 
 @pytest.mark.parametrize("reply", ["reset", "start over"])
 def test_reset(engine, start, reply):
-    refinement = engine.refine(start, reply)
+    refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.RESET and refinement.query.is_empty
 
 
 def test_a_clearly_new_request_replaces_the_query(engine, start):
-    refinement = engine.refine(start, "actually, show me GAN papers")
+    refinement = read(engine, start, "actually, show me GAN papers")
     assert refinement.kind is RefinementKind.NEW
     assert set(refinement.query.include_tags) == {"generative-adversarial-networks", "paper"}
     assert "object-detection" not in refinement.query.include_tags
 
 
-def test_an_unrecognised_reply_becomes_keywords_and_the_echo_shows_it(engine, start):
-    refinement = engine.refine(start, "webcam")
-    assert refinement.kind is RefinementKind.KEYWORDS
-    assert "webcam" in refinement.query.keywords
-    assert "keywords: webcam" in refinement.query.echo()
+def test_words_a_reply_adds_narrow_the_search(engine, start):
+    refinement = read(engine, start, "webcam")
+    assert refinement.kind is RefinementKind.CHANGE
+    assert refinement.query.phrases == ["webcam"] and refinement.query.keywords == start.keywords
+    assert 'phrases: "webcam"' in refinement.query.echo()
     assert not refinement.explicit  # on its own, in a DM, this is a new request
+    before, after = engine.search(start), engine.search(refinement.query)
+    assert after.total <= before.total
+    assert {r.project.id for r in after.results} <= {r.project.id for r in engine.search(start, limit=100).results}
+
+
+@pytest.mark.parametrize("reply", ["zzqx blorf", "is this any good?", "what do you think about the third one?",
+                                   "I think the second one looks promising"])
+def test_a_reply_that_reads_as_nothing_is_not_understood(engine, start, reply):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
+    assert "only pytorch" in refinement.change, "it says what would work"
+
+
+@pytest.mark.parametrize("reply", ["thanks!", "ok", "cool", "thank you so much", "great, that's what I needed", "👍", ""])
+def test_acknowledgements_change_nothing(engine, start, reply):
+    assert read(engine, start, reply).kind is RefinementKind.ACK
+
+
+@pytest.mark.parametrize("reply", ["help", "how does this work?", "what can you do"])
+def test_help(engine, start, reply):
+    assert read(engine, start, reply).kind is RefinementKind.HELP
+
+
+@pytest.mark.parametrize("reply, size", [("show 3", 3), ("top 5 only", 5), ("just 2 results", 2), ("fewer", 3),
+                                         ("show me 10 per page", 10)])
+def test_page_size(engine, start, reply, size):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.PAGE_SIZE and refinement.page_size == size and refinement.query == start
+
+
+@pytest.mark.parametrize("reply, rank", [("more like the second one", 2), ("similar to #3", 3),
+                                         ("show me more like number 1", 1), ("something like the 4th", 4)])
+def test_more_like_one_of_the_results(engine, start, reply, rank):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.SIMILAR and refinement.rank == rank
+
+
+@pytest.mark.parametrize("reply, start_date, end_date", [
+    ("from 2020", date(2020, 1, 1), date(2020, 12, 31)), ("since 2021", date(2021, 1, 1), None),
+    ("before 2019", None, date(2018, 12, 31)), ("this year", date(2026, 1, 1), date(2026, 12, 31)),
+    ("last year", date(2025, 1, 1), date(2025, 12, 31)), ("anything from 2020?", date(2020, 1, 1), date(2020, 12, 31)),
+])
+def test_dates(engine, start, reply, start_date, end_date):
+    query = read(engine, start, reply).query
+    assert (query.date_from, query.date_to) == (start_date, end_date)
+    assert query.include_tags == start.include_tags and query.phrases == start.phrases
+
+
+def test_a_request_names_its_dates_too(engine):
+    query = read_request(engine.parser, "gan papers since 2021", TODAY)
+    assert query.date_from == date(2021, 1, 1) and "generative-adversarial-networks" in query.include_tags
+
+
+@pytest.mark.parametrize("reply", ["what about tensorflow?", "tensorflow instead", "use tensorflow instead of pytorch",
+                                   "switch to tensorflow", "how about tensorflow instead", "try tensorflow"])
+def test_a_swap_trades_a_tag_for_one_of_its_kind(engine, start, reply):
+    query = read(engine, start, "only pytorch").query
+    swapped = read(engine, query, reply).query
+    assert "tensorflow" in swapped.include_tags and "pytorch" not in positive(swapped)
+    assert set(swapped.include_tags) == set(query.include_tags) - {"pytorch"} | {"tensorflow"}
+
+
+def test_a_swap_with_nothing_of_its_kind_adds(engine, start):
+    swapped = read(engine, start, "what about keras?").query
+    assert set(swapped.include_tags) == set(start.include_tags) | {"keras"}
+    assert "instead" not in swapped.keywords and "about" not in swapped.keywords
+
+
+def test_a_swap_of_resource_type(engine):
+    query = engine.parse("pytorch tutorials")
+    swapped = read(engine, query, "what about papers").query
+    assert set(swapped.include_tags) == {"pytorch", "paper"}
 
 
 def test_is_refinement_tells_commands_from_new_requests(engine):
-    assert engine.is_refinement("only pytorch")
-    assert engine.is_refinement("more")
-    assert engine.is_refinement("not videos")
-    assert not engine.is_refinement("gan papers")
-    assert not engine.is_refinement("actually, show me GAN papers")
+    for text in ("only pytorch", "more", "not videos", "thanks", "what about keras", "since 2020", "show 3"):
+        assert is_refinement(engine.parser, text), text
+    for text in ("gan papers", "actually, show me GAN papers"):
+        assert not is_refinement(engine.parser, text), text
 
 
 def test_refinements_chain_and_change_the_results(engine):
     query = engine.parse("object detection")
     first = {r.project.id for r in engine.search(query).results}
-    query = engine.refine(query, "only pytorch").query
+    query = read(engine, query, "only pytorch").query
     second = engine.search(query).results
     assert second and all("pytorch" in r.project.tags for r in second)
-    query = engine.refine(query, "not yolo").query
+    query = read(engine, query, "not yolo").query
     third = engine.search(query).results
     assert all("yolo" not in r.project.tags for r in third)
     assert {r.project.id for r in third} < first | {r.project.id for r in second}
+
+
+def positive(query: Query) -> set[str]:
+    return {*query.include_tags, *query.inferred_tags}
 
 
 def test_add_and_remove_tag_helpers():
@@ -144,5 +239,23 @@ def test_add_and_remove_tag_helpers():
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_refine_never_raises(engine, start, text):
-    refinement = engine.refine(start, text)
+    refinement = read(engine, start, text)
     assert isinstance(refinement.query, Query)
+
+
+@pytest.mark.parametrize("reply, page", [("page 2", 1), ("go to page 3", 2)])
+def test_a_page_by_its_number(engine, start, reply, page):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.PAGE and refinement.page == page
+
+
+def test_a_bare_framework_takes_the_place_of_the_one_in_the_search(engine, start):
+    query = read(engine, start, "only pytorch").query
+    assert "pytorch" not in read(engine, query, "tensorflow").query.include_tags
+    assert set(read(engine, start, "yolo").query.include_tags) >= set(start.include_tags), "a topic narrows"
+
+
+def test_dropping_a_tag_drops_the_words_that_named_it(engine):
+    query = engine.parse("pytorch object detection")
+    dropped = read(engine, query, "drop object detection").query
+    assert "object-detection" not in dropped.include_tags and not {"object", "detection"} & set(dropped.tag_words)

@@ -1,0 +1,235 @@
+"""The Slack side's one job runner: queue, decide, post, save, in that order, once.
+
+The listeners turn each payload into a typed event (or None) and submit it as a Job;
+they return at once, so a slow Slack API never delays the next acknowledgement. The
+runner then, for each job:
+
+1. holds the request's claim (``with journal.claimed(...)``) until the job is done;
+2. asks the conversation core what the event means (bot.conversation);
+3. claims the human message itself, so one message delivered twice (as ``app_mention``
+   and ``message``) is answered once;
+4. saves the new state, posts the turn, and puts the old state back if the post failed,
+   so a reply the user can see always has its state and a failed post never moves a
+   conversation on; a top-level answer also opens the thread under it.
+
+Order: the jobs of one conversation (a channel thread, or a whole DM) run one at a
+time in arrival order (bot.locks.KeyedQueues); different conversations run in parallel.
+
+Failures: one log line without message text, and a short apology to the user where
+Slack allows it; the details stay in the debug log.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+from collections.abc import Hashable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import partial
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import metrics
+from bot.blocks import APOLOGY, apology, build
+from bot.conversation import Conversation, save
+from bot.delivery import NOT_IN_CHANNEL, Respond, elsewhere, post, privately, slack_error
+from bot.events import Click, Command, DirectMessage, Event, Mention, ThreadReply
+from bot.journal import Journal
+from bot.locks import KeyedQueues
+from bot.presentation import Presentation
+from bot.store import ThreadKey, ThreadState
+from bot.outcomes import Outcome, Turn, TurnKind
+
+log = logging.getLogger(__name__)
+CONTEXT_KEY = "findproject"
+CLAIM_KEY = "findproject.claim"
+APOLOGY_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request to answer. ``event`` None: nothing to answer, only the claim to finish."""
+
+    event: Event | None
+    claim: str | None = None  # the request's own claim, taken before the acknowledgement
+    client: WebClient | None = None
+    once: str | None = None  # the human message's claim: one answer however often it is delivered
+    respond: Respond | None = None  # response_url (slash commands and clicks)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a turn is posted: top level when ``thread`` is None."""
+
+    team: str
+    channel: str
+    thread: str | None
+    user: str
+    presentation: Presentation
+
+
+class Runner:
+    """Shared through Bolt's context; see the module docs."""
+
+    def __init__(self, conversation: Conversation, journal: Journal, workers: Executor,
+                 presentation: Presentation | None = None):
+        self.conversation = conversation
+        self.journal = journal
+        self.workers = workers
+        self.presentation = presentation or Presentation()
+        self.queues = KeyedQueues(workers)
+
+    def submit(self, job: Job) -> None:
+        self.queues.submit(_order(job.event), partial(self._run, job))
+
+    def close(self) -> None:
+        """Finish the queued jobs, then release the store."""
+        self.workers.shutdown(wait=True)
+        self.journal.store.close()
+        log.info("state store closed")
+
+    def _run(self, job: Job) -> None:
+        with self.journal.claimed(job.claim):
+            if job.event is None or job.client is None:
+                return
+            try:
+                self._answer(job, job.event, job.client)
+                metrics.replied("handled")
+            except Exception as exc:
+                metrics.replied("failed")
+                log.error("could not answer %s: %s", _where(job.event), describe(exc))
+                log.debug("failure details", exc_info=True)
+                self._apologise(job, job.event, job.client)
+
+    def _answer(self, job: Job, event: Event, client: WebClient) -> None:
+        outcome = self.conversation.handle(event)
+        if outcome.turn is None:
+            log.debug("%s needs no answer (%s)", _where(event), "acknowledged" if outcome.heard else "not for the bot")
+            return
+        if job.once and not self.journal.claim(job.once):
+            log.info("%s already answered; duplicate delivery ignored", _where(event))
+            metrics.DEDUPE_HITS.labels("message").inc()
+            return
+        with self.journal.claimed(job.once):
+            self._show(outcome, outcome.turn, event, client, job.respond)
+
+    def _show(self, outcome: Outcome, turn: Turn, event: Event, client: WebClient, respond: Respond | None) -> None:
+        if turn.kind is TurnKind.EXPIRED:
+            privately(respond, build(turn, self.presentation))
+            return
+        place = self._place(event)
+        store = self.journal.store
+        before = {key: store.load(key) for key in outcome.keys}
+        save(store, outcome)  # before it is shown: a reply the user can see always has its state
+        ts = None
+        try:
+            ts = self._post(client, place, turn, respond)
+        finally:
+            if ts is None:
+                self._put_back(before)
+        if ts is not None and place.thread is None and outcome.state is not None:
+            store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
+
+    def _post(self, client: WebClient, place: _Place, turn: Turn, respond: Respond | None) -> str | None:
+        """The message's ts; None when the bot cannot post there and answered privately instead."""
+        try:
+            return post(client, place.channel, turn, place.presentation, place.thread)
+        except SlackApiError as exc:
+            if slack_error(exc) not in NOT_IN_CHANNEL:
+                raise
+            elsewhere(client, place.channel, slack_error(exc), turn, place.user, respond, self.presentation)
+            return None
+
+    def _put_back(self, before: dict[ThreadKey, ThreadState | None]) -> None:
+        store = self.journal.store
+        for key, state in before.items():
+            if state is None:
+                store.forget(key)
+            else:
+                store.save(key, state)
+
+    def _place(self, event: Event) -> _Place:
+        base = self.presentation
+        if isinstance(event, Command):
+            return _Place(event.team, event.channel, None, event.user, replace(base, asker=event.user))
+        if isinstance(event, DirectMessage):
+            return _Place(event.team, event.channel, event.thread, event.user, replace(base, in_dm=True))
+        assert isinstance(event, (Mention, ThreadReply, Click))
+        key = event.thread
+        return _Place(key.team, key.channel, key.thread, event.user, replace(base, in_dm=_is_dm(key.channel)))
+
+    def _apologise(self, job: Job, event: Event, client: WebClient) -> None:
+        """An ephemeral apology, tried once and quickly: Slack may well be what failed."""
+        try:
+            if isinstance(event, (Command, Click)):
+                privately(job.respond, apology())
+            else:
+                place = self._place(event)
+                quick = type(client)(token=client.token, base_url=client.base_url,
+                                  timeout=min(client.timeout, APOLOGY_TIMEOUT), retry_handlers=[])
+                quick.chat_postEphemeral(channel=place.channel, user=place.user, text=APOLOGY,
+                                         blocks=apology().payload()["blocks"], thread_ts=place.thread)
+            log.info("told the user in %s to try again", _where(event).rpartition(" ")[2])
+        except Exception as again:
+            log.error("could not tell the user either: %s", describe(again))
+
+
+def _order(event: Event | None) -> Hashable | None:
+    """The conversation a job belongs to: jobs of one run in arrival order (None: no order)."""
+    if isinstance(event, DirectMessage):
+        return ("dm", event.team, event.channel)
+    if isinstance(event, (Mention, ThreadReply, Click)):
+        key = event.thread
+        return ("dm", key.team, key.channel) if _is_dm(key.channel) else key
+    return None
+
+
+def _is_dm(channel: str) -> bool:
+    return channel.startswith("D")
+
+
+def _where(event: Event) -> str:
+    """A log phrase for the event, without its text."""
+    if isinstance(event, Command):
+        return f"a slash command in {event.channel}"
+    if isinstance(event, DirectMessage):
+        return f"a DM in {event.channel}"
+    if isinstance(event, Click):
+        return f"a button in {event.thread.channel}"
+    if isinstance(event, Mention):
+        return f"a mention in {event.thread.channel}"
+    if isinstance(event, ThreadReply):
+        return f"a thread reply in {event.thread.channel}"
+    return "a console line"
+
+
+def describe(exc: BaseException) -> str:
+    """One line on what failed, without message text, tokens or a traceback."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        method = str(getattr(response, "api_url", "") or "").rstrip("/").rpartition("/")[2] or "the Slack API"
+        status = getattr(response, "status_code", "?")
+        error = slack_error(exc)
+        return f"Slack refused {method} (HTTP {status}{', ' + error if error else ''}) after the retries"
+    if isinstance(exc, TimeoutError):
+        return "Slack did not answer in time, after the retries"
+    if isinstance(exc, urllib.error.URLError):
+        return f"cannot reach Slack ({exc.reason}), after the retries"
+    if isinstance(exc, ConnectionError):
+        return f"the connection to Slack failed ({exc.__class__.__name__}), after the retries"
+    return f"{exc.__class__.__name__} (details at debug level)"
+
+
+def runner_of(context: BoltContext) -> Runner:
+    """The Runner that bot.slack_app put into every request's context."""
+    runner: Runner = context[CONTEXT_KEY]
+    return runner
+
+
+def claim_of(context: BoltContext) -> str | None:
+    """The claim bot.slack_app took for this request (None when it needed none)."""
+    claim: str | None = context.get(CLAIM_KEY)
+    return claim

@@ -1,0 +1,86 @@
+"""Date ranges in plain words: "from 2020", "since 2021", "before 2019", "this year", "last year".
+
+A named year means that whole year ("from 2020", "in 2020"); "since", "after" and
+"before" open one end. Relative words count from ``today``, which the caller passes
+in, so a test or a benchmark can fix the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import NamedTuple
+
+YEAR = r"(?:19|20)\d\d"
+_PHRASES = [
+    ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{YEAR})\s*(?:and|to|until|till|-|–)\s*(?P<b>{YEAR})\b")),
+    ("range", re.compile(rf"\b(?P<a>{YEAR})\s*(?:-|–|to)\s*(?P<b>{YEAR})\b")),
+    ("onwards", re.compile(rf"\b(?:(?:from|in|since)\s+)?(?P<a>{YEAR})\s*(?:on\b|onwards?\b|and later\b|or later\b|"
+                           rf"and newer\b|or newer\b|and after\b|\+)")),
+    ("since", re.compile(rf"\b(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+"
+                         rf"(?:the\s+)?(?:start of\s+)?(?P<a>{YEAR})\b")),
+    ("before", re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+(?P<a>{YEAR})\b")),
+    ("until", re.compile(rf"\b(?:until|till|up to|through|no later than|by)\s+(?P<a>{YEAR})\b")),
+    ("during", re.compile(rf"\b(?:in|during|of|for|from)?\s*(?:the\s+year\s+)?(?P<a>{YEAR})\b")),
+    ("relative", re.compile(r"\b(?:from\s+|in\s+|during\s+|of\s+)?(?P<which>this|last|past|previous)\s+"
+                            r"(?P<unit>year|month|12 months)\b")),
+    ("recent", re.compile(r"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,2}|two|three|four|five)\s+"
+                          r"(?P<unit>years|months)\b")),
+]
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+
+
+class DateRange(NamedTuple):
+    start: date | None
+    end: date | None
+
+
+def take_dates(text: str, today: date) -> tuple[DateRange | None, str]:
+    """The first date range the text names, and the text without it; (None, text) when there is none."""
+    lowered = text.lower()
+    for kind, pattern in _PHRASES:
+        match = pattern.search(lowered)
+        if match:
+            found = _range(kind, match, today)
+            if found is not None:
+                rest = (text[: match.start()] + " " + text[match.end():]).strip()
+                return found, re.sub(r"\s+", " ", rest)
+    return None, text
+
+
+def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
+    groups = match.groupdict()
+    if kind in ("between", "range"):
+        first, last = sorted((int(groups["a"]), int(groups["b"])))
+        return DateRange(date(first, 1, 1), date(last, 12, 31))
+    if kind in ("since", "onwards"):
+        year = int(groups["a"])
+        after = match.group().lstrip().startswith(("after", "newer", "later"))
+        return DateRange(date(year + after, 1, 1), None)
+    if kind == "before":
+        return DateRange(None, date(int(groups["a"]) - 1, 12, 31))
+    if kind == "until":
+        return DateRange(None, date(int(groups["a"]), 12, 31))
+    if kind == "during":
+        year = int(groups["a"])
+        return DateRange(date(year, 1, 1), date(year, 12, 31))
+    if kind == "relative":
+        return _relative(groups["which"], groups["unit"], today)
+    count = int(groups["n"]) if groups["n"].isdigit() else _NUMBERS[groups["n"]]
+    days = count * (365 if groups["unit"] == "years" else 30)
+    return DateRange(today - timedelta(days=days), None) if count else None
+
+
+def _relative(which: str, unit: str, today: date) -> DateRange:
+    if unit == "12 months" or (which == "past" and unit == "year"):
+        return DateRange(today - timedelta(days=365), None)
+    if unit == "year":
+        year = today.year - (which in ("last", "previous"))
+        return DateRange(date(year, 1, 1), date(year, 12, 31))
+    if which == "this":
+        return DateRange(today.replace(day=1), None)
+    first_of_this = today.replace(day=1)
+    last_month_end = first_of_this - timedelta(days=1)
+    if which == "past":
+        return DateRange(today - timedelta(days=30), None)
+    return DateRange(last_month_end.replace(day=1), last_month_end)

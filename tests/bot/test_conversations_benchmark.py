@@ -1,0 +1,34 @@
+"""The conversation benchmark holds its floor: turn accuracy on the tuning conversations."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.conftest import ROOT, needs_mwml
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import conversations  # noqa: E402
+
+TUNING = ROOT / "benchmarks" / "cases" / "conversations_tuning.jsonl"
+FLOOR = 0.95
+
+
+@needs_mwml
+def test_turn_accuracy_on_the_tuning_conversations_holds_its_floor(mwml_engine):
+    report = conversations.run(mwml_engine, conversations.load(TUNING))
+    assert report["conversations"] >= 30
+    wrong = [f"{f['id']}.{f['turn']} {f['text']!r}: {'; '.join(f['problems'])}" for f in report["failures"]]
+    assert report["turn_accuracy"] >= FLOOR, "\n".join(wrong)
+
+
+def test_the_scorer_fails_a_wrong_reading(engine):
+    """A label the bot does not meet is counted wrong, so the floor above means something."""
+    case = {"id": "x", "surface": "thread", "turns": [
+        {"from": "asker", "text": "<@U0BOT> object detection", "expect": {"include": ["object-detection"]}},
+        {"from": "asker", "text": "only pytorch", "expect": {"include": ["object-detection"]}},
+        {"from": "other", "text": "only keras", "expect": "ack"},
+        {"from": "asker", "text": "thanks", "expect": "help"},
+    ]}
+    report = conversations.run(engine, [case])
+    assert [f["turn"] for f in report["failures"]] == [2, 4]
+    assert report["turn_accuracy"] == 0.5
