@@ -31,8 +31,9 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, NamedTuple, Protocol
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
+from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
 from bot.store import StateStoreError
 from bot.user_keys import UserKeys
 from retrieval.models import SearchResponse
@@ -123,6 +124,39 @@ class LogWindow(NamedTuple):
     searches: list[SearchRecord]
     votes: list[VoteRecord]
     clicks: list[ClickRecord]
+
+
+def surface_of(event: Event) -> Surface:
+    """The surface a conversation event came from (a mention inside a thread refines, like a reply)."""
+    if isinstance(event, Mention):
+        return Surface.THREAD if event.in_thread else Surface.MENTION
+    surfaces = {ThreadReply: Surface.THREAD, DirectMessage: Surface.DM, Command: Surface.COMMAND,
+                Click: Surface.BUTTON, ConsoleLine: Surface.CONSOLE}
+    return surfaces[type(event)]
+
+
+class OpenRef(BaseModel):
+    """What an "Open" url button carries, so its click can be logged: the search, the project and its rank.
+
+    Anyone can forge a button value, so it is read back with :meth:`read`, never trusted as JSON.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    search: SearchId
+    project: str = Field(min_length=1, max_length=128)
+    rank: int = Field(ge=1, le=100_000)
+
+    def value(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def read(cls, value: object) -> OpenRef | None:
+        """The reference in a button value, or None for one that is not ours."""
+        try:
+            return cls.model_validate_json(value if isinstance(value, str) else "")
+        except ValidationError:
+            return None
 
 
 def new_search_id() -> str:

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from bot.searchlog import DAY, NullSearchLog, RecordingLog, Surface, Vote, VoteResult
+from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
+from bot.outcomes import Action
+from bot.searchlog import DAY, NullSearchLog, OpenRef, RecordingLog, Surface, Vote, VoteResult, surface_of
 from bot.settings import load_settings
+from bot.store import ThreadKey
 from bot.stores import open_search_log
 from bot.user_keys import configured_secret
 from tests.support.redis_db import redis_namespace
@@ -218,3 +223,27 @@ def test_searches_are_read_by_time_window(tmp_path: Path, engine):
     since = datetime(2024, 3, 10, tzinfo=timezone.utc)
     window = log.read(since, since + timedelta(days=1))
     assert [s.search_id for s in window.searches] == [inside]
+
+
+def test_every_conversation_event_has_its_surface():
+    thread = ThreadKey("T1", "C1", "1700000000.000001")
+    events = {
+        Mention(thread, "U1", "gans"): Surface.MENTION,
+        Mention(thread, "U1", "only pytorch", in_thread=True): Surface.THREAD,
+        ThreadReply(thread, "U1", "only pytorch"): Surface.THREAD,
+        DirectMessage("T1", "D1", "U1", "1.1", "gans"): Surface.DM,
+        Command("T1", "C1", "U1", "gans"): Surface.COMMAND,
+        Click(thread, "U1", Action(op="reset")): Surface.BUTTON,
+        ConsoleLine("gans"): Surface.CONSOLE,
+    }
+    assert {type(event) for event in events} == set(get_args(Event))
+    for event, surface in events.items():
+        assert surface_of(event) is surface
+
+
+def test_an_open_button_value_reads_back_and_a_forged_one_does_not():
+    ref = OpenRef(search="1d8729fe2910", project="42", rank=7)
+    assert OpenRef.read(ref.value()) == ref
+    for forged in (None, "", "not json", '{"search": "x", "project": "1", "rank": 0}',
+                   '{"search": "", "project": "1", "rank": 1}', json.dumps({"search": "x" * 200, "project": "1", "rank": 1})):
+        assert OpenRef.read(forged) is None
