@@ -23,6 +23,7 @@ from bot.settings import SettingsError, load_settings
 from bot.terminal import results, understood
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
+from retrieval.missing_tags import DEFAULT_MIN_CONFIDENCE
 from retrieval.models import SearchResponse
 from retrieval.plurals import plural
 from retrieval.problems import CatalogError, Problem, format_problems
@@ -238,6 +239,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve Slack when SLACK_BOT_TOKEN is set, else open the console chat on the catalog.",
         **_examples("findproject run"))
     run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
+
+    report = commands.add_parser(
+        "report", help="what people asked, what they found, and what the catalog lacks",
+        description="Summarise the search log (the configured state: STATE_DB_PATH or STATE_URL). Dates are UTC.",
+        **_examples("findproject report", "findproject report --since 2024-01-01 --until 2024-01-31 --json",
+                    "findproject report --state state/findproject.sqlite3 --html report.html"))
+    report.add_argument("--since", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days ago)")
+    report.add_argument("--until", metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
+    report.add_argument("--state", type=Path, metavar="FILE", help="an SQLite state file (default: the settings')")
+    _add_catalog_options(report)
+    report.add_argument("--top", type=int, default=10, help="rows in each list (default 10)")
+    report.add_argument("--json", action="store_true", help="print one JSON object")
+    report.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained page with charts")
+    report.set_defaults(handler=_bot_command("bot.report", "cmd_report"))
+
+    suggest = commands.add_parser(
+        "suggest-tags", help="projects whose own text strongly implies a tag they lack",
+        description="Suggest missing tags, from the catalog's tag model: a project, a tag and a confidence.",
+        **_examples("findproject suggest-tags", "findproject suggest-tags --min-confidence 0.8 --json",
+                    "findproject suggest-tags --catalog projects.json --taxonomy tags.json --limit 100"))
+    _add_catalog_options(suggest)
+    suggest.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE, metavar="P",
+                         help=f"the tag model's probability, 0-1 (default {DEFAULT_MIN_CONFIDENCE})")
+    suggest.add_argument("--limit", type=int, default=50, help="suggestions to show (default 50)")
+    suggest.add_argument("--json", action="store_true", help="print [{id, title, tag, confidence}]")
+    suggest.set_defaults(handler=_bot_command("bot.suggest_tags", "cmd_suggest_tags"))
     return parser
 
 

@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     metrics: bool = True
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # The search log (bot/searchlog.py): what was asked and found, for `findproject report`.
+    search_log: bool = True
+    # Keys the HMAC of user ids; unset: derived from SLACK_SIGNING_SECRET, else a random one kept in the state.
+    search_log_secret: SecretStr | None = None
+    log_request_text: bool = True
+    log_retention_days: float = Field(default=90, gt=0)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -78,7 +84,7 @@ class Settings(BaseSettings):
     def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
         return _prefixed(value, "xapp-")
 
-    @field_validator("slack_signing_secret")
+    @field_validator("slack_signing_secret", "search_log_secret")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         return _prefixed(value, "")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.cli import build_parser, main
 
-COMMANDS = ["search", "validate", "serve", "chat", "run"]
+COMMANDS = ["search", "validate", "serve", "chat", "run", "report", "suggest-tags"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
