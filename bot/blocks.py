@@ -21,11 +21,14 @@ from bot.presentation import (
     TITLE_CHARS, Presentation,
 )
 from bot.outcomes import Action, Turn, TurnKind, label
+from bot.searchlog import OpenRef
 from retrieval.alternatives import Change
 from retrieval.models import SearchResponse, SearchResult, Sort
 from retrieval.plurals import plural
 
 ACTION_PREFIX = "findproject."
+FEEDBACK_PREFIX = ACTION_PREFIX + "feedback."
+OPEN_ACTION = ACTION_PREFIX + "open"
 BUTTON_CHARS = 75
 BUTTON_VALUE_CHARS = 2000
 MAX_BUTTONS = 25  # per actions block
@@ -132,7 +135,7 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
     blocks: list[Block] = [_section(_with_header(f"*Understood:* {echo}", turn, presentation))]
     blocks += _notes(response)
     for number, result in enumerate(response.results, start=response.offset + 1):
-        blocks += _result(number, result, presentation)
+        blocks += _result(number, result, presentation, turn.id if presentation.interactive else "")
     shown = f"Showing {response.offset + 1}–{response.offset + len(response.results)} of {response.total}"
     blocks.append(_context([shown + (" (close matches included)" if response.relaxed else "")]))
     if presentation.interactive:
@@ -142,9 +145,18 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
         if buttons:
             blocks.append(ActionsBlock(block_id="findproject-suggestions", elements=buttons))
         blocks.append(_navigation(turn, more=response.has_more))
+        if turn.id:  # a vote needs the search it is about
+            blocks.append(_feedback(turn))
         blocks.append(_context([hint(response, presentation)]))
     invite = _invite(presentation)
     return Message(text=_fallback(response, invite), blocks=blocks + invite)
+
+
+def _feedback(turn: Turn) -> ActionsBlock:
+    """"Found it" / "Not helpful": a vote on this message's search, for the maintainers' report."""
+    buttons = [ButtonElement(text=PlainTextObject(text=text, emoji=False), action_id=FEEDBACK_PREFIX + vote,
+                             value=turn.id) for vote, text in (("helpful", "Found it"), ("not_helpful", "Not helpful"))]
+    return ActionsBlock(block_id="findproject-feedback", elements=buttons)
 
 
 def no_results(turn: Turn, response: SearchResponse, presentation: Presentation) -> Message:
@@ -203,7 +215,8 @@ def _title(result: SearchResult, presentation: Presentation) -> str:
     return link(project_url(project.url, project.id, presentation.url_template), escaped(project.title, TITLE_CHARS))
 
 
-def _result(number: int, result: SearchResult, presentation: Presentation) -> list[Block]:
+def _result(number: int, result: SearchResult, presentation: Presentation, search_id: str = "") -> list[Block]:
+    """A result; with ``search_id``, an "Open" button whose click is logged with the rank."""
     project = result.project
     text = f"*{number}.* {_title(result, presentation)}"
     if project.description:
@@ -213,7 +226,13 @@ def _result(number: int, result: SearchResult, presentation: Presentation) -> li
         facts += f" +{len(project.tags) - MAX_TAGS}"
     if project.created_on:
         facts = f"{facts} · {project.created_on:%Y-%m-%d}" if facts else f"{project.created_on:%Y-%m-%d}"
-    return [_section(text)] + ([_context([facts])] if facts else [])
+    url = project_url(project.url, project.id, presentation.url_template)
+    section = _section(text)
+    if search_id and url:
+        section.accessory = ButtonElement(text=PlainTextObject(text="Open", emoji=False), action_id=OPEN_ACTION,
+                                          url=url, value=OpenRef(search=search_id, project=str(project.id),
+                                                                 rank=number).value())
+    return [section] + ([_context([facts])] if facts else [])
 
 
 def _navigation(turn: Turn, more: bool) -> ActionsBlock:

@@ -7,6 +7,7 @@ The first line is a request, later lines refine it ("only pytorch", "not videos"
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TextIO
 
@@ -14,6 +15,7 @@ from bot.conversation import CONSOLE, START_OVER, Conversation, save
 from bot.engines import open_engine
 from bot.events import ConsoleLine
 from bot.settings import load_settings
+from bot.stores import open_search_log
 from bot.sqlite_store import SQLiteStateStore
 from bot.outcomes import Action, Turn, TurnKind, label
 from bot.terminal import results, understood
@@ -30,6 +32,8 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
     engine = open_engine(settings, getattr(args, "catalog", None), getattr(args, "taxonomy", None), err=err)
     store = SQLiteStateStore(":memory:", SESSION_SECONDS)
     conversation = Conversation(engine, store, settings.results_per_page)
+    search_log = open_search_log(settings)
+    asker = os.environ.get("USER") or "console"  # keyed like any user id before it is stored
     source = lines or sys.stdin
     interactive = source.isatty()
     out.write(f"FindProject chat on {plural(len(engine.projects), 'project')}. {USAGE}\n")
@@ -47,12 +51,19 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                 out.write(START_OVER + "\n")
             elif text:
                 outcome = conversation.handle(ConsoleLine(text))
-                if outcome.turn is not None:
-                    out.write(render(outcome.turn, settings.project_url_template) + "\n")
+                turn = outcome.turn
+                if turn is not None:
+                    out.write(render(turn, settings.project_url_template) + "\n")
                     out.flush()
+                    if turn.kind is TurnKind.RESULTS and turn.response is not None:
+                        search_log.record_search(turn.response, request=turn.request, page=turn.page,
+                                                 surface="console", team="", channel="", user=asker,
+                                                 search_id=turn.id)
                 save(store, outcome)
     except KeyboardInterrupt:
         out.write("\n")
+    finally:
+        search_log.close()
     return 0
 
 

@@ -40,6 +40,7 @@ from bot.events import Click, Command, DirectMessage, Event, Mention, ThreadRepl
 from bot.journal import Journal
 from bot.locks import KeyedQueues
 from bot.presentation import Presentation
+from bot.searchlog import NullSearchLog, SearchLog, surface_of
 from bot.store import ThreadKey, ThreadState
 from bot.outcomes import Outcome, Turn, TurnKind
 
@@ -75,9 +76,10 @@ class Runner:
     """Shared through Bolt's context; see the module docs."""
 
     def __init__(self, conversation: Conversation, journal: Journal, workers: Executor,
-                 presentation: Presentation | None = None):
+                 presentation: Presentation | None = None, search_log: SearchLog | None = None):
         self.conversation = conversation
         self.journal = journal
+        self.search_log = search_log or NullSearchLog()
         self.workers = workers
         self.presentation = presentation or Presentation()
         self.queues = KeyedQueues(workers)
@@ -88,6 +90,7 @@ class Runner:
     def close(self) -> None:
         """Finish the queued jobs, then release the store."""
         self.workers.shutdown(wait=True)
+        self.search_log.close()
         self.journal.store.close()
         log.info("state store closed")
 
@@ -132,6 +135,10 @@ class Runner:
                 self._put_back(before)
         if ts is not None and place.thread is None and outcome.state is not None:
             store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
+        if turn.kind is TurnKind.RESULTS and turn.response is not None:  # shown, publicly or privately
+            self.search_log.record_search(turn.response, request=turn.request, page=turn.page,
+                                          surface=surface_of(event), team=place.team, channel=place.channel,
+                                          user=place.user, search_id=turn.id, message_ts=ts)
 
     def _post(self, client: WebClient, place: _Place, turn: Turn, respond: Respond | None) -> str | None:
         """The message's ts; None when the bot cannot post there and answered privately instead."""

@@ -32,7 +32,7 @@ from bot.runner import Runner
 from bot.settings import Settings, SettingsError, load_settings, require
 from bot.slack_app import build_app
 from bot.store import StateStoreError
-from bot.stores import open_store
+from bot.stores import open_search_log, open_store
 from bot.sweeper import Sweeper
 from retrieval.problems import CatalogError
 from retrieval.plurals import plural
@@ -52,7 +52,7 @@ def load_runner(settings: Settings) -> Runner:
     store = open_store(settings)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
     return Runner(Conversation(engine, store, settings.results_per_page), Journal(store), workers,
-                  Presentation(url_template=settings.project_url_template))
+                  Presentation(url_template=settings.project_url_template), open_search_log(settings))
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

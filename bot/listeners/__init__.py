@@ -6,12 +6,12 @@ import re
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.listeners import actions, commands, mentions, messages
+from bot.listeners import actions, commands, feedback, mentions, messages
 from bot.runner import Job, claim_of, runner_of
 
 
 def register_all(app: App) -> None:
-    for surface in (mentions, commands, messages, actions):
+    for surface in (mentions, commands, messages, feedback, actions):  # feedback before the generic buttons
         surface.register(app)
     # Registered last, so they only catch what nothing above handles: a 200, not a 404,
     # keeps Slack from retrying (and eventually disabling) events the bot does not use.

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hypothesis import given, strategies as st
 
-from bot.blocks import build
+from bot.blocks import FEEDBACK_PREFIX, build
 from bot.formatting import escape, escaped, link, user_mention
 from bot.presentation import Presentation
 from bot.outcomes import Turn, TurnKind
@@ -135,7 +135,10 @@ def test_buttons_name_their_message_and_the_page_they_lead_to():
 
     turn = _results_turn(Query(include_tags=["pytorch"]), ["code"]).model_copy(update={"page": 2})
     values = {b["text"]["text"]: json.loads(b["value"]) for b in build(turn, Presentation()).payload()["blocks"]
-              if b["type"] == "actions" for b in b["elements"]}
+              if b["type"] == "actions" for b in b["elements"] if not b["action_id"].startswith(FEEDBACK_PREFIX)}
+    votes = [b for block in build(turn, Presentation()).payload()["blocks"] if block["type"] == "actions"
+             for b in block["elements"] if b["action_id"].startswith(FEEDBACK_PREFIX)]
+    assert [(b["text"]["text"], b["value"]) for b in votes] == [("Found it", "m1"), ("Not helpful", "m1")]
     assert values["More results"] == {"op": "page", "page": 3, "message": "m1"}
     assert values["+ code (3)"] == {"op": "change", "change": {"op": "add", "tag": "code"}, "message": "m1"}
 

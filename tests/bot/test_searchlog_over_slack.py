@@ -1,0 +1,85 @@
+"""Ask in Slack, vote, click, then `findproject report` shows it: the search log end to end.
+
+The real Bolt app over signed HTTP against the fake Slack; the log is read back from the
+bot's own state file, as the report reads it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bot.cli import main as cli_main
+from tests.support import BotHarness, mention_event
+from tests.support.slack_requests import click_form
+
+
+def accessories(message) -> list[dict]:
+    return [block["accessory"] for block in message.body.get("blocks") or [] if block.get("accessory")]
+
+
+def read_log(harness: BotHarness):
+    from bot.settings import load_settings
+    from bot.stores import search_log_at
+
+    harness.settle()
+    harness.wait_idle()
+    log = search_log_at(load_settings(), Path(harness.bot.env["STATE_DB_PATH"]))
+    try:
+        now = datetime.now(timezone.utc)
+        return log.read(now - timedelta(days=1), now + timedelta(days=1))
+    finally:
+        log.close()
+
+
+def test_a_conversation_leaves_log_rows_votes_and_clicks(harness: BotHarness):
+    first = harness.mention("gan papers")
+    empty = harness.mention("zzqx blorptastic")  # matches nothing
+    channel = first.body["channel"]
+    sent = {**first.answer["message"], "ts": first.answer["ts"]}
+
+    helpful = harness.button(first, "Found it")
+    for button in (helpful, helpful, harness.button(first, "Not helpful")):  # twice the same, then changed
+        assert harness.slack.post(click_form(button, sent, channel, harness.fake.response_url()),
+                                  "application/x-www-form-urlencoded").status == 200
+    opened = accessories(first)[1]  # the second result's "Open" button
+    assert opened["text"]["text"] == "Open" and opened["url"].startswith("http")
+    assert harness.slack.post(click_form(opened, sent, channel, harness.fake.response_url()),
+                              "application/x-www-form-urlencoded").status == 200
+
+    window = read_log(harness)
+    searches = {s.search_id: s for s in window.searches}
+    asked = searches[helpful["value"]]
+    assert (asked.surface.value, asked.channel, asked.request, asked.page) == ("mention", channel, "gan papers", 0)
+    assert asked.shown and asked.total >= len(asked.shown) and "U0ALICE" not in asked.user_key
+    assert any(s.zero_result for s in window.searches if s.request == "zzqx blorptastic") == (empty.body["text"]
+                                                                                            .startswith("No projects"))
+    assert [(v.search_id, v.vote.value) for v in window.votes] == [(helpful["value"], "not_helpful")]  # one vote, changed
+    assert [(c.search_id, c.rank) for c in window.clicks] == [(helpful["value"], 2)]
+    thanks = [c.body.get("text", "") for c in harness.fake.calls("response_url")]
+    assert sum("Thanks" in t for t in thanks) == 3 and any("changed" in t for t in thanks)
+
+
+def test_the_report_reads_what_slack_users_did(harness: BotHarness):
+    first = harness.mention("gan papers")
+    harness.mention("gan papers")
+    channel, sent = first.body["channel"], {**first.answer["message"], "ts": first.answer["ts"]}
+    harness.slack.post(click_form(harness.button(first, "Found it"), sent, channel, harness.fake.response_url()),
+                       "application/x-www-form-urlencoded")
+    read_log(harness)
+    out, err = io.StringIO(), io.StringIO()
+    previous = {k: os.environ.get(k) for k in ("CATALOG_PATH", "TAXONOMY_PATH")}
+    os.environ.update(CATALOG_PATH=harness.bot.env["CATALOG_PATH"], TAXONOMY_PATH=harness.bot.env["TAXONOMY_PATH"])
+    try:
+        code = cli_main(["report", "--json", "--state", harness.bot.env["STATE_DB_PATH"]], out, err)
+    finally:
+        for key, value in previous.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    assert code == 0, err.getvalue()
+    report = json.loads(out.getvalue())
+    assert report["requests"] == 3 and report["askers"] == 1  # the two mentions and the harness's settling DM
+    assert report["feedback"] == {"helpful": 1, "not_helpful": 0}
+    assert report["top_requests"][0] == {"request": "gan papers", "count": 2}
