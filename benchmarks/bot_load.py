@@ -228,13 +228,11 @@ class LoggedServer(BotServer):
 
     def __init__(self, env: dict[str, str], command: list[str], log_path: Path):
         super().__init__(env, subprocess=True)
-        self.command = [*command, "--host", "127.0.0.1", "--port", str(self.port)]
+        self._command = [*command, "--host", "127.0.0.1", "--port", str(self.port)]
         self.log_path = log_path
 
-    def _start_process(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env={**os.environ, **self.env},
-                                            stdout=log, stderr=subprocess.STDOUT)
+    def command(self) -> list[str]:
+        return self._command
 
     def wait_healthy(self, timeout: float) -> None:
         try:
