@@ -97,8 +97,7 @@ class RedisLine:
             while True:
                 serving, last = self._step(key, "")
                 if serving == number or number > last:  # its turn, or a restarted server forgot the line
-                    self.client.delete(wake)
-                    return
+                    return  # a wake-up pushed for it expires by itself (WAKE_LIFETIME)
                 if serving > number:  # passed over: this process's lease lapsed while it waited
                     log.warning("the line of %s moved past a request whose process looked dead; "
                                 "answering it now, out of order", ":".join(key))
