@@ -45,6 +45,12 @@ same signature check and Slack client, but no Bolt, no search, no state and no b
 it answers every request with one canned post. It shows what the harness, the HTTP stack
 and the Slack client cost on this machine, so "bot / echo" is the bot's own overhead.
 
+Several worker processes (``--workers 1,2`` with ``--state-url redis://…``): one bot phase
+per worker count, side by side in one run, each ``serve --http --workers N`` (1: plain
+``serve --http``) on the Redis state store under a key prefix of its own, deleted after
+the phase. The report gives the answers/s of N workers over 1 worker; the CPU of the bot
+is its whole process tree's, and Redis's own CPU is shown apart when it runs here.
+
 Start-up: ``--startup-runs`` fresh processes each for the bot and the echo baseline, from
 ``Popen`` to the first ``GET /healthz`` 200 (catalog loaded, index built, app built after
 auth.test, uvicorn listening), polled every 20 ms (tests.support.BotServer).
@@ -70,6 +76,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +109,7 @@ REFINEMENTS = ["only pytorch", "not videos", "more", "newest first", "without te
 FALLBACK_REQUESTS = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
                      "transformers for text classification", "reinforcement learning", "time series forecasting"]
 USAGE_PREFIX = "How to use"  # bot.blocks.usage: the answer to a request with no words (e.g. "learning")
-TARGETS = {"ack_p99": 0.300, "reply_p99": 1.0, "rps": 100.0}
+TARGETS = {"ack_p99": 0.300, "reply_p99": 1.0, "rps": 100.0, "workers_gain": 1.7}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -228,13 +235,11 @@ class LoggedServer(BotServer):
 
     def __init__(self, env: dict[str, str], command: list[str], log_path: Path):
         super().__init__(env, subprocess=True)
-        self.command = [*command, "--host", "127.0.0.1", "--port", str(self.port)]
+        self._command = [*command, "--host", "127.0.0.1", "--port", str(self.port)]
         self.log_path = log_path
 
-    def _start_process(self) -> None:
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env={**os.environ, **self.env},
-                                            stdout=log, stderr=subprocess.STDOUT)
+    def command(self) -> list[str]:
+        return self._command
 
     def wait_healthy(self, timeout: float) -> None:
         try:
@@ -245,7 +250,8 @@ class LoggedServer(BotServer):
             raise RuntimeError(f"{exc}\n--- {self.log_path} ---\n{tail}") from None
 
     def cpu(self) -> float:
-        return cpu_seconds(self.process.pid) if self.process else 0.0
+        """CPU of the server and its worker processes (``--workers``)."""
+        return sum(cpu_seconds(pid) for pid in process_tree(self.process.pid)) if self.process else 0.0
 
 
 @dataclass
@@ -255,22 +261,69 @@ class Target:
     env: dict[str, str]
 
 
-def targets(args: argparse.Namespace, api_url: str, work: Path) -> tuple[Target, Target]:
+def targets(args: argparse.Namespace, api_url: str, work: Path) -> tuple[list[Target], Target]:
+    """The bot once per worker count (named "bot", "bot x2", …), and the echo baseline."""
     catalog = Path(args.catalog)
     env = bot_env(SimpleNamespace(api_url=api_url), work, CATALOG_PATH=str(catalog / "projects.json"),
                   TAXONOMY_PATH=str(catalog / "tags.json"), LOG_LEVEL="WARNING")
     env.pop("LISTENER_THREADS")  # the tests pin 1 thread; the benchmark runs the default
     if args.listener_threads:
         env["LISTENER_THREADS"] = str(args.listener_threads)
-    bot = Target("bot", [sys.executable, "-m", "bot", "serve", "--http"], env)
+    serve = [sys.executable, "-m", "bot", "serve", "--http"]
+    bots = [Target("bot" if n == 1 else f"bot x{n}", serve + (["--workers", str(n)] if n > 1 else []),
+                   {**env, "STATE_URL": args.state_url} if args.state_url else env) for n in args.workers]
     echo = Target("echo", [sys.executable, str(ROOT / "benchmarks" / "bot_echo.py")], env)
-    return bot, echo
+    return bots, echo
 
 
 def start(target: Target, work: Path, tag: str) -> LoggedServer:
-    state = Path(tempfile.mkdtemp(prefix=f"{target.name}-{tag}-", dir=work))
-    env = {**target.env, "STATE_DB_PATH": str(state / "state.sqlite3")}
+    """A fresh server with state of its own: a new SQLite file, or a new Redis key prefix."""
+    state = Path(tempfile.mkdtemp(prefix=f"{target.name.replace(' ', '')}-{tag}-", dir=work))
+    env = {**target.env, "STATE_DB_PATH": str(state / "state.sqlite3"), "STATE_PREFIX": f"bench-{uuid.uuid4().hex}"}
     return LoggedServer(env, target.command, state / "server.log").start(timeout=60)
+
+
+def forget_state(server: LoggedServer) -> None:
+    """Delete the Redis keys a phase wrote (its own prefix only; never a flush)."""
+    url = server.env.get("STATE_URL")
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=server.env["STATE_PREFIX"] + ":*", count=1000))
+        for first in range(0, len(keys), 500):
+            client.delete(*keys[first:first + 500])
+    finally:
+        client.close()
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (uvicorn's workers and their helpers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo += children.get(tree[-1], [])
+    return tree
+
+
+def redis_pid() -> int | None:
+    """The local redis-server's pid, to show its CPU apart (None when it does not run here)."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "redis-server":
+                return int(comm.parent.name)
+        except OSError:
+            continue
+    return None
 
 
 def measure_startup(target: Target, work: Path, runs: int) -> dict[str, list[float]]:
@@ -571,17 +624,24 @@ async def load_phase(target: Target, fake: FakeProcess, work: Path, args: argpar
             await warm.run(drain=min(5.0, args.drain))
         run = LoadRun(prefix, server.port, fake, args.requests, args.concurrency, args.seed, texts,
                       args.request_timeout, mode)
-        before = {"server": server.cpu(), "fake": fake.cpu(), "generator": time.process_time(),
-                  "machine": machine_busy_seconds(), "wall": time.monotonic()}
+        store = redis_pid() if server.env.get("STATE_URL") else None
+
+        def sample() -> dict[str, float]:
+            return {"server": server.cpu(), "fake": fake.cpu(), "generator": time.process_time(),
+                    **({"redis": cpu_seconds(store)} if store else {}),
+                    "machine": machine_busy_seconds(), "wall": time.monotonic()}
+
+        before = sample()
         await run.run(drain=args.drain)
-        after = {"server": server.cpu(), "fake": fake.cpu(), "generator": time.process_time(),
-                 "machine": machine_busy_seconds(), "wall": time.monotonic()}
+        after = sample()
         used = {name: after[name] - before[name] for name in before}
         wall = used.pop("wall")
-        used["other processes"] = max(0.0, used.pop("machine") - used["server"] - used["fake"] - used["generator"])
+        machine = used.pop("machine")
+        used["other processes"] = max(0.0, machine - sum(used.values()))
         return figures(run, {name: seconds / wall for name, seconds in used.items()})
     finally:
         await asyncio.to_thread(server.stop)
+        await asyncio.to_thread(forget_state, server)
 
 
 async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
@@ -590,15 +650,16 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     fake = await FakeProcess().start()
     out: dict[str, Any] = {"modes": {}}
     try:
-        bot, echo = targets(args, fake.api_url, work)
+        bots, echo = targets(args, fake.api_url, work)
         if args.startup_runs:
-            out["startup"] = {t.name: await asyncio.to_thread(measure_startup, t, work, args.startup_runs)
-                              for t in (bot, echo)}
+            out["startup"] = {name: await asyncio.to_thread(measure_startup, t, work, args.startup_runs)
+                              for name, t in (("bot", bots[0]), ("echo", echo))}
         for number, mode in enumerate(args.modes):
             phases = out["modes"][mode] = {}
             if args.baseline == "echo":
                 phases["echo"] = await load_phase(echo, fake, work, args, f"E{number}", texts, mode)
-            phases["bot"] = await load_phase(bot, fake, work, args, f"B{number}", texts, mode)
+            for index, bot in enumerate(bots):
+                phases[bot.name] = await load_phase(bot, fake, work, args, f"{'BCDFGH'[index]}{number}", texts, mode)
     finally:
         await fake.stop()
     out["fake"] = {**fake.summary, "stray": fake.stray}
@@ -644,20 +705,29 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> str:
         ("duplicate replies", "duplicates", "0", str, lambda v: v == 0),
         ("errors / non-200 acks", "not_200", "0", str, lambda v: v == 0),
     ]
-    lines = [f"Bot load: {args.requests} requests at concurrency {args.concurrency}, catalog {args.catalog}",
+    lines = [f"Bot load: {args.requests} requests at concurrency {args.concurrency}, catalog {args.catalog}"
+             + (f", state on {args.state_url}" if args.state_url else ""),
              f"machine: {machine()}; bot, fake Slack and load generator share these cores"]
     header = f"| {'figure':<22} | {'bot':>11} | {'target':>9} | {'met':>3} | {'echo baseline':>13} | {'bot/echo':>8} |"
     rule = "|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|"
     for mode, phases in out["modes"].items():
-        bot, echo = phases["bot"], phases.get("echo")
-        lines += ["", f"Concurrency {args.concurrency} {MODES[mode]} (mode {mode}):", header, rule]
-        for label, key, target, fmt, check in rows:
-            value = bot[key]
-            met = ("yes" if check(value) else "NO") if check else ""
-            base = fmt(echo[key]) if echo else "–"
-            ratio = f"{value / echo[key]:.2f}" if echo and isinstance(value, float) and echo[key] else ""
-            lines.append(f"| {label:<22} | {fmt(value):>11} | {target:>9} | {met:>3} | {base:>13} | {ratio:>8} |")
-        for name, result in (("bot", bot), ("echo", echo)):
+        echo = phases.get("echo")
+        bots = {name: result for name, result in phases.items() if name != "echo"}
+        for name, bot in bots.items():
+            lines += ["", f"{name}: concurrency {args.concurrency} {MODES[mode]} (mode {mode}):", header, rule]
+            for label, key, target, fmt, check in rows:
+                value = bot[key]
+                met = ("yes" if check(value) else "NO") if check else ""
+                base = fmt(echo[key]) if echo else "–"
+                ratio = f"{value / echo[key]:.2f}" if echo and isinstance(value, float) and echo[key] else ""
+                lines.append(f"| {label:<22} | {fmt(value):>11} | {target:>9} | {met:>3} | {base:>13} | {ratio:>8} |")
+        if "bot" in bots:
+            for name, bot in bots.items():
+                if name != "bot":
+                    gain = bot["answered_rps"] / bots["bot"]["answered_rps"]
+                    lines.append(f"{name} / bot, answers per second ({mode}): {gain:.2f} "
+                                 f"(target ≥ {TARGETS['workers_gain']} for two workers)")
+        for name, result in [*bots.items(), ("echo", echo)]:
             if not result:
                 continue
             kinds = ", ".join(f"{k} {v['count']} (ack p99 {ms(v['ack_p99'])}, reply p99 {ms(v['reply_p99'])}, "
@@ -701,6 +771,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first (default 50)")
     parser.add_argument("--baseline", choices=["echo", "none"], default="echo")
     parser.add_argument("--startup-runs", type=int, default=10, help="start-up measurements per server (0: skip)")
+    parser.add_argument("--workers", default="1",
+                        help="comma-separated worker counts, one bot phase each (default 1); above 1 needs --state-url")
+    parser.add_argument("--state-url", help="STATE_URL for every bot phase (a Redis url); each phase uses a key "
+                                            "prefix of its own and deletes it afterwards")
     parser.add_argument("--listener-threads", type=int, help="LISTENER_THREADS for the bot (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--request-timeout", type=float, default=10.0)
@@ -711,6 +785,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or any(m not in MODES for m in args.modes):
         parser.error(f"--modes takes a comma-separated list of {', '.join(MODES)}")
+    try:
+        args.workers = [int(n) for n in args.workers.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--workers takes a comma-separated list of numbers, such as 1,2")
+    if not args.workers or min(args.workers) < 1:
+        parser.error("--workers takes numbers of at least 1")
+    if max(args.workers) > 1 and not args.state_url:
+        parser.error("--workers above 1 needs --state-url (a Redis server): the workers share the state there")
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
     return args
@@ -730,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report(out, args))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
-    bots = [phases["bot"] for phases in out["modes"].values()]
+    bots = [result for phases in out["modes"].values() for name, result in phases.items() if name != "echo"]
     return 0 if all(b["lost"] == 0 and b["duplicates"] == 0 and b["not_200"] == 0 for b in bots) else 1
 
 

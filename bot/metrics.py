@@ -25,7 +25,8 @@ if MULTIPROC_DIR is not None and not os.path.isdir(MULTIPROC_DIR):
     raise SettingsError(f"invalid setting PROMETHEUS_MULTIPROC_DIR: {MULTIPROC_DIR} is not a directory")
 
 REQUESTS = Counter("findproject_requests", "Slack requests by surface (mention, message, command, button, other; "
-                   "unknown when refused) and outcome (accepted, duplicate, refused, error)", ["surface", "outcome"])
+                   "unknown when refused) and outcome (accepted, duplicate, held while the state store was away, "
+                   "refused, error)", ["surface", "outcome"])
 REPLIES = Counter("findproject_replies", "Answers worked out, by surface and outcome (handled, failed)",
                   ["surface", "outcome"])
 ACK_SECONDS = Histogram("findproject_ack_seconds", "From a Slack request's arrival to its HTTP response",

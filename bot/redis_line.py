@@ -10,11 +10,19 @@ thread by at most one lease, never blocks it.
 
 Waiters also wake every ``poll`` seconds to look for such a dead ticket ahead of them;
 a wake-up only re-checks, it never decides by time.
+
+The server can go away in between. A leave that fails is kept and sent again before this
+line's next command, so a blip never leaves a live process's ticket blocking a thread.
+A server that restarted empty has forgotten its lines: a waiter whose ticket is past the
+line's last one goes ahead (its place is gone), and taking a ticket renews the taker's
+lease, so a restarted server never reads a live process as dead.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 
 import redis
 
@@ -27,7 +35,8 @@ LINE_LIFETIME = 24 * 3600  # a line nobody used for a day is gone; the next tick
 WAKE_LIFETIME = 60  # a wake-up nobody took (its ticket had already run) goes after a minute
 POLL_CAP = 1.0
 
-# KEYS: last ticket, owners (ticket -> lease owner), now serving. ARGV: owner, lifetime ms.
+# KEYS: last ticket, owners (ticket -> lease owner), now serving. ARGV: owner, lifetime ms,
+# the owner's lease key, the lease in ms.
 TAKE = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then
@@ -36,6 +45,7 @@ if n == 1 then
 end
 redis.call('HSET', KEYS[2], n, ARGV[1])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+redis.call('SET', ARGV[3], '1', 'PX', ARGV[4])
 return n
 """
 
@@ -68,22 +78,26 @@ class RedisLine:
         self.prefix = f"{prefix}:line:"
         self.lease = lease
         self.poll = min(POLL_CAP, max(0.05, lease.millis / 4000))
+        self._guard = threading.Lock()
+        self._unsent: deque[tuple[tuple[str, ...], int]] = deque()  # leaves the server did not get yet
         self._take = client.register_script(TAKE)
         self._advance = client.register_script(ADVANCE)
 
     def take(self, key: tuple[str, ...]) -> Ticket:
         with failures(self.url, "taking a place in a thread's line"):
-            number = self._take(keys=self._keys(key), args=[self.lease.owner, LINE_LIFETIME * 1000])
+            self._leave_unsent()
+            number = self._take(keys=self._keys(key), args=[self.lease.owner, LINE_LIFETIME * 1000,
+                                                            self.lease.key, self.lease.millis])
         return Ticket(self, key, int(number))
 
     def wait(self, key: tuple[str, ...], number: int) -> None:
         wake = self._wake(key, number)
         with failures(self.url, "waiting for a thread's earlier replies"):
+            self._leave_unsent()
             while True:
-                serving, _ = self._step(key, "")
-                if serving == number:
-                    self.client.delete(wake)
-                    return
+                serving, last = self._step(key, "")
+                if serving == number or number > last:  # its turn, or a restarted server forgot the line
+                    return  # a wake-up pushed for it expires by itself (WAKE_LIFETIME)
                 if serving > number:  # passed over: this process's lease lapsed while it waited
                     log.warning("the line of %s moved past a request whose process looked dead; "
                                 "answering it now, out of order", ":".join(key))
@@ -91,11 +105,25 @@ class RedisLine:
                 self.client.blpop([wake], timeout=self.poll)
 
     def leave(self, key: tuple[str, ...], number: int) -> None:
+        with self._guard:
+            self._unsent.append((key, number))
         with failures(self.url, "leaving a thread's line"):
+            self._leave_unsent()
+
+    def _leave_unsent(self) -> None:
+        """Send the leaves not sent yet, oldest first; one that fails stays for the next command."""
+        while True:
+            with self._guard:
+                if not self._unsent:
+                    return
+                key, number = self._unsent[0]
             serving, last = self._step(key, str(number))
             if serving <= last:
                 wake = self._wake(key, serving)
                 self.client.pipeline(transaction=False).lpush(wake, "1").expire(wake, WAKE_LIFETIME).execute()
+            with self._guard:
+                if self._unsent and self._unsent[0] == (key, number):
+                    self._unsent.popleft()
 
     def _step(self, key: tuple[str, ...], leaving: str) -> tuple[int, int]:
         serving, last = self._advance(keys=self._keys(key), args=[self.lease.prefix, LINE_LIFETIME * 1000, leaving])

@@ -13,7 +13,14 @@ runner then, for each job:
    conversation on; a top-level answer also opens the thread under it.
 
 Order: the jobs of one conversation (a channel thread, or a whole DM) run one at a
-time in arrival order (bot.locks.KeyedQueues); different conversations run in parallel.
+time in arrival order; different conversations run in parallel. A request takes its
+:class:`Place` when it arrives, before Slack gets its acknowledgement
+(:meth:`Runner.arrive`, from bot.slack_app): a place in the store's line of the
+conversation (``store.ordered``: across every process on a Redis store) and, under the
+same lock, a place in this process's queue of it (bot.locks.KeyedQueues), so the two
+orders agree and a process never waits in its own queue for a turn it holds further
+back. The job enters its turn in the line when it runs; every path that does not run
+the work leaves both places at once, so nobody waits for it.
 
 Failures: one log line without message text, and a short apology to the user where
 Slack allows it; the details stay in the debug log.
@@ -22,9 +29,10 @@ Slack allows it; the details stay in the debug log.
 from __future__ import annotations
 
 import logging
+import threading
 import urllib.error
-from collections.abc import Hashable
 from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -38,16 +46,34 @@ from bot.conversation import Conversation, save
 from bot.delivery import NOT_IN_CHANNEL, Respond, elsewhere, post, privately, slack_error
 from bot.events import Click, Command, DirectMessage, Event, Mention, ThreadReply
 from bot.journal import Journal
-from bot.locks import KeyedQueues
+from bot.locks import KeyedQueues, Slot
 from bot.presentation import Presentation
 from bot.searchlog import NullSearchLog, SearchLog, surface_of
-from bot.store import ThreadKey, ThreadState
+from bot.store import StateStoreError, ThreadKey, ThreadState, Turn as LineTurn
 from bot.outcomes import Outcome, Turn, TurnKind
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "findproject"
 CLAIM_KEY = "findproject.claim"
+PLACE_KEY = "findproject.place"
 APOLOGY_TIMEOUT = 5
+
+
+@dataclass(frozen=True)
+class Place:
+    """A request's place in its conversation's order: the store's line and this process's queue."""
+
+    turn: LineTurn
+    slot: Slot
+
+    def leave(self) -> None:
+        """The request will not run: both lines move past it (harmless when already left). A store
+        that is away is logged, never raised: its line moves on once it is back (bot.redis_line)."""
+        self.slot.cancel()
+        try:
+            self.turn.skip()
+        except StateStoreError as exc:
+            log.warning("could not leave a conversation's line yet: %s", exc)
 
 
 @dataclass(frozen=True)
@@ -59,6 +85,7 @@ class Job:
     client: WebClient | None = None
     once: str | None = None  # the human message's claim: one answer however often it is delivered
     respond: Respond | None = None  # response_url (slash commands and clicks)
+    place: Place | None = None  # taken on arrival (Runner.arrive); None: no order to keep
 
 
 @dataclass(frozen=True)
@@ -83,9 +110,23 @@ class Runner:
         self.workers = workers
         self.presentation = presentation or Presentation()
         self.queues = KeyedQueues(workers)
+        self._arrivals = threading.Lock()
+
+    def arrive(self, conversation: tuple[str, ...] | None) -> Place | None:
+        """The place of a request that just arrived, taken before it is acknowledged; None when it
+        belongs to no conversation. Raises StateStoreError when the store's line cannot be reached."""
+        if conversation is None:
+            return None
+        with self._arrivals:  # one store call: the store's order and this queue's order agree
+            turn = self.journal.store.ordered(conversation)
+            return Place(turn, self.queues.reserve(conversation))
 
     def submit(self, job: Job) -> None:
-        self.queues.submit(_order(job.event), partial(self._run, job))
+        work = partial(self._run, job)
+        if job.place is not None:
+            job.place.slot.fill(work)
+        else:
+            self.queues.submit(None, work)
 
     def close(self) -> None:
         """Finish the queued jobs, then release the store."""
@@ -97,9 +138,12 @@ class Runner:
     def _run(self, job: Job) -> None:
         with self.journal.claimed(job.claim):
             if job.event is None or job.client is None:
+                if job.place is not None:
+                    job.place.leave()
                 return
             try:
-                self._answer(job, job.event, job.client)
+                with job.place.turn if job.place else nullcontext():  # the conversation's earlier replies first
+                    self._answer(job, job.event, job.client)
                 metrics.replied("handled")
             except Exception as exc:
                 metrics.replied("failed")
@@ -184,14 +228,18 @@ class Runner:
             log.error("could not tell the user either: %s", describe(again))
 
 
-def _order(event: Event | None) -> Hashable | None:
-    """The conversation a job belongs to: jobs of one run in arrival order (None: no order)."""
+def conversation_of(event: Event | None) -> tuple[str, ...] | None:
+    """The conversation an event belongs to: its requests are answered in arrival order (None: no order)."""
     if isinstance(event, DirectMessage):
         return ("dm", event.team, event.channel)
     if isinstance(event, (Mention, ThreadReply, Click)):
-        key = event.thread
-        return ("dm", key.team, key.channel) if _is_dm(key.channel) else key
+        return conversation_in(event.thread)
     return None
+
+
+def conversation_in(thread: ThreadKey) -> tuple[str, ...]:
+    """The conversation of a thread: the thread itself, or in a DM the whole DM."""
+    return ("dm", thread.team, thread.channel) if _is_dm(thread.channel) else thread
 
 
 def _is_dm(channel: str) -> bool:
@@ -236,7 +284,7 @@ def runner_of(context: BoltContext) -> Runner:
     return runner
 
 
-def claim_of(context: BoltContext) -> str | None:
-    """The claim bot.slack_app took for this request (None when it needed none)."""
-    claim: str | None = context.get(CLAIM_KEY)
-    return claim
+def job_of(context: BoltContext, event: Event | None = None, client: WebClient | None = None,
+           once: str | None = None, respond: Respond | None = None) -> Job:
+    """The job for this request, with the claim and the place bot.slack_app took for it on arrival."""
+    return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=context.get(PLACE_KEY))

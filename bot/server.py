@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TextIO
 
 import uvicorn
-from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
 
@@ -30,7 +29,7 @@ from bot.presentation import Presentation
 from bot.recovery import replay
 from bot.runner import Runner
 from bot.settings import Settings, SettingsError, load_settings, require
-from bot.slack_app import build_app
+from bot.slack_app import BotApp, build_app
 from bot.store import StateStoreError
 from bot.stores import open_search_log, open_store
 from bot.sweeper import Sweeper
@@ -120,6 +119,7 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
                 SocketModeHandler(app, require(settings, "SLACK_APP_TOKEN", "Socket Mode connects with it")).start()
             finally:
                 sweeper.stop()
+                app.held.close()
         finally:
             runner.close()
             metrics.process_stopped()
@@ -223,9 +223,10 @@ def _clean_exit_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _close(app: App, runner: Runner, sweeper: Sweeper) -> None:
+def _close(app: BotApp, runner: Runner, sweeper: Sweeper) -> None:
     """After the last request: stop replaying, let the listeners and replies finish, then close the store."""
     sweeper.stop()
+    app.held.close()
     app.listener_runner.listener_executor.shutdown(wait=True)
     runner.close()
     metrics.process_stopped()

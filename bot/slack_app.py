@@ -35,9 +35,11 @@ from slack_sdk.web import SlackResponse
 
 from bot import metrics, request_info
 from bot.delivery import slack_error
-from bot.listeners import register_all
-from bot.runner import CLAIM_KEY, CONTEXT_KEY, Runner
+from bot.held import HELD_KEY, STILL_AWAY, Held
+from bot.listeners import conversation, register_all
+from bot.runner import CLAIM_KEY, CONTEXT_KEY, PLACE_KEY, Runner
 from bot.settings import Settings, require
+from bot.store import StateStoreError
 
 log = logging.getLogger(__name__)
 API_RETRIES = 2
@@ -136,7 +138,7 @@ def web_client(settings: Settings, token: str) -> WebClient:
                                      _ServerErrorRetry(max_retry_count=API_RETRIES)])
 
 
-def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> App:
+def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> BotApp:
     """The Bolt app; HTTP mode verifies every request with SLACK_SIGNING_SECRET.
 
     ``process_before_response=False``: Bolt acknowledges first and runs the listener on
@@ -148,7 +150,7 @@ def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> 
     secret = "" if socket_mode else require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it")
     bolt_log = logging.getLogger("findproject.bolt")
     bolt_log.addFilter(SKIP_TOKEN_WARNING)
-    app = _RequestApp(
+    app = BotApp(
         signing_secret=secret,
         client=web_client(settings, token),
         process_before_response=False,
@@ -159,15 +161,20 @@ def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> 
     )
     app.use(_metered_client)
     app.use(_provide(runner))
-    app.use(_journal(runner))
+    app.use(_journal(runner, app.held))
     app.error(_report(runner))
     register_all(app)
     return app
 
 
-class _RequestApp(App):
+class BotApp(App):
     """Each request is the current one (bot.request_info) while Bolt dispatches it, in HTTP
-    mode, Socket Mode and replays alike; its listener runs in a copy of that context."""
+    mode, Socket Mode and replays alike; its listener runs in a copy of that context.
+    ``held`` keeps what arrives while the state store is away (close it when stopping)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.held = Held(self.dispatch)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with request_info.handling(request_info.describe(req.body)):
@@ -218,21 +225,46 @@ def claim_key(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _journal(runner: Runner) -> Callable[..., Any]:
-    """Each event, command and click is claimed (with itself as the job) before Slack gets
-    its acknowledgement, so a retry or a replayed request is answered once, and a request
-    cut off by a crash can be answered after the restart (bot.recovery)."""
+def _journal(runner: Runner, held: Held) -> Callable[..., Any]:
+    """Before Slack gets its acknowledgement, each event, command and click takes its place in
+    its conversation's line (bot.runner.Runner.arrive), so the replies to one thread apply in
+    the order Slack delivered them whichever process got them, and is claimed (with itself as
+    the job), so a retry or a replayed request is answered once and a request cut off by a
+    crash can be answered after the restart (bot.recovery). While the store is away it is
+    acknowledged and held (bot.held)."""
     def journal(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         key = claim_key(body)
-        if key is not None:
-            surface = request_info.describe(body).surface
-            if not runner.journal.claim(key, json.dumps(body)):
+        line = conversation(body, context.team_id or "", context.bot_user_id)
+        if key is None and line is None:
+            next()
+            return None
+        surface = request_info.describe(body).surface
+        again = bool(context.get(HELD_KEY))
+        if not again and held.waiting():  # behind the ones held before it, to keep the arrival order
+            held.hold(body, "")
+            metrics.REQUESTS.labels(surface, "held").inc()
+            return BoltResponse(status=200, body="")
+        place = None
+        try:
+            place = runner.arrive(line)
+            if key is not None and not runner.journal.claim(key, json.dumps(body)):
                 log.info("%s already handled; duplicate delivery acknowledged and ignored", key)
                 metrics.REQUESTS.labels(surface, "duplicate").inc()
                 metrics.DEDUPE_HITS.labels("request").inc()
+                if place is not None:
+                    place.leave()
                 return BoltResponse(status=200, body="")
-            metrics.REQUESTS.labels(surface, "accepted").inc()
-            context[CLAIM_KEY] = key
+        except StateStoreError as exc:
+            if place is not None:
+                place.leave()
+            if again:
+                return BoltResponse(status=STILL_AWAY, body="")
+            held.hold(body, str(exc))
+            metrics.REQUESTS.labels(surface, "held").inc()
+            return BoltResponse(status=200, body="")
+        metrics.REQUESTS.labels(surface, "accepted").inc()
+        context[CLAIM_KEY] = key
+        context[PLACE_KEY] = place
         next()
         return None
     return journal
@@ -244,6 +276,9 @@ def _report(runner: Runner) -> Callable[..., BoltResponse | None]:
         (so Slack never retries it), a 400 for anything else. A failing listener: one log
         line with the error type (details, which may hold message text, at debug level)."""
         runner.journal.finish(request.context.get(CLAIM_KEY))
+        place = request.context.get(PLACE_KEY)
+        if place is not None:
+            place.leave()
         kind = body.get("type") or ("command" if "command" in body else None)
         if isinstance(error, BoltUnhandledRequestError):
             if isinstance(kind, str) and kind:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import ACTION_PREFIX
 from bot.events import Click
-from bot.runner import Job, claim_of, runner_of
+from bot.runner import job_of, runner_of
 from bot.store import ThreadKey
 from bot.outcomes import Action
 
@@ -26,8 +26,7 @@ def register(app: App) -> None:
 def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
                   client: WebClient, respond: Respond) -> None:
     ack()
-    runner_of(context).submit(Job(to_click(body, action, context.team_id or ""), claim_of(context), client,
-                                  respond=respond))
+    runner_of(context).submit(job_of(context, to_click(body, action, context.team_id or ""), client, respond=respond))
 
 
 def to_click(body: dict[str, Any], action: dict[str, Any], team: str) -> Click | None:
@@ -38,15 +37,22 @@ def to_click(body: dict[str, Any], action: dict[str, Any], team: str) -> Click |
     except ValidationError:
         log.warning("ignored a button with an unreadable value (action_id %s)", action.get("action_id"))
         return None
+    thread = thread_of(body, team)
+    if thread is None:
+        return None
+    user = _object(body.get("user")).get("id")
+    return Click(thread, user if isinstance(user, str) else "", choice)
+
+
+def thread_of(body: dict[str, Any], team: str) -> ThreadKey | None:
+    """The thread of the message a button was on; a top-level message (slash command, DM) is its own thread."""
     container, message = _object(body.get("container")), _object(body.get("message"))
     channel = container.get("channel_id") or _object(body.get("channel")).get("id")
-    # The thread a results message sits in; a top-level message (slash command, DM) is its own thread.
     thread = (message.get("thread_ts") or container.get("thread_ts")
               or message.get("ts") or container.get("message_ts"))
-    user = _object(body.get("user")).get("id")
     if not (isinstance(channel, str) and isinstance(thread, str) and channel and thread):
         return None
-    return Click(ThreadKey(team, channel, thread), user if isinstance(user, str) else "", choice)
+    return ThreadKey(team, channel, thread)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.blocks import usage
 from bot.events import Command
 from bot.presentation import Presentation
-from bot.runner import Job, claim_of, runner_of
+from bot.runner import job_of, runner_of
 from bot.slack_text import read
 
 COMMAND = "/findproject"
@@ -28,9 +28,9 @@ def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
     said = read(text, context.bot_user_id).text if isinstance(text, str) else ""
     if said.lower() in HELP_WORDS:
         ack(response_type="ephemeral", **usage(Presentation()).payload())
-        runner_of(context).submit(Job(None, claim_of(context)))
+        runner_of(context).submit(job_of(context))
         return
     ack()
     event = Command(context.team_id or "", str(command.get("channel_id") or ""), str(command.get("user_id") or ""),
                     said)
-    runner_of(context).submit(Job(event, claim_of(context), client, respond=respond))
+    runner_of(context).submit(job_of(context, event, client, respond=respond))

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import FEEDBACK_PREFIX, OPEN_ACTION
-from bot.runner import Job, claim_of, runner_of
+from bot.runner import job_of, runner_of
 from bot.searchlog import OpenRef, VoteResult
 
 THANKS = {
@@ -34,7 +34,7 @@ def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltCo
     result = runner.search_log.record_feedback(str(action.get("value") or ""), _user(body), choice)
     if result in THANKS:
         respond(text=THANKS[result], response_type="ephemeral", replace_original=False)
-    runner.submit(Job(None, claim_of(context)))
+    runner.submit(job_of(context))  # finishes the claim and leaves the conversation's line
 
 
 def opened(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -43,7 +43,7 @@ def opened(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
     runner = runner_of(context)
     if ref := OpenRef.read(action.get("value")):
         runner.search_log.record_click(ref.search, ref.project, ref.rank, _user(body))
-    runner.submit(Job(None, claim_of(context)))
+    runner.submit(job_of(context))  # finishes the claim and leaves the conversation's line
 
 
 def _user(body: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.events import DirectMessage, Event, Mention, ThreadReply
-from bot.runner import Job, claim_of, runner_of
+from bot.runner import job_of, runner_of
 from bot.slack_text import read
 from bot.store import ThreadKey
 
@@ -34,7 +34,7 @@ def submit(payload: dict[str, Any], context: BoltContext, client: WebClient, men
     team = context.team_id or ""
     event = to_event(payload, team, context.bot_user_id, mentioned)
     once = f"message:{team}:{payload.get('channel')}:{payload.get('ts')}" if event else None
-    runner_of(context).submit(Job(event, claim_of(context), client, once=once))
+    runner_of(context).submit(job_of(context, event, client, once=once))
 
 
 def to_event(payload: dict[str, Any], team: str, bot_user_id: str | None, mentioned: bool = False) -> Event | None:

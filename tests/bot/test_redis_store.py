@@ -106,3 +106,61 @@ def test_a_killed_holder_of_a_threads_turn_is_passed_over_once_its_lease_lapses(
     waiter.start()
     waiter.join(30)
     assert entered.is_set(), "the dead holder's turn was passed over"
+
+
+def _delete(prefix: str, part: str) -> None:
+    """Delete this test's keys whose name holds ``part``: what a restart without persistence does to them."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.delete(*[key for key in redis_keys(prefix) if part in key])
+    finally:
+        client.close()
+
+
+def _enters(turn, timeout: float = 30.0) -> bool:
+    """Whether a thread entering ``turn`` gets in (and out) within ``timeout``: False is a stuck line."""
+    entered = threading.Event()
+
+    def run() -> None:
+        with turn:
+            entered.set()
+
+    waiter = threading.Thread(target=run, daemon=True)
+    waiter.start()
+    waiter.join(timeout)
+    return entered.is_set()
+
+
+def test_a_line_the_server_forgot_lets_its_waiters_go(backend: Backend):
+    store = backend.open()
+    first, second = store.ordered(KEY), store.ordered(KEY)
+    _delete(backend.spec["prefix"], ":line:")
+    assert _enters(second), "ticket 2 waited for a ticket 1 the server no longer knows"
+    first.skip()
+    with store.ordered(KEY):
+        pass
+
+
+def test_a_leave_the_server_did_not_get_is_sent_again_once_it_is_back(backend: Backend):
+    with TcpProxy(6379) as proxy:
+        store = RedisStateStore(f"redis://127.0.0.1:{proxy.port}/0", TTL, prefix=backend.spec["prefix"],
+                                lease_seconds=TEST_LEASE)
+        try:
+            first, second = store.ordered(KEY), store.ordered(KEY)
+            first.__enter__()
+            proxy.cut()
+            with pytest.raises(StateStoreError, match="leaving a thread's line"):
+                first.__exit__(None, None, None)
+            proxy.restore()
+            assert _enters(second), "ticket 1 never left: its process is alive, so the line was stuck"
+        finally:
+            store.close()
+
+
+def test_taking_a_ticket_renews_the_takers_lease(backend: Backend):
+    """A restarted server has forgotten every lease; a ticket taken before the next renewal
+    must not read as a dead process's (and be passed over)."""
+    store = backend.open()
+    _delete(backend.spec["prefix"], ":lease:")
+    store.ordered(KEY).skip()
+    assert [key for key in redis_keys(backend.spec["prefix"]) if ":lease:" in key]

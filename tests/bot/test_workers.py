@@ -11,20 +11,17 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import redis
 
 from bot.redis_store import LEASE_SECONDS
 from bot.sweeper import SWEEP_INTERVAL
-from retrieval.plurals import plural
 from tests.support import BotHarness, BotServer, FakeSlack, Fault, bot_env, free_port, mention_event
 from tests.support.bot_server import ROOT
-from tests.support.redis_db import REDIS_URL, redis_namespace
+from tests.support.redis_db import REDIS_URL, redis_namespace, wait_answered
 
 START_TIMEOUT = 60
 
@@ -41,20 +38,6 @@ def _workers(pid: int) -> list[str]:
     return [line for line in listed.splitlines() if "spawn_main" in line]
 
 
-def _wait_answered(prefix: str, timeout: float = 30.0) -> None:
-    """Until no request is claimed and unanswered: every claim is taken before its ack, so once
-    the acks are back and the journal's open set is empty, every answer has been posted."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        deadline = time.monotonic() + timeout
-        while (left := client.zcard(f"{prefix}:claims:open")) > 0:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{plural(left, 'request')} still unanswered after {timeout}s")
-            time.sleep(0.02)
-    finally:
-        client.close()
-
-
 def test_two_workers_answer_each_mention_once_and_share_the_threads(fake: FakeSlack, tmp_path: Path, prefix: str):
     env = bot_env(fake, tmp_path, STATE_URL=REDIS_URL, STATE_PREFIX=prefix)
     bot = BotServer(env, subprocess=True, args=("--workers", "2")).start(START_TIMEOUT)
@@ -67,7 +50,7 @@ def test_two_workers_answer_each_mention_once_and_share_the_threads(fake: FakeSl
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(lambda s: harness.slack.event(s[0], event_id=s[1], retry_num=s[2]).status, sends))
         assert statuses == [200] * len(sends)
-        _wait_answered(prefix)
+        wait_answered(prefix)
         for event in mentions:
             replies = [c for c in harness.posts_in("C0CHAN") if c.body.get("thread_ts") == event["ts"]]
             assert len(replies) == 1, f"{len(replies)} replies to the mention {event['ts']}"
@@ -109,7 +92,7 @@ def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake:
         assert answer.body["thread_ts"] == event["ts"] and "StyleGAN2 Paper" in answer.text
         assert "answering 1 request a stopped process had acknowledged but not answered" in bots[1].output()
         assert b.slack.event(event, event_id="Ev0KILLED", retry_num=1).status == 200
-        _wait_answered(prefix)
+        wait_answered(prefix)
         assert len([c for c in fake.posts() if c.body["channel"] == "C0KILL" and c.answer.get("ok")]) == 1
     finally:
         for bot in bots:

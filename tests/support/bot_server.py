@@ -61,7 +61,6 @@ class BotServer:
     def __init__(self, env: dict[str, str], subprocess: bool = False, port: int | None = None,
                  args: tuple[str, ...] = ()):
         self.env = env
-        self.args = args  # more `serve` options, for a subprocess
         self.use_subprocess = subprocess
         self.args = args  # more `serve` options for a subprocess, such as ("--workers", "2")
         self.port = port or free_port()
@@ -86,9 +85,13 @@ class BotServer:
         self.wait_healthy(timeout)
         return self
 
+    def command(self) -> list[str]:
+        """What a subprocess runs."""
+        return [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
+                *self.args]
+
     def _start_process(self) -> None:
-        command = [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
-                   *self.args]
+        command = self.command()
         if self.log_path is None:
             state = self.env.get("STATE_DB_PATH")
             if state:  # next to the state database: the test's own temporary directory

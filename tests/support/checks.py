@@ -133,3 +133,9 @@ class LogWatch(logging.Handler):
                 if remaining <= 0:
                     raise AssertionError(f"no log line matching {pattern!r}; got {self.lines(level)[-20:]}")
                 self._changed.wait(remaining)
+
+
+def first_rank(call: Call) -> int | None:
+    """The rank of the first result a results message shows ("…: 6. Title" gives 6), None for another message."""
+    found = re.search(r": (\d+)\. ", str(call.body.get("text") or ""))
+    return int(found.group(1)) if found else None

@@ -106,6 +106,7 @@ class FakeSlack:
     def __init__(self, team_id: str = TEAM_ID, bot_user_id: str = BOT_USER_ID, bot_id: str = BOT_ID, port: int = 0):
         self.team_id, self.bot_user_id, self.bot_id = team_id, bot_user_id, bot_id
         self.port = port
+        self.socket_url: str | None = None  # what apps.connections.open answers (tests/support/fake_socket.py)
         self._calls: list[Call] = []
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Condition()
@@ -244,6 +245,10 @@ class FakeSlack:
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         if method == "response_url":
             return {"ok": True}
+        if method == "apps.connections.open":  # Socket Mode asks with the app-level token
+            if not headers.get("authorization", "").startswith("Bearer xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.socket_url} if self.socket_url else {"ok": False, "error": "no_socket"}
         if not headers.get("authorization", "").startswith("Bearer xoxb-"):
             return {"ok": False, "error": "not_authed"}
         if method == "auth.test":

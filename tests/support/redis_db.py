@@ -8,12 +8,15 @@ missing server skips the Redis tests and says why; under CI=true it fails them.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 import redis
+
+from retrieval.plurals import plural
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -54,5 +57,19 @@ def redis_keys(prefix: str) -> list[str]:
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     try:
         return sorted(client.scan_iter(match=f"{prefix}:*", count=1000))
+    finally:
+        client.close()
+
+
+def wait_answered(prefix: str, timeout: float = 30.0) -> None:
+    """Until no request is claimed and unanswered: every claim is taken before its ack, so once
+    the acks are back and the journal's open set is empty, every answer has been posted."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        deadline = time.monotonic() + timeout
+        while (left := client.zcard(f"{prefix}:claims:open")) > 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{plural(left, 'request')} still unanswered after {timeout}s")
+            time.sleep(0.02)
     finally:
         client.close()
