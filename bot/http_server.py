@@ -28,7 +28,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
@@ -112,7 +112,8 @@ class SlackHttpApp:
             log.info("refused a signed request: %s", refusal[2].decode())
             return refusal
         try:
-            request = BoltRequest(body=text, query=scope.get("query_string", b"").decode("latin-1"), headers=headers)
+            request = BoltRequest(body=text, query=scope.get("query_string", b"").decode("latin-1"),
+                                  headers=dict[str, "str | Sequence[str]"](headers))
         except Exception:  # Bolt parses the body eagerly and fails in many ways on junk
             log.debug("unparseable request body", exc_info=True)
             return _text(400, "malformed request body")

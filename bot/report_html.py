@@ -9,6 +9,8 @@ user string is HTML-escaped; in the charts, ``$`` is never read as mathtext.
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 import logging
 import math
@@ -69,7 +71,7 @@ def _charts(report: Report) -> list[str]:
 
 
 def _drawn(report: Report) -> list[str]:
-    days = [d.day for d in report.days]
+    days: Any = [d.day for d in report.days]  # matplotlib draws dates; its stubs accept only numbers
     requests = _figure("Requests per day")
     requests.axes[0].bar(days, [d.requests for d in report.days], color=BLUE)
     requests.axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -83,7 +85,9 @@ def _drawn(report: Report) -> list[str]:
     axes.set_ylabel("%")
     axes.legend(frameon=False)
     for figure in (requests, rates):  # the whole period, even where a line has gaps
-        figure.axes[0].set_xlim(days[0] - timedelta(days=1), days[-1] + timedelta(days=1))
+        start: Any = days[0] - timedelta(days=1)
+        end: Any = days[-1] + timedelta(days=1)
+        figure.axes[0].set_xlim(start, end)
         figure.autofmt_xdate()
     charts = [_svg(requests, "Requests per day"), _svg(rates, "Zero-result and not-helpful rates over time")]
     for title, labels, counts in (

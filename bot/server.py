@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import uvicorn
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -175,7 +175,7 @@ def _worker_failed(reason: str) -> None:
     print(f"error: {reason}", file=sys.stderr)
 
 
-def uvicorn_options(settings: Settings) -> dict[str, object]:
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same).
     ``log_config=None``: uvicorn's lines go through the bot's own handler, so LOG_FORMAT applies to them."""
     return {"lifespan": "on", "log_level": settings.log_level.lower(), "access_log": settings.log_level == "DEBUG",

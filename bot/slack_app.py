@@ -75,8 +75,8 @@ class _RateLimitRetry(_CountedRetries, RateLimitErrorRetryHandler):
         if response is None or response.status_code != 429:
             return False
         values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
-        value = values[0] if isinstance(values, list) and values else values
-        if not str(value).strip().isdigit() or int(value) > MAX_RETRY_AFTER:
+        value = str(values[0] if isinstance(values, list) and values else values).strip()
+        if not value.isdigit() or int(value) > MAX_RETRY_AFTER:
             log.warning("Slack rate-limited a call and asked to wait %r seconds; not waiting that long", value)
             return False
         return True
@@ -133,7 +133,7 @@ def web_client(settings: Settings, token: str) -> WebClient:
     """A client with bounded retries (see the module docs), counted in bot.metrics; SLACK_API_URL moves it (tests)."""
     connection = _ConnectionRetry(max_retry_count=API_RETRIES, error_types=list(CONNECTION_ERRORS))
     return _MeteredClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL,
-                     timeout=settings.slack_api_timeout,
+                     timeout=settings.slack_api_timeout,  # type: ignore[arg-type]  # typed int, handed to urllib
                      retry_handlers=[connection, _RateLimitRetry(max_retry_count=API_RETRIES),
                                      _ServerErrorRetry(max_retry_count=API_RETRIES)])
 
