@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.models import Project
+from retrieval.columns import Catalog
 from retrieval.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 5
@@ -36,9 +36,9 @@ MAX_TRAINING_DOCS = 8_000
 Terms = Callable[[str], list[str]]
 
 
-def training_text(project: Project) -> str:
+def training_text(title: str, description: str) -> str:
     """What the model reads of a project: the title twice (as the index does), then the description."""
-    return f"{project.title} {project.title} {project.description}"
+    return f"{title} {title} {description}"
 
 
 @dataclass
@@ -52,9 +52,9 @@ class TagModel:
     intercept: np.ndarray  # (n_tags,)
 
     @classmethod
-    def train(cls, projects: Sequence[Project], taxonomy: Taxonomy, terms: Terms, c: float = C) -> TagModel | None:
+    def train(cls, catalog: Catalog, taxonomy: Taxonomy, terms: Terms, c: float = C) -> TagModel | None:
         """Fit on the catalog; None when too few topic tags have enough examples to learn."""
-        texts, labels = _examples(projects, taxonomy)
+        texts, labels = _examples(catalog, taxonomy)
         if len(labels) < 2:
             return None
         pipeline = fit_pipeline(texts, labels, terms, c)
@@ -83,17 +83,31 @@ class TagModel:
         return [(self.tags[i], float(probabilities[i])) for i in order if self.tags[i] not in exclude][:k]
 
 
-def _examples(projects: Sequence[Project], taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
-    """Texts and their learnable tags, from a deterministic sample that keeps rare tags' examples."""
-    counts = Counter(t for p in projects for t in p.tags if not taxonomy.is_resource(t))
-    learnable = {t for t, n in counts.items() if n >= MIN_EXAMPLES}
-    chosen = [p for p in projects if learnable & set(p.tags)]
-    if len(chosen) > MAX_TRAINING_DOCS:  # the rarest tag a project carries decides its priority
-        chosen.sort(key=lambda p: (min(counts[t] for t in p.tags if t in learnable), str(p.id)))
-        chosen = chosen[:MAX_TRAINING_DOCS]
-    labels = [[t for t in p.tags if t in learnable] for p in chosen]
+def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
+    """Texts and their learnable tags, from a deterministic sample that keeps rare tags' examples.
+
+    Read from the tag columns: a learnable tag is a topic tag on MIN_EXAMPLES projects; past
+    MAX_TRAINING_DOCS, projects whose rarest learnable tag is rarer come first, then by id.
+    """
+    names = catalog.tag_names
+    counts = np.bincount(catalog.tag_ids, minlength=len(names))
+    learnable = (counts >= MIN_EXAMPLES) & ~np.array([taxonomy.is_resource(t) for t in names], dtype=bool)
+    row_sizes = np.diff(catalog.tag_offsets)
+    doc_of = np.repeat(np.arange(len(catalog)), row_sizes)
+    on_learnable = learnable[catalog.tag_ids]
+    chosen = np.unique(doc_of[on_learnable])
+    if chosen.size > MAX_TRAINING_DOCS:
+        rarest = np.full(len(catalog), np.iinfo(np.int64).max)
+        np.minimum.at(rarest, doc_of[on_learnable], counts[catalog.tag_ids[on_learnable]])
+        cut = np.partition(rarest[chosen], MAX_TRAINING_DOCS - 1)[MAX_TRAINING_DOCS - 1]
+        head = chosen[rarest[chosen] <= cut].tolist()  # only these can be among the first; sorted in Python
+        head.sort(key=lambda doc: (int(rarest[doc]), catalog.ids[doc]))
+        chosen = np.array(head[:MAX_TRAINING_DOCS])
+    offsets, ids = catalog.tag_offsets, catalog.tag_ids
+    labels = [[names[t] for t in ids[offsets[doc]:offsets[doc + 1]].tolist() if learnable[t]] for doc in chosen.tolist()]
     present = {t for tags in labels for t in tags}
-    return [training_text(p) for p in chosen], (labels if len(present) >= 2 else [])
+    texts = [training_text(catalog.titles[doc], catalog.descriptions[doc]) for doc in chosen.tolist()]
+    return texts, (labels if len(present) >= 2 else [])
 
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: Terms, c: float = C):
