@@ -16,6 +16,7 @@ from bot.settings import Settings, SettingsError
 from retrieval import snapshot
 from retrieval.cache import cache_path, load_engine
 from retrieval.engine import SearchEngine
+from retrieval.problems import CatalogError
 
 BUILD_HINT = "build one with `findproject index build --catalog … --taxonomy … --out FILE`"
 
@@ -49,9 +50,13 @@ def open_snapshot(path: Path, engine_class: type[SearchEngine] = SearchEngine) -
 def shared_snapshot(settings: Settings) -> Path | None:
     """The snapshot that worker processes should all map: SNAPSHOT_PATH, else the cache's, built now if need be.
 
-    None when the cache cannot be written (each worker then builds its own engine).
+    None when the cache cannot be written or the catalog does not load (each worker then
+    tries for itself, and the first that fails says why).
     """
-    engine = open_engine(settings)  # an unusable SNAPSHOT_PATH is one line here, not in every worker
+    try:
+        engine = open_engine(settings)  # an unusable SNAPSHOT_PATH is one line here, not in every worker
+    except CatalogError:
+        return None
     del engine  # only the file is wanted here: the workers map it
     if settings.snapshot_path is not None:
         return settings.snapshot_path

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -21,12 +22,12 @@ import numpy as np
 from pydantic import Field
 
 from retrieval.alternatives import Alternative, alternatives
-from retrieval.analyzer import Analyzer
+from retrieval.analyzer import Analyzer, word_tokens
 from retrieval.catalog import load_catalog
 from retrieval.columns import Catalog
 from retrieval.corpus import Corpus
 from retrieval.explain import page_notes
-from retrieval.index import BM25Index, TokenStream, gc_paused
+from retrieval.index import BM25Index, Tokens, TokenStream, gc_paused
 from retrieval.learned import LearnedModels
 from retrieval.models import Project, Query, SearchResponse, SearchResult, normalize_tag
 from retrieval.parser import RequestParser
@@ -69,9 +70,9 @@ class SearchEngine:
         catalog = catalog.with_canonical_tags(functools.cache(taxonomy.canonical))  # a catalog repeats its tags
         taxonomy = taxonomy.with_catalog_tags(catalog.tag_names)
         analyzer = Analyzer()
-        index, phrases = _indexed(catalog, analyzer, settings)
+        index, phrases, word_counts = _indexed(catalog, analyzer, settings)
         corpus = Corpus.build(catalog, taxonomy, analyzer, index, phrases)
-        self._assemble(corpus, LearnedModels.build(catalog, taxonomy, analyzer), settings, skipped)
+        self._assemble(corpus, LearnedModels.build(catalog, taxonomy, analyzer, word_counts), settings, skipped)
 
     @classmethod
     def assembled(cls, corpus: Corpus, models: LearnedModels, settings: EngineSettings,
@@ -178,8 +179,8 @@ class SearchEngine:
         return query.model_copy(update={name: resolve(getattr(query, name)) for name in fields})
 
 
-def _indexed(catalog: Catalog, analyzer: Analyzer, settings: EngineSettings) -> tuple[BM25Index, Phrases]:
-    """The BM25 index and the term positions, from one pass of text analysis over the catalog."""
+def _indexed(catalog: Catalog, analyzer: Analyzer, settings: EngineSettings) -> tuple[BM25Index, Phrases, Counter[str]]:
+    """The BM25 index, the term positions and the word counts, from one pass of text analysis over the catalog."""
     weight = settings.title_weight
     terms, words = TokenStream(), TokenStream()
     title_lengths = array("q")
@@ -192,14 +193,25 @@ def _indexed(catalog: Catalog, analyzer: Analyzer, settings: EngineSettings) -> 
             terms.add(_document_terms(title_terms, description_terms, tags, weight, tag_terms))
             words.add(title_words + description_words)
             title_lengths.append(len(title_terms))
-    term_tokens, word_tokens = terms.tokens(), words.tokens()
+    term_tokens, word_stream = terms.tokens(), words.tokens()
+    counts = _word_counts(catalog, word_stream)
     titles = np.frombuffer(title_lengths, dtype=np.int64) if title_lengths else np.zeros(0, dtype=np.int64)
     # A document's terms start with its title: the title positions are those first ones.
-    phrases = Phrases.build(word_tokens.vocabulary,
-                            Positions.build(word_tokens, _starts(word_tokens.lengths), word_tokens.lengths),
+    phrases = Phrases.build(word_stream.vocabulary,
+                            Positions.build(word_stream, _starts(word_stream.lengths), word_stream.lengths),
                             Positions.build(term_tokens, _starts(term_tokens.lengths), titles))
-    del word_tokens
-    return BM25Index(term_tokens, k1=settings.k1, b=settings.b), phrases
+    del word_stream
+    return BM25Index(term_tokens, k1=settings.k1, b=settings.b), phrases, counts
+
+
+def _word_counts(catalog: Catalog, words: Tokens) -> Counter[str]:
+    """How often each word form occurs in the titles, descriptions and tags (the lexicon's statistics)."""
+    per_word = np.bincount(words.ids, minlength=len(words.vocabulary)).tolist()
+    counts = Counter(dict(zip(words.vocabulary, per_word)))  # the vocabulary lists its words by id
+    for tag, uses in zip(catalog.tag_names, np.bincount(catalog.tag_ids, minlength=len(catalog.tag_names)).tolist()):
+        for word in word_tokens(tag.replace("-", " ")):
+            counts[word] += uses
+    return counts
 
 
 def _starts(lengths: np.ndarray) -> np.ndarray:

@@ -1,12 +1,13 @@
 """What an engine learns from its catalog: the word statistics and the tag model.
 
-Built with the index from the catalog's columns, streaming (the lexicon reads every text once; the
-tag model trains on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
+Built with the index from the catalog's columns (the lexicon from the word counts of the index's
+one pass over the text; the tag model on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
 (retrieval/snapshot.py), so a start-up from a snapshot or the cache trains nothing.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.analyzer import Analyzer
@@ -22,7 +23,6 @@ class LearnedModels:
     tag_model: TagModel | None
 
     @classmethod
-    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer) -> LearnedModels:
-        texts = (f"{title} {description} {' '.join(t.replace('-', ' ') for t in tags)}"
-                 for title, description, tags in zip(catalog.titles, catalog.descriptions, catalog.tag_lists()))
-        return cls(lexicon=Lexicon.build(texts), tag_model=TagModel.train(catalog, taxonomy, analyzer.terms))
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, word_counts: Counter[str]) -> LearnedModels:
+        """``word_counts``: the word forms of every title, description and tag, counted as the catalog was indexed."""
+        return cls(lexicon=Lexicon.build(word_counts), tag_model=TagModel.train(catalog, taxonomy, analyzer.terms))

@@ -16,6 +16,7 @@ then kept as numpy arrays, so prediction needs neither scikit-learn nor its impo
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[lis
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: Terms, c: float = C):
     """The scikit-learn model itself: (TfidfVectorizer, OneVsRestClassifier). Imported only to train."""
+    from joblib import parallel_config
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
@@ -121,7 +123,10 @@ def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: T
     targets = binarizer.fit_transform(labels)
     vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=2)
     features = vectorizer.fit_transform(texts)
-    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c))
-    classifier.fit(features, targets)
+    # One binary fit per tag (about 1,400 on a large catalog): liblinear releases the GIL, so
+    # threads fit them on every core; each fit is deterministic, so the model is the same.
+    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c), n_jobs=os.cpu_count())
+    with parallel_config(backend="threading"):
+        classifier.fit(features, targets)
     classifier.classes_ = binarizer.classes_  # tag names rather than column numbers
     return vectorizer, classifier
