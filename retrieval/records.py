@@ -63,22 +63,33 @@ def validated(records: Iterable[tuple[int, Any]], source: str) -> Iterator[tuple
 
 def _chunk(chunk: list[tuple[int, Any]], source: str) -> Iterator[tuple[int, Fields | Problem]]:
     checked = [(position, _precheck(raw, source, position)) for position, raw in chunk]
-    ready = [raw for _, raw in checked if not isinstance(raw, Problem)]
-    try:
-        typed = iter(_CHUNK_OF_FIELDS.validate_python(ready))
-    except ValidationError:  # some record is bad: each one through the model, for its own message
-        typed = None
-    for position, raw in checked:
+    ready = [i for i, (_, raw) in enumerate(checked) if not isinstance(raw, Problem)]
+    typed = _typed([checked[i][1] for i in ready])
+    by_index = dict(zip(ready, typed))
+    for i, (position, raw) in enumerate(checked):
         if isinstance(raw, Problem):
             yield position, raw
             continue
         fields = None
-        if typed is not None:
+        if (values := by_index[i]) is not None:
             try:
-                fields = _finish(next(typed))
+                fields = _finish(values)
             except ValueError:
-                fields = None
+                pass
         yield position, fields if fields is not None else _model(raw, source, position)
+
+
+def _typed(raws: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """The records type-checked in one call; None for those that fail (the model then says why)."""
+    try:
+        return _CHUNK_OF_FIELDS.validate_python(raws)
+    except ValidationError as exc:
+        bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
+    good = [i for i in range(len(raws)) if i not in bad]  # each record is checked on its own: these pass again
+    typed: list[dict[str, Any] | None] = [None] * len(raws)
+    for i, values in zip(good, _CHUNK_OF_FIELDS.validate_python([raws[i] for i in good])):
+        typed[i] = values
+    return typed
 
 
 def _finish(values: dict[str, Any]) -> Fields:

@@ -54,10 +54,13 @@ def test_snapshot_path_is_the_same_setting(built, monkeypatch):
     assert _answers() == _answers("--catalog", str(CATALOG), "--taxonomy", str(TAGS))
 
 
-def test_the_option_leaves_the_environment_as_it_was(built):
-    before = os.environ.get("SNAPSHOT_PATH")
+def test_the_option_leaves_the_environment_as_it_was(built, monkeypatch, tmp_path):
+    monkeypatch.delenv("SNAPSHOT_PATH", raising=False)
     run("search", "gans", "--snapshot", str(built))
-    assert os.environ.get("SNAPSHOT_PATH") == before
+    assert "SNAPSHOT_PATH" not in os.environ
+    monkeypatch.setenv("SNAPSHOT_PATH", str(tmp_path / "another"))
+    assert run("search", "gans", "--snapshot", str(built))[0] == 0  # the option wins
+    assert os.environ["SNAPSHOT_PATH"] == str(tmp_path / "another")
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing"])
