@@ -15,7 +15,7 @@ import pytest
 
 import retrieval.snapshot as snapshot
 from retrieval.engine import SearchEngine
-from tests.conftest import DEMO_PROJECTS, DEMO_TAGS, MWML_PROJECTS, MWML_TAGS
+from tests.conftest import DEMO_PROJECTS, DEMO_TAGS, MWML_PROJECTS
 from tests.support.answers import answers
 
 FIXTURES = Path(__file__).parent / "fixtures"
