@@ -134,11 +134,12 @@ def fit(engine: SearchEngine, cases: list[dict], folds: int = 5, seed: int = 0) 
     and the cross-validated objective of choosing them that way."""
     combos = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
     table = np.zeros((len(combos), len(cases)))  # each combo's score on each case
+    projects = list(engine.projects)  # built once: the engine builds a Project on every access
     for row, combo in enumerate(combos):
         engine.settings = engine.settings.model_copy(update=combo)
         for column, case in enumerate(cases):
             results = [r.project for r in engine.search(case["request"], limit=10).results]
-            table[row, column] = case_score(case, results, engine.projects)
+            table[row, column] = case_score(case, results, projects)
         if sys.stderr.isatty():
             print(f"\r  {row + 1}/{len(combos)} weight settings", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
@@ -179,8 +180,9 @@ def report(path: Path, engine: SearchEngine, baseline: Searcher, verbose: bool) 
         query = engine.parse(request)
         return set(query.include_tags), set(query.exclude_tags)
 
-    ours = evaluate(cases, engine_search, engine.projects, engine_intents, verbose)
-    base = evaluate(cases, baseline, engine.projects, None)
+    projects = list(engine.projects)  # built once: the engine builds a Project on every access
+    ours = evaluate(cases, engine_search, projects, engine_intents, verbose)
+    base = evaluate(cases, baseline, projects, None)
     counts = {k: sum(c["kind"] == k for c in cases) for k in ("known-item", "filter", "topic")}
     print(f"\n{path.name} ({', '.join(f'{v} {k}' for k, v in counts.items() if v)})")
     print(f"{'metric':<22} {'engine':>8} {'baseline':>9} {'target':>7}  met")
@@ -220,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"weights fitted on all tuning cases: {weights}")
         return 0
     print(f"catalog: {len(engine.projects)} projects; settings: {engine.settings.model_dump()}")
-    baseline = baseline_searcher(engine.projects)
+    baseline = baseline_searcher(list(engine.projects))
     for path in args.cases or DEFAULT_CASES:
         if path.exists():
             report(path, engine, baseline, args.verbose)

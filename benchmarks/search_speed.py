@@ -131,7 +131,7 @@ def worker_engine(args: argparse.Namespace) -> dict:
     loaded = load_catalog(args.catalog)
     taxonomy, _ = load_taxonomy(args.taxonomy)
     load_s = time.perf_counter() - t
-    projects = loaded.projects
+    projects = loaded.catalog
     del loaded
     rss_loaded = rss_mib()
     reset_peak()
@@ -192,8 +192,8 @@ def worker_engine(args: argparse.Namespace) -> dict:
 
     # Files the baselines read: the analyzed corpus, the terms, our scores on the naive sample.
     with corpus_path(args.size).open("w", encoding="utf-8") as handle:
-        for project in engine.projects:
-            handle.write(" ".join(engine.document_terms(project)) + "\n")
+        for doc in range(len(engine.catalog)):
+            handle.write(" ".join(engine.document_terms(doc)) + "\n")
     terms_path(args.size).write_text(json.dumps(with_terms))
     sample = with_terms[: args.naive_queries]
     np.save(scores_path(args.size, "engine"), np.stack([index.scores(terms) for terms in sample]))
@@ -340,7 +340,7 @@ def worker_startup(args: argparse.Namespace) -> dict:
     taxonomy, _ = load_taxonomy(args.taxonomy)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    engine = SearchEngine(loaded.projects, taxonomy)
+    engine = SearchEngine(loaded.catalog, taxonomy)
     build_s = time.perf_counter() - t
     t = time.perf_counter()
     engine.search(STARTUP_REQUEST)

@@ -1,7 +1,9 @@
-"""The one way the CLI, the console chat and the bot get a search engine: through the start-up cache.
+"""The one way the CLI, the console chat and the bot get a search engine: a snapshot, or the start-up cache.
 
-A first start on a catalog builds the index and trains the tag model (seconds at a few
-thousand projects) and says so on stderr; later starts load them from ``CACHE_DIR``.
+With SNAPSHOT_PATH (``--snapshot FILE``) the engine is memory-mapped from that file
+(``findproject index build`` writes one); a file that cannot be used is a bad setting: one
+line, exit status 2. Otherwise the catalog's snapshot in ``CACHE_DIR`` is used, built on
+the first start (seconds at a few thousand projects, said on stderr) and whenever it is stale.
 """
 
 from __future__ import annotations
@@ -10,15 +12,21 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.settings import Settings
-from retrieval.cache import load_engine
+from bot.settings import Settings, SettingsError
+from retrieval import snapshot
+from retrieval.cache import cache_path, load_engine
 from retrieval.engine import SearchEngine
+from retrieval.problems import CatalogError
+
+BUILD_HINT = "build one with `findproject index build --catalog … --taxonomy … --out FILE`"
 
 
 def open_engine(settings: Settings, catalog: Path | None = None, taxonomy: Path | None = None,
                 skip_invalid: bool = False, engine_class: type[SearchEngine] = SearchEngine,
                 err: TextIO | None = None) -> SearchEngine:
-    """The engine for ``catalog`` (default: the settings' catalog and taxonomy)."""
+    """The engine of SNAPSHOT_PATH, else for ``catalog`` (default: the settings' catalog and taxonomy)."""
+    if settings.snapshot_path is not None:
+        return open_snapshot(settings.snapshot_path, engine_class)
     if catalog is None:
         catalog, taxonomy = settings.catalog_path, taxonomy or settings.taxonomy_path
     stream = err or sys.stderr
@@ -30,3 +38,27 @@ def open_engine(settings: Settings, catalog: Path | None = None, taxonomy: Path 
 
     return load_engine(catalog, taxonomy, cache_dir=settings.cache_dir, skip_invalid=skip_invalid,
                        engine_class=engine_class, on_build=building)
+
+
+def open_snapshot(path: Path, engine_class: type[SearchEngine] = SearchEngine) -> SearchEngine:
+    try:
+        return snapshot.load(path, engine_class=engine_class)
+    except snapshot.SnapshotError as exc:
+        raise SettingsError(f"snapshot {path} cannot be used: {exc}; {BUILD_HINT}") from None
+
+
+def shared_snapshot(settings: Settings) -> Path | None:
+    """The snapshot that worker processes should all map: SNAPSHOT_PATH, else the cache's, built now if need be.
+
+    None when the cache cannot be written or the catalog does not load (each worker then
+    tries for itself, and the first that fails says why).
+    """
+    try:
+        engine = open_engine(settings)  # an unusable SNAPSHOT_PATH is one line here, not in every worker
+    except CatalogError:
+        return None
+    del engine  # only the file is wanted here: the workers map it
+    if settings.snapshot_path is not None:
+        return settings.snapshot_path
+    path = cache_path(settings.cache_dir, settings.catalog_path)
+    return path if path.exists() else None

@@ -21,7 +21,7 @@ from slack_bolt.error import BoltError
 
 from bot import logs, metrics
 from bot.conversation import Conversation
-from bot.engines import open_engine
+from bot.engines import open_engine, shared_snapshot
 from bot.http_server import SlackHttpApp
 from bot.journal import Journal
 from bot.metrics import MeteredEngine
@@ -126,15 +126,22 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
         return EXIT_OK
     if workers > 1:
         open_store(settings).close()  # an unreachable STATE_URL is one line here, not a crash in every worker
+        snapshot = shared_snapshot(settings)  # one file in the page cache, mapped by every worker
         log.info("serving Slack over HTTP on %s:%d with %d worker processes", host, port, workers)
         with tempfile.TemporaryDirectory(prefix="findproject-") as scratch, _clean_exit_on_sigterm():
             failed = Path(scratch) / "worker-failed"
-            os.environ[WORKER_FAILED] = str(failed)  # the workers inherit the environment
+            inherited = {WORKER_FAILED: str(failed), **({"SNAPSHOT_PATH": str(snapshot)} if snapshot else {})}
+            previous = {name: os.environ.get(name) for name in inherited}
+            os.environ.update(inherited)  # the workers inherit the environment
             try:
                 uvicorn.run("bot.server:worker_app", factory=True, workers=workers, host=host, port=port,
                             **uvicorn_options(settings))
             finally:
-                del os.environ[WORKER_FAILED]
+                for name, value in previous.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
             return EXIT_BAD_INPUT if failed.exists() else EXIT_OK
     asgi = http_app(settings)
     log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz%s)", host, port,

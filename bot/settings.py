@@ -49,6 +49,8 @@ class Settings(BaseSettings):
 
     # Where the index and the tag model built from a catalog are kept between starts.
     cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
+    # A snapshot from `findproject index build`: start from it (memory-mapped) instead of the catalog.
+    snapshot_path: Path | None = None
     state_db_path: Path = Path("state/findproject.sqlite3")
     # A Redis server shared by several bot processes (redis://host:port/db); unset: the SQLite file.
     state_url: str | None = None
@@ -93,6 +95,12 @@ class Settings(BaseSettings):
     @classmethod
     def _unset(cls, value: object) -> object:
         """An empty METRICS_PORT (as .env.example has it) means /metrics on the Slack port."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("snapshot_path", mode="before")
+    @classmethod
+    def _no_snapshot(cls, value: object) -> object:
+        """An empty SNAPSHOT_PATH (as .env.example has it) means none."""
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("slack_api_url")

@@ -69,6 +69,11 @@ class Analyzer:
         # The cache maps a stop word to "", which filter() drops: stemWords(words(text)), faster.
         return list(filter(None, map(self._stems.__getitem__, _tokens(text))))
 
+    def words_and_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """``word_tokens(text)`` and ``terms(text)`` from one tokenization (indexing needs both)."""
+        words = _tokens(text)
+        return words, list(filter(None, map(self._stems.__getitem__, words)))
+
     def tag_terms(self, tag: str) -> list[str]:
         """A tag gives its whole-tag term plus the stemmed words of its parts."""
         return [TAG_PREFIX + tag, *self.terms(tag.replace("-", " "))]

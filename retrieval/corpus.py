@@ -1,4 +1,4 @@
-"""One catalog as arrays: the BM25 index, tag postings, dates, and the masks queries need.
+"""One catalog as arrays: the columns, the BM25 index, term positions, tag postings, dates, and the masks queries need.
 
 Everything here is per document and built once; the pipeline stages (retrieval/plan.py,
 score.py, select.py) only read it.
@@ -7,44 +7,69 @@ score.py, select.py) only read it.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
-from operator import attrgetter
 
 import numpy as np
 
-from retrieval.analyzer import TAG_PREFIX, Analyzer, fold_tag
+from retrieval.analyzer import Analyzer, fold_tag, word_tokens
+from retrieval.columns import Catalog
+from retrieval.ids import IdLookup, id_order
 from retrieval.index import BM25Index
-from retrieval.models import Project
+from retrieval.positions import Phrases, Positions
 from retrieval.taxonomy import Taxonomy
 
-_SPACE = re.compile(r"\s+")
 # A name variant adds a version to a tag's name: #yolo -> #yolov3, #yolov4, #gpt -> #gpt-2.
 _VERSION = re.compile(r"^v?\d[\w.]*$")
 
 
 class Corpus:
-    def __init__(self, projects: Sequence[Project], taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index):
-        self.projects = projects
+    """The searchable catalog: its columns, index, term positions, tag postings and id order.
+
+    Built once (``Corpus.build``) or assembled from a snapshot's arrays; the pipeline only reads it.
+    """
+
+    def __init__(self, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index,
+                 phrases: Phrases, tag_postings: tuple[np.ndarray, np.ndarray], id_order: np.ndarray,
+                 id_rank: np.ndarray):
+        self.catalog = catalog
         self.taxonomy = taxonomy
         self.analyzer = analyzer
         self.index = index
-        if index.n_docs != len(projects):
-            raise ValueError(f"the index has {index.n_docs} documents, the catalog {len(projects)}")
-        catalog_tags = list(dict.fromkeys(itertools.chain.from_iterable(p.tags for p in projects)))
-        self.tag_docs = _tag_postings(index, projects, catalog_tags)
-        self.timestamps = _timestamps(projects)
-        id_order = _id_order(projects)
-        self.id_rank = np.empty(len(projects), dtype=np.float64)
-        self.id_rank[id_order] = np.arange(len(projects))
-        self.doc_of = {pid: doc for doc, pid in enumerate(map(str, map(attrgetter("id"), projects)))}
+        self.phrases = phrases
+        if not index.n_docs == len(catalog) == id_order.size == id_rank.size:
+            raise ValueError(f"the index has {index.n_docs} documents, the catalog {len(catalog)}")
+        indptr, docs = self.tag_postings = tag_postings
+        self.tag_docs = {tag: docs[indptr[t]:indptr[t + 1]] for t, tag in enumerate(catalog.tag_names)}
+        self.timestamps = catalog.timestamps
+        self.id_order, self.id_rank = id_order, id_rank
+        self.doc_of = IdLookup(id_order, catalog.project_id)
         self.tag_mask = functools.lru_cache(maxsize=4096)(self._tag_mask)
         self.excluded = functools.lru_cache(maxsize=1024)(self._excluded)
 
+    @classmethod
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index,
+              phrases: Phrases) -> Corpus:
+        order = id_order([catalog.project_id(doc) for doc in range(len(catalog))])
+        rank = np.empty(len(catalog), dtype=np.float64)
+        rank[order] = np.arange(len(catalog))
+        return cls(catalog, taxonomy, analyzer, index, phrases, catalog.tag_postings(), order, rank)
+
     def __len__(self) -> int:
-        return len(self.projects)
+        return len(self.catalog)
+
+    def well_formed(self) -> bool:
+        """Every array within the bounds the others set (a loaded snapshot is checked before use)."""
+        n = len(self.catalog)
+        indptr, docs = self.tag_postings
+        return (self.catalog.well_formed() and self.index.well_formed()
+                and self.phrases.words.well_formed() and self.phrases.word_order.shape == (len(self.phrases.words),)
+                and self.phrases.word_positions.well_formed(n, len(self.phrases.words))
+                and self.phrases.title_terms.well_formed(n, len(self.index.vocabulary))
+                and indptr.shape == (len(self.catalog.tag_names) + 1,) and int(indptr[-1]) == docs.size
+                and (docs.size == 0 or 0 <= int(docs.min()) <= int(docs.max()) < n)
+                and (n == 0 or 0 <= int(self.id_order.min()) <= int(self.id_order.max()) < n))
 
     def tag_count(self, tag: str) -> int:
         docs = self.tag_docs.get(tag)
@@ -52,7 +77,7 @@ class Corpus:
 
     def _tag_mask(self, tag: str) -> np.ndarray:
         """Documents carrying the tag or any tag below it (read-only: it is shared)."""
-        mask = np.zeros(len(self.projects), dtype=bool)
+        mask = np.zeros(len(self.catalog), dtype=bool)
         for name in self.taxonomy.descendants(tag):
             docs = self.tag_docs.get(name)
             if docs is not None:
@@ -61,7 +86,7 @@ class Corpus:
         return mask
 
     def all_tags(self, tags: Sequence[str]) -> np.ndarray:
-        mask = np.ones(len(self.projects), dtype=bool)
+        mask = np.ones(len(self.catalog), dtype=bool)
         for tag in tags:
             mask &= self.tag_mask(tag)
         return mask
@@ -93,37 +118,37 @@ class Corpus:
 
     def title_mask(self, terms: list[str]) -> np.ndarray:
         """Documents whose title holds these analyzer terms in a row."""
-        mask = np.zeros(len(self.projects), dtype=bool)
-        for doc in self._holding(terms).tolist():
-            title = self.analyzer.terms(self.projects[doc].title)
-            if _contains(title, terms):
-                mask[doc] = True
-        return mask
+        slots = [[row] if (row := self.index.vocabulary.get(term)) is not None else [] for term in terms]
+        return self._in_a_row(self.phrases.title_terms, slots)
 
     def phrase_mask(self, phrase: str) -> np.ndarray:
-        """Documents whose title or description holds the phrase, checked only where every term occurs."""
-        mask = np.zeros(len(self.projects), dtype=bool)
+        """Documents whose title or description holds the phrase.
+
+        Word for word, case-blind, stop words included, the last word also as the start of a
+        longer one ("neural network" finds "neural networks"), and among the documents that
+        hold every term of the phrase: what a substring search of the text found, except
+        that punctuation between the words does not matter ("text to speech" finds
+        "text-to-speech") and the first word is a whole word (tests/retrieval/test_phrases.py).
+        """
         terms = self.analyzer.terms(phrase)
         if not terms:
-            return mask
-        needle = _SPACE.sub(" ", phrase.lower()).strip()
-        for doc in self._holding(terms).tolist():
-            project = self.projects[doc]
-            if needle in _SPACE.sub(" ", f"{project.title} {project.description}".lower()):
-                mask[doc] = True
+            return np.zeros(len(self.catalog), dtype=bool)
+        mask = self._in_a_row(self.phrases.word_positions, self.phrases.word_slots(word_tokens(phrase)))
+        for term in terms:
+            holding = np.zeros(len(self.catalog), dtype=bool)
+            holding[self.index.postings(term)] = True
+            mask &= holding
         return mask
 
-    def _holding(self, terms: list[str]) -> np.ndarray:
-        """Documents whose text holds every term."""
-        candidates = self.index.postings(terms[0])
-        for term in terms[1:]:
-            candidates = np.intersect1d(candidates, self.index.postings(term), assume_unique=True)
-        return candidates
+    def _in_a_row(self, positions: Positions, slots: list[list[int]]) -> np.ndarray:
+        if not slots or not all(slots):
+            return np.zeros(len(self.catalog), dtype=bool)
+        return positions.mask(slots, len(self.catalog))
 
     def date_mask(self, start: date | None, end: date | None) -> np.ndarray:
         """Projects created within the dates; undated projects fall outside any range."""
         if not (start or end):
-            return np.ones(len(self.projects), dtype=bool)
+            return np.ones(len(self.catalog), dtype=bool)
         mask = self.timestamps != 0.0  # unknown dates are stored as 0
         if start:
             mask &= self.timestamps >= _epoch_seconds(start)
@@ -132,55 +157,5 @@ class Corpus:
         return mask
 
 
-def _contains(words: list[str], run: list[str]) -> bool:
-    n = len(run)
-    return any(words[i:i + n] == run for i in range(len(words) - n + 1))
-
-
 def _epoch_seconds(day: date) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
-
-
-def _tag_postings(index: BM25Index, projects: Sequence[Project], tags: list[str]) -> dict[str, np.ndarray]:
-    """Each tag's documents (ascending), tags in order of first use.
-
-    Every tag of a document is indexed as its whole-tag term (Analyzer.tag_terms), and no
-    word becomes a term starting with TAG_PREFIX, so the index already holds these lists.
-    If the counts ever disagree (the document terms changed), they are collected one by one.
-    """
-    found = {tag: np.asarray(index.postings(TAG_PREFIX + tag), dtype=np.int32) for tag in tags}
-    if sum(docs.size for docs in found.values()) == sum(map(len, (p.tags for p in projects))):
-        return found
-    postings: dict[str, list[int]] = {}
-    for number, project in enumerate(projects):
-        for tag in project.tags:
-            postings.setdefault(tag, []).append(number)
-    return {tag: np.array(docs, dtype=np.int32) for tag, docs in postings.items()}
-
-
-def _timestamps(projects: Sequence[Project]) -> np.ndarray:
-    """Each project's ``timestamp``; for naive dates the same timedelta.total_seconds(), without the tz round trip."""
-    dates = list(map(attrgetter("created_on"), projects))
-    if any(d is not None and d.tzinfo is not None for d in dates):
-        return np.array([p.timestamp for p in projects], dtype=np.float64)
-    return np.array([0.0 if d is None else (d - _EPOCH).total_seconds() for d in dates], dtype=np.float64)
-
-
-_EPOCH = datetime(1970, 1, 1)
-
-
-def _id_order(projects: Sequence[Project]) -> list[int] | np.ndarray:
-    """Document numbers sorted by _id_key (stable); all-int ids at once through numpy."""
-    ids = list(map(attrgetter("id"), projects))
-    if set(map(type, ids)) <= {int}:
-        try:
-            return np.argsort(np.array(ids, dtype=np.int64), kind="stable")
-        except OverflowError:  # beyond int64
-            pass
-    return sorted(range(len(ids)), key=lambda i: _id_key(ids[i]))
-
-
-def _id_key(project_id: int | str) -> tuple[int, int, str]:
-    if isinstance(project_id, int):
-        return (0, project_id, "")
-    return (1, 0, project_id)

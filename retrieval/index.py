@@ -33,32 +33,62 @@ from contextlib import contextmanager
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from retrieval.numbering import Numbering
+
+
+class Tokens:
+    """A corpus interned: every token as a term id, in document order, and each document's length.
+
+    The index is fitted on it, and retrieval/positions.py reads where each term stands from it.
+    """
+
+    def __init__(self, vocabulary: dict[str, int], ids: np.ndarray, lengths: np.ndarray):
+        self.vocabulary, self.ids, self.lengths = vocabulary, ids, lengths
+
+    @classmethod
+    def of(cls, corpus: Iterable[Sequence[str]]) -> Tokens:
+        stream = TokenStream()
+        with gc_paused():  # the corpus may be analysed as it streams in: many short-lived lists
+            for doc in corpus:
+                stream.add(doc)
+        return stream.tokens()
+
+
+class TokenStream:
+    """Documents added one by one, interned as they come: neither the strings nor a list per document is kept."""
+
+    def __init__(self) -> None:
+        self._vocabulary = Numbering()
+        self._intern = self._vocabulary.__getitem__
+        self._chunks: list[np.ndarray] = []
+        self._pending: list[int] = []  # term ids, moved into an int32 array every _CHUNK tokens
+        self._lengths = array("q")
+
+    def add(self, doc: Sequence[str]) -> None:
+        self._pending.extend(map(self._intern, doc))
+        self._lengths.append(len(doc))
+        if len(self._pending) >= _CHUNK:
+            self._chunks.append(np.array(self._pending, dtype=np.int32))
+            self._pending.clear()
+
+    def tokens(self) -> Tokens:
+        ids = np.concatenate([*self._chunks, np.array(self._pending, dtype=np.int32)])
+        lengths = np.frombuffer(self._lengths, dtype=np.int64).copy() if self._lengths else np.zeros(0, dtype=np.int64)
+        return Tokens(dict(self._vocabulary), ids, lengths)
+
 
 class BM25Index:
     """Scores tokenized documents for a tokenized query."""
 
-    def __init__(self, corpus: Iterable[Sequence[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25):
-        vocabulary = _Interner()
-        intern = vocabulary.__getitem__
-        chunks: list[np.ndarray] = []
-        pending: list[int] = []  # term ids, moved into an int32 array every _CHUNK tokens
-        lengths = array("q")
-        with gc_paused():  # the corpus may be analysed as it streams in: many short-lived lists
-            for doc in corpus:
-                pending.extend(map(intern, doc))
-                lengths.append(len(doc))
-                if len(pending) >= _CHUNK:
-                    chunks.append(np.array(pending, dtype=np.int32))
-                    pending.clear()
-        chunks.append(np.array(pending, dtype=np.int32))
-        tokens = np.concatenate(chunks)
-        del chunks, pending
-        self.vocabulary: dict[str, int] = dict(vocabulary)
-        self.n_docs = len(lengths)
+    def __init__(self, corpus: Iterable[Sequence[str]] | Tokens, k1: float = 1.5, b: float = 0.75,
+                 epsilon: float = 0.25):
+        tokens = corpus if isinstance(corpus, Tokens) else Tokens.of(corpus)
+        self.vocabulary: dict[str, int] = tokens.vocabulary
+        self.n_docs = tokens.lengths.size
         self.k1, self.b = k1, b
         self.avgdl = 0.0
         self.idf = np.zeros(len(self.vocabulary))
-        self.doc_len = np.frombuffer(lengths, dtype=np.int64).copy() if lengths else np.zeros(0, dtype=np.int64)
+        self.doc_len = tokens.lengths.copy()
         n_terms = len(self.vocabulary)
         # The weight matrix, rows = terms, as CSR arrays: row t's documents (ascending) and weights.
         self._indptr = np.zeros(n_terms + 1, dtype=np.int64)
@@ -66,10 +96,9 @@ class BM25Index:
         self._weights = np.zeros(0, dtype=np.float64)
         if self.doc_len.sum() == 0:
             return
-        terms, docs, tf = _postings(tokens, self.doc_len, n_terms)
-        del tokens
+        terms, docs, tf = _postings(tokens.ids, self.doc_len, n_terms)
         doc_freqs = np.bincount(terms, minlength=n_terms)  # (term, doc) pairs are unique
-        model = _FittedOnly(lengths, dict(enumerate(doc_freqs.tolist())), k1=k1, b=b, epsilon=epsilon)
+        model = _FittedOnly(self.doc_len.tolist(), dict(enumerate(doc_freqs.tolist())), k1=k1, b=b, epsilon=epsilon)
         self.k1, self.b, self.avgdl = model.k1, model.b, model.avgdl
         self.doc_len = np.asarray(model.doc_len, dtype=np.int64)
         self.idf[np.fromiter(model.idf.keys(), dtype=np.int64, count=len(model.idf))] = list(model.idf.values())
@@ -78,6 +107,21 @@ class BM25Index:
         np.cumsum(doc_freqs, out=self._indptr[1:])
         self._docs = docs
         self._weights = self._posting_weights(terms, docs, tf)
+
+    @classmethod
+    def from_arrays(cls, vocabulary: dict[str, int], arrays: dict[str, np.ndarray], k1: float, b: float,
+                    avgdl: float) -> BM25Index:
+        """An index saved earlier (retrieval/snapshot.py): ``arrays`` as ``arrays()`` gave them."""
+        index = cls.__new__(cls)
+        index.vocabulary, index.k1, index.b, index.avgdl = vocabulary, k1, b, avgdl
+        index._indptr, index._docs, index._weights = arrays["indptr"], arrays["docs"], arrays["weights"]
+        index.idf, index.doc_len = arrays["idf"], arrays["doc_len"]
+        index.n_docs = index.doc_len.size
+        return index
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"indptr": self._indptr, "docs": self._docs, "weights": self._weights, "idf": self.idf,
+                "doc_len": self.doc_len}
 
     def _posting_weights(self, terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """Per-posting BM25 weights, in get_scores' exact operation order.
@@ -164,14 +208,6 @@ def gc_paused():
             gc.enable()
 
 
-class _Interner(dict):
-    """term -> id, a new term getting the next id (in order of first appearance)."""
-
-    def __missing__(self, term: str) -> int:
-        self[term] = number = len(self)
-        return number
-
-
 def _postings(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every distinct (term, document) pair with its term frequency, by term, documents ascending.
 
@@ -183,7 +219,7 @@ def _postings(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> tuple[np
     if tokens.size >= _SCIPY_FROM:
         return _postings_scipy(tokens, lengths, n_terms)
     doc_of = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
-    order = _stable_order(tokens, n_terms)
+    order = stable_order(tokens, n_terms)
     terms, docs = tokens[order], doc_of[order]
     del order, doc_of
     starts = np.ones(terms.size, dtype=bool)
@@ -215,7 +251,7 @@ def _postings_scipy(tokens: np.ndarray, lengths: np.ndarray, n_terms: int) -> tu
     return terms, by_term.indices.astype(np.int32, copy=False), by_term.data.astype(np.int64, copy=False)
 
 
-def _stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
+def stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """np.argsort(keys, kind="stable") for non-negative int keys below ``n_keys``, as 16-bit radix passes."""
     if n_keys <= 1 << 16:
         return np.argsort(keys.astype(np.uint16), kind="stable")

@@ -1,17 +1,18 @@
 """What an engine learns from its catalog: the word statistics and the tag model.
 
-Built with the index (seconds on a large catalog: it says so on a terminal) and cached with
-it (retrieval/cache.py), so a start-up from the cache trains nothing.
+Built with the index from the catalog's columns (the lexicon from the word counts of the index's
+one pass over the text; the tag model on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
+(retrieval/snapshot.py), so a start-up from a snapshot or the cache trains nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
 from dataclasses import dataclass
 
 from retrieval.analyzer import Analyzer
+from retrieval.columns import Catalog
 from retrieval.lexicon import Lexicon
-from retrieval.models import Project
 from retrieval.tagmodel import TagModel
 from retrieval.taxonomy import Taxonomy
 
@@ -22,6 +23,6 @@ class LearnedModels:
     tag_model: TagModel | None
 
     @classmethod
-    def build(cls, projects: Sequence[Project], taxonomy: Taxonomy, analyzer: Analyzer) -> LearnedModels:
-        texts = (f"{p.title} {p.description} {' '.join(t.replace('-', ' ') for t in p.tags)}" for p in projects)
-        return cls(lexicon=Lexicon.build(texts), tag_model=TagModel.train(projects, taxonomy, analyzer.terms))
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, word_counts: Counter[str]) -> LearnedModels:
+        """``word_counts``: the word forms of every title, description and tag, counted as the catalog was indexed."""
+        return cls(lexicon=Lexicon.build(word_counts), tag_model=TagModel.train(catalog, taxonomy, analyzer.terms))

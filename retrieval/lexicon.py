@@ -24,14 +24,13 @@ from __future__ import annotations
 import functools
 import itertools
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from retrieval.analyzer import STOP_WORDS, word_tokens
+from retrieval.analyzer import STOP_WORDS
 
 # One edit makes a candidate this much less likely than the word typed: a correction needs
 # a word about 100x as common as the typed one (Norvig's noisy channel with a prior per edit).
@@ -53,10 +52,11 @@ class Lexicon:
     english: frozenset[str]
 
     @classmethod
-    def build(cls, texts: Iterable[str]) -> Lexicon:
+    def build(cls, counts: Counter[str]) -> Lexicon:
+        """From the catalog's word-form counts: ``word_tokens`` of every title, description and tag
+        (counted while the catalog is indexed, so its text is read once)."""
         from wordfreq import word_frequency  # build time only
 
-        counts = Counter(itertools.chain.from_iterable(map(word_tokens, texts)))
         total = max(1, sum(counts.values()))
         english = _common_english()
         excess = {}

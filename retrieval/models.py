@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from enum import Enum
 from urllib.parse import urlsplit
@@ -30,6 +32,38 @@ def normalize_tags(raw: list[str]) -> list[str]:
     return list(seen)
 
 
+def clean_title(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("title is empty")
+    return value
+
+
+def clean_description(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def parse_tags(value: object, normalize: Callable[[list[str]], list[str]] | None = None) -> list[str]:
+    """A project's tags from None, a comma-separated string or a list of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(map(isinstance, value, itertools.repeat(str))):
+        raise ValueError("tags must be a list of strings")
+    return (normalize or normalize_tags)(value)
+
+
+def clean_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or _URL_FORBIDDEN.search(value):
+        raise ValueError(f"url must be a plain http(s) url, got {value[:80]!r}")
+    return value
+
+
 class Project(BaseModel):
     """One catalog entry: a project, paper, library, tutorial..."""
 
@@ -42,40 +76,27 @@ class Project(BaseModel):
     created_on: datetime | None = None
     url: str | None = None
 
+    # Each check is a module function, so retrieval/records.py (which validates large
+    # catalogs in batches) applies exactly these and no look-alikes.
     @field_validator("title")
     @classmethod
     def _title_present(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("title is empty")
-        return value
+        return clean_title(value)
 
     @field_validator("description")
     @classmethod
     def _strip_description(cls, value: str | None) -> str:
-        return (value or "").strip()
+        return clean_description(value)
 
     @field_validator("tags", mode="before")
     @classmethod
     def _normalize(cls, value: object) -> list[str]:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            value = value.split(",")
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError("tags must be a list of strings")
-        return normalize_tags(value)
+        return parse_tags(value)
 
     @field_validator("url")
     @classmethod
     def _http_only(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or _URL_FORBIDDEN.search(value):
-            raise ValueError(f"url must be a plain http(s) url, got {value[:80]!r}")
-        return value
+        return clean_url(value)
 
     @property
     def timestamp(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from retrieval.models import Project, SuggestedTag
+from retrieval.models import SuggestedTag
 from retrieval.taxonomy import Taxonomy
 
 MAX_SUGGESTIONS = 8
@@ -14,12 +14,12 @@ SAMPLE = 50
 
 
 def suggest_tags(
-    matches: Sequence[Project],
+    matches: Sequence[Sequence[str]],
     taken: Iterable[str],
     taxonomy: Taxonomy,
     limit: int = MAX_SUGGESTIONS,
 ) -> list[SuggestedTag]:
-    """Up to ``limit`` tags from the top matches, resource types first as their own group.
+    """Up to ``limit`` tags from the top matches (each given by its tags), resource types first as their own group.
 
     A tag on every match or on almost none cannot narrow anything, so both are left out;
     among the rest, tags nearest to half of the matches split them best. A project counts
@@ -31,7 +31,7 @@ def suggest_tags(
     if n < 2:
         return []
     counts = Counter(
-        tag for project in sample for tag in set().union(*map(taxonomy.with_ancestors, project.tags))
+        tag for tags in sample for tag in set().union(*map(taxonomy.with_ancestors, tags))
     )
     skip = set(taken)
     floor = max(2, round(0.04 * n))

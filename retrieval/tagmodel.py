@@ -16,13 +16,14 @@ then kept as numpy arrays, so prediction needs neither scikit-learn nor its impo
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.models import Project
+from retrieval.columns import Catalog
 from retrieval.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 5
@@ -38,9 +39,9 @@ MAX_TRAINING_DOCS = 3_000
 Terms = Callable[[str], list[str]]
 
 
-def training_text(project: Project) -> str:
+def training_text(title: str, description: str) -> str:
     """What the model reads of a project: the title twice (as the index does), then the description."""
-    return f"{project.title} {project.title} {project.description}"
+    return f"{title} {title} {description}"
 
 
 @dataclass
@@ -54,9 +55,9 @@ class TagModel:
     intercept: np.ndarray  # (n_tags,)
 
     @classmethod
-    def train(cls, projects: Sequence[Project], taxonomy: Taxonomy, terms: Terms, c: float = C) -> TagModel | None:
+    def train(cls, catalog: Catalog, taxonomy: Taxonomy, terms: Terms, c: float = C) -> TagModel | None:
         """Fit on the catalog; None when too few topic tags have enough examples to learn."""
-        texts, labels = _examples(projects, taxonomy)
+        texts, labels = _examples(catalog, taxonomy)
         if len(labels) < 2:
             return None
         pipeline = fit_pipeline(texts, labels, terms, c)
@@ -79,21 +80,36 @@ class TagModel:
         return 1.0 / (1.0 + np.exp(-logits))
 
 
-def _examples(projects: Sequence[Project], taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
-    """Texts and their learnable tags, from a deterministic sample that keeps rare tags' examples."""
-    counts = Counter(t for p in projects for t in p.tags if not taxonomy.is_resource(t))
-    learnable = {t for t, n in counts.items() if n >= MIN_EXAMPLES}
-    chosen = [p for p in projects if learnable & set(p.tags)]
-    if len(chosen) > MAX_TRAINING_DOCS:  # the rarest tag a project carries decides its priority
-        chosen.sort(key=lambda p: (min(counts[t] for t in p.tags if t in learnable), str(p.id)))
-        chosen = chosen[:MAX_TRAINING_DOCS]
-    labels = [[t for t in p.tags if t in learnable] for p in chosen]
+def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
+    """Texts and their learnable tags, from a deterministic sample that keeps rare tags' examples.
+
+    Read from the tag columns: a learnable tag is a topic tag on MIN_EXAMPLES projects; past
+    MAX_TRAINING_DOCS, projects whose rarest learnable tag is rarer come first, then by id.
+    """
+    names = catalog.tag_names
+    counts = np.bincount(catalog.tag_ids, minlength=len(names))
+    learnable = (counts >= MIN_EXAMPLES) & ~np.array([taxonomy.is_resource(t) for t in names], dtype=bool)
+    row_sizes = np.diff(catalog.tag_offsets)
+    doc_of = np.repeat(np.arange(len(catalog)), row_sizes)
+    on_learnable = learnable[catalog.tag_ids]
+    chosen = np.unique(doc_of[on_learnable])
+    if chosen.size > MAX_TRAINING_DOCS:
+        rarest = np.full(len(catalog), np.iinfo(np.int64).max)
+        np.minimum.at(rarest, doc_of[on_learnable], counts[catalog.tag_ids[on_learnable]])
+        cut = np.partition(rarest[chosen], MAX_TRAINING_DOCS - 1)[MAX_TRAINING_DOCS - 1]
+        head = chosen[rarest[chosen] <= cut].tolist()  # only these can be among the first; sorted in Python
+        head.sort(key=lambda doc: (int(rarest[doc]), catalog.ids[doc]))
+        chosen = np.array(head[:MAX_TRAINING_DOCS])
+    offsets, ids = catalog.tag_offsets, catalog.tag_ids
+    labels = [[names[t] for t in ids[offsets[doc]:offsets[doc + 1]].tolist() if learnable[t]] for doc in chosen.tolist()]
     present = {t for tags in labels for t in tags}
-    return [training_text(p) for p in chosen], (labels if len(present) >= 2 else [])
+    texts = [training_text(catalog.titles[doc], catalog.descriptions[doc]) for doc in chosen.tolist()]
+    return texts, (labels if len(present) >= 2 else [])
 
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: Terms, c: float = C):
     """The scikit-learn model itself: (TfidfVectorizer, OneVsRestClassifier). Imported only to train."""
+    from joblib import parallel_config
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
@@ -103,7 +119,10 @@ def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: T
     targets = binarizer.fit_transform(labels)
     vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=2)
     features = vectorizer.fit_transform(texts)
-    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c))
-    classifier.fit(features, targets)
+    # One binary fit per tag (about 1,400 on a large catalog): liblinear releases the GIL, so
+    # threads fit them on every core; each fit is deterministic, so the model is the same.
+    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c), n_jobs=os.cpu_count())
+    with parallel_config(backend="threading"):
+        classifier.fit(features, targets)
     classifier.classes_ = binarizer.classes_  # tag names rather than column numbers
     return vectorizer, classifier

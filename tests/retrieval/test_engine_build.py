@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from retrieval.corpus import _timestamps
+from retrieval.columns import Catalog
 from retrieval.engine import SearchEngine
 from retrieval.models import Project
 
@@ -21,7 +21,7 @@ def test_timestamps_equal_the_property_for_naive_dates_and_none():
     dates = [datetime(1900, 1, 1) + timedelta(microseconds=rng.randrange(0, 200 * 365 * 86400 * 10**6))
              for _ in range(5000)]
     projects = [_project(i, d) for i, d in enumerate(dates)] + [_project(-1, None)]
-    got = _timestamps(projects)
+    got = Catalog.from_projects(projects).timestamps
     assert got.dtype == np.float64
     assert got.tolist() == [p.timestamp for p in projects]
 
@@ -29,7 +29,7 @@ def test_timestamps_equal_the_property_for_naive_dates_and_none():
 def test_timestamps_with_aware_dates_fall_back_to_the_property():
     projects = [_project(1, datetime(2020, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))),
                 _project(2, datetime(2021, 6, 1, 8, 30)), _project(3, None)]
-    assert _timestamps(projects).tolist() == [p.timestamp for p in projects]
+    assert Catalog.from_projects(projects).timestamps.tolist() == [p.timestamp for p in projects]
 
 
 def test_aliased_tags_become_canonical_once(demo_engine):
@@ -42,7 +42,7 @@ def test_aliased_tags_become_canonical_once(demo_engine):
 
 
 def test_id_order_equals_the_sorted_keys():
-    from retrieval.corpus import _id_key, _id_order
+    from retrieval.ids import id_key, id_order
 
     rng = random.Random(3)
     ints = [Project.model_construct(id=rng.randrange(-10**6, 10**6)) for _ in range(3000)]
@@ -50,8 +50,8 @@ def test_id_order_equals_the_sorted_keys():
     mixed = ints[:100] + [Project.model_construct(id=f"p{rng.randrange(10**6)}") for _ in range(100)]
     huge = ints[:10] + [Project.model_construct(id=2**70)]
     for projects in (ints, mixed, huge, []):
-        expected = sorted(range(len(projects)), key=lambda i: _id_key(projects[i].id))
-        assert list(_id_order(projects)) == expected
+        expected = sorted(range(len(projects)), key=lambda i: id_key(projects[i].id))
+        assert list(id_order([p.id for p in projects])) == expected
 
 
 def _plain_tag_docs(projects):
@@ -70,11 +70,19 @@ def test_tag_postings_equal_the_plain_loop(mwml_engine, demo_engine):
         assert all(engine.corpus.tag_docs[tag].dtype == np.int32 for tag in expected)
 
 
-def test_tag_postings_fall_back_when_the_index_disagrees(demo_engine):
-    from retrieval.corpus import _tag_postings
-    from retrieval.index import BM25Index
+def test_canonical_tags_keep_first_use_order_and_each_tag_once():
+    projects = [Project(id=1, title="a", tags=["b", "x"]), Project(id=2, title="b", tags=["y", "a", "x"]),
+                Project(id=3, title="c")]
+    merged = {"x": "a", "y": "b"}
+    catalog = Catalog.from_projects(projects).with_canonical_tags(lambda tag: merged.get(tag, tag))
+    assert [catalog.tags(doc) for doc in range(3)] == [["b", "a"], ["b", "a"], []]
+    assert catalog.tag_names == ["b", "a"]
 
-    projects = demo_engine.projects
-    without_tag_terms = BM25Index([p.title.lower().split() for p in projects])
-    got = _tag_postings(without_tag_terms, projects, list(_plain_tag_docs(projects)))
-    assert {tag: docs.tolist() for tag, docs in got.items()} == _plain_tag_docs(projects)
+
+def test_id_lookup_answers_like_a_dict_of_every_id(demo_engine):
+    projects = [Project(id=n, title="t") for n in (5, -3, 12)] + [Project(id=s, title="t") for s in ("07", "x", "5a")]
+    engine = SearchEngine(projects)
+    for text in ("5", "-3", "12", "07", "x", "5a", "7", "05", "", "y", "+5", " 5"):
+        expected = {str(p.id): p for p in projects}.get(text)
+        assert engine.project(text) == expected, text
+    assert all(demo_engine.project(str(p.id)) == p for p in demo_engine.projects)

@@ -51,12 +51,12 @@ def test_vocabulary_ids_follow_first_appearance_and_postings_are_sorted():
 def test_postings_and_the_radix_order_match_a_plain_count():
     from collections import Counter
 
-    from retrieval.index import _postings, _stable_order
+    from retrieval.index import _postings, stable_order
 
     rng = np.random.default_rng(5)
     for n_terms in (3, 300, 70_000, 200_000):  # one and two 16-bit passes
         keys = rng.integers(0, n_terms, size=5000).astype(np.int32)
-        assert np.array_equal(_stable_order(keys, n_terms), np.argsort(keys, kind="stable"))
+        assert np.array_equal(stable_order(keys, n_terms), np.argsort(keys, kind="stable"))
         lengths = rng.multinomial(keys.size, np.ones(40) / 40).astype(np.int64)
         terms, docs, tf = _postings(keys, lengths, n_terms)
         doc_of = np.repeat(np.arange(lengths.size), lengths)
