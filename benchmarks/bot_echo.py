@@ -34,10 +34,16 @@ import uvicorn  # noqa: E402
 from bot.settings import Settings, load_settings, require  # noqa: E402
 from bot.slack_app import web_client  # noqa: E402
 
-BUTTON = {"type": "button", "action_id": "echo.more", "text": {"type": "plain_text", "text": "More"},
-          "value": json.dumps({"op": "more"})}
-BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "echo", "verbatim": True}},
-          {"type": "actions", "block_id": "echo", "elements": [BUTTON]}]
+BUTTON = {
+    "type": "button",
+    "action_id": "echo.more",
+    "text": {"type": "plain_text", "text": "More"},
+    "value": json.dumps({"op": "more"}),
+}
+BLOCKS = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "echo", "verbatim": True}},
+    {"type": "actions", "block_id": "echo", "elements": [BUTTON]},
+]
 
 
 class EchoApp:
@@ -75,8 +81,13 @@ class EchoApp:
                 status = 401
         elif scope["path"] != "/healthz":
             status = 404
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"0")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"0")],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
     def _verified(self, headers: dict[str, str], body: bytes) -> bool:
@@ -88,8 +99,9 @@ class EchoApp:
 
     def _post(self, channel: str, thread_ts: str | None) -> None:
         try:
-            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text="echo", blocks=BLOCKS,
-                                         unfurl_links=False, unfurl_media=False)
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text="echo", blocks=BLOCKS, unfurl_links=False, unfurl_media=False
+            )
         except Exception as exc:  # a benchmark baseline: report and go on
             print(f"echo post failed: {exc}", file=sys.stderr)
 

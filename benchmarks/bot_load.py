@@ -103,11 +103,31 @@ from tests.support import (  # noqa: E402
 
 DEFAULT_CATALOG = ROOT.parent / "shared" / "data" / "madewithml"
 FAKE_FLAG = "--serve-fake"
-REFINEMENTS = ["only pytorch", "not videos", "more", "newest first", "without tensorflow", "only tutorials",
-               "also code", "papers only", "next page", "no keras", "with notebooks", "only tensorflow",
-               "not papers", "more", "drop pytorch", "only computer vision"]
-FALLBACK_REQUESTS = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
-                     "transformers for text classification", "reinforcement learning", "time series forecasting"]
+REFINEMENTS = [
+    "only pytorch",
+    "not videos",
+    "more",
+    "newest first",
+    "without tensorflow",
+    "only tutorials",
+    "also code",
+    "papers only",
+    "next page",
+    "no keras",
+    "with notebooks",
+    "only tensorflow",
+    "not papers",
+    "more",
+    "drop pytorch",
+    "only computer vision",
+]
+FALLBACK_REQUESTS = [
+    "pytorch tutorials on object detection, not yolo",
+    "newest GAN papers",
+    "transformers for text classification",
+    "reinforcement learning",
+    "time series forecasting",
+]
 USAGE_PREFIX = "How to use"  # bot.blocks.usage: the answer to a request with no words (e.g. "learning")
 TARGETS = {"ack_p99": 0.300, "reply_p99": 1.0, "rps": 100.0, "workers_gain": 1.7}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -133,9 +153,21 @@ class StreamingFake(FakeSlack):
         super()._handle(request)
         spent = time.monotonic() - start
         call = self._local.call
-        line = "" if call is None else json.dumps([
-            call.method, call.body.get("channel"), call.body.get("thread_ts"), call.answer.get("ts"), call.path,
-            start, call.answer.get("message") if call.method in ("chat.postMessage", "chat.update") else None])
+        line = (
+            ""
+            if call is None
+            else json.dumps(
+                [
+                    call.method,
+                    call.body.get("channel"),
+                    call.body.get("thread_ts"),
+                    call.answer.get("ts"),
+                    call.path,
+                    start,
+                    call.answer.get("message") if call.method in ("chat.postMessage", "chat.update") else None,
+                ]
+            )
+        )
         with self._out:
             self.service[0] += 1
             self.service[1] += spent
@@ -159,8 +191,9 @@ def serve_fake() -> int:
     sys.stdin.read()  # until the benchmark closes stdin or dies
     fake.stop()
     calls, total, worst = fake.service
-    sys.stdout.write(json.dumps({"summary": {"calls": calls, "service_mean": total / max(calls, 1),
-                                             "service_max": worst}}) + "\n")
+    sys.stdout.write(
+        json.dumps({"summary": {"calls": calls, "service_mean": total / max(calls, 1), "service_max": worst}}) + "\n"
+    )
     sys.stdout.flush()
     return 0
 
@@ -178,7 +211,8 @@ class FakeProcess:
 
     async def start(self) -> FakeProcess:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, FAKE_FLAG, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=16 << 20)
+            sys.executable, __file__, FAKE_FLAG, stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=16 << 20
+        )
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), 20)
         if not line.startswith(b"PORT "):
@@ -264,14 +298,25 @@ class Target:
 def targets(args: argparse.Namespace, api_url: str, work: Path) -> tuple[list[Target], Target]:
     """The bot once per worker count (named "bot", "bot x2", …), and the echo baseline."""
     catalog = Path(args.catalog)
-    env = bot_env(SimpleNamespace(api_url=api_url), work, CATALOG_PATH=str(catalog / "projects.json"),
-                  TAXONOMY_PATH=str(catalog / "tags.json"), LOG_LEVEL="WARNING")
+    env = bot_env(
+        SimpleNamespace(api_url=api_url),
+        work,
+        CATALOG_PATH=str(catalog / "projects.json"),
+        TAXONOMY_PATH=str(catalog / "tags.json"),
+        LOG_LEVEL="WARNING",
+    )
     env.pop("LISTENER_THREADS")  # the tests pin 1 thread; the benchmark runs the default
     if args.listener_threads:
         env["LISTENER_THREADS"] = str(args.listener_threads)
     serve = [sys.executable, "-m", "bot", "serve", "--http"]
-    bots = [Target("bot" if n == 1 else f"bot x{n}", serve + (["--workers", str(n)] if n > 1 else []),
-                   {**env, "STATE_URL": args.state_url} if args.state_url else env) for n in args.workers]
+    bots = [
+        Target(
+            "bot" if n == 1 else f"bot x{n}",
+            serve + (["--workers", str(n)] if n > 1 else []),
+            {**env, "STATE_URL": args.state_url} if args.state_url else env,
+        )
+        for n in args.workers
+    ]
     echo = Target("echo", [sys.executable, str(ROOT / "benchmarks" / "bot_echo.py")], env)
     return bots, echo
 
@@ -294,7 +339,7 @@ def forget_state(server: LoggedServer) -> None:
     try:
         keys = list(client.scan_iter(match=server.env["STATE_PREFIX"] + ":*", count=1000))
         for first in range(0, len(keys), 500):
-            client.delete(*keys[first:first + 500])
+            client.delete(*keys[first : first + 500])
     finally:
         client.close()
 
@@ -385,8 +430,18 @@ class Conversation:
 class LoadRun:
     """One phase of load against one server; ``prefix`` (two characters) tags its channels."""
 
-    def __init__(self, prefix: str, port: int, fake: FakeProcess, total: int, concurrency: int, seed: int,
-                 texts: list[str], timeout: float, mode: str = "answer"):
+    def __init__(
+        self,
+        prefix: str,
+        port: int,
+        fake: FakeProcess,
+        total: int,
+        concurrency: int,
+        seed: int,
+        texts: list[str],
+        timeout: float,
+        mode: str = "answer",
+    ):
         self.prefix, self.port, self.fake = prefix, port, fake
         self.total, self.concurrency, self.timeout, self.mode = total, concurrency, timeout, mode
         self.rng = random.Random(seed)
@@ -403,8 +458,16 @@ class LoadRun:
 
     # -- answers arriving at the fake --
 
-    def on_call(self, method: str, channel: str | None, thread: str | None, ts: str | None, path: str,
-                at: float, message: dict[str, Any] | None) -> None:
+    def on_call(
+        self,
+        method: str,
+        channel: str | None,
+        thread: str | None,
+        ts: str | None,
+        path: str,
+        at: float,
+        message: dict[str, Any] | None,
+    ) -> None:
         if method == "response_url":
             found = self.by_response.get(path.rsplit("/", 1)[-1])
             if found is None:
@@ -427,8 +490,7 @@ class LoadRun:
             return
         self._answered(conversation, request, at, message)
 
-    def _answered(self, conversation: Conversation, request: Request, at: float,
-                  message: dict[str, Any] | None) -> None:
+    def _answered(self, conversation: Conversation, request: Request, at: float, message: dict[str, Any] | None) -> None:
         request.replies.append(at)
         request.answered.set()
         if conversation.outstanding is not request:
@@ -443,8 +505,12 @@ class LoadRun:
 
     @staticmethod
     def continues(conversation: Conversation | None) -> bool:
-        return (conversation is not None and conversation.follow_ups > 0 and conversation.root is not None
-                and conversation.outstanding is None)
+        return (
+            conversation is not None
+            and conversation.follow_ups > 0
+            and conversation.root is not None
+            and conversation.outstanding is None
+        )
 
     # -- what the next free connection sends --
 
@@ -463,13 +529,13 @@ class LoadRun:
             if buttons and self.rng.random() < 0.5:
                 request = Request("click")
                 name = self._response_name(conversation, request)
-                body = click_form(self.rng.choice(buttons), conversation.message or {}, conversation.channel,
-                                  self.fake.response_url(name))
+                body = click_form(
+                    self.rng.choice(buttons), conversation.message or {}, conversation.channel, self.fake.response_url(name)
+                )
                 content_type = "application/x-www-form-urlencoded"
             else:
                 request = Request("refine")
-                event = message_event(self.rng.choice(REFINEMENTS), channel=conversation.channel,
-                                      thread_ts=conversation.root)
+                event = message_event(self.rng.choice(REFINEMENTS), channel=conversation.channel, thread_ts=conversation.root)
                 body, content_type = json.dumps(event_callback(event)), "application/json"
         else:
             self.conversations += 1
@@ -492,8 +558,12 @@ class LoadRun:
         conversation.outstanding = conversation.last = request
         self.requests.append(request)
         data = body.encode("utf-8")
-        headers = {"Host": f"127.0.0.1:{self.port}", "Content-Type": content_type,
-                   "Content-Length": str(len(data)), **sign(SIGNING_SECRET, data)}
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Content-Type": content_type,
+            "Content-Length": str(len(data)),
+            **sign(SIGNING_SECRET, data),
+        }
         head = "POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
         return request, conversation, head.encode("latin-1") + data
 
@@ -562,8 +632,13 @@ async def _response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 
 
 def _buttons(message: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [element for block in (message or {}).get("blocks") or [] if block.get("type") == "actions"
-            for element in block.get("elements", []) if element.get("type") == "button"]
+    return [
+        element
+        for block in (message or {}).get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+        if element.get("type") == "button"
+    ]
 
 
 # ---- figures -------------------------------------------------------------------------
@@ -600,36 +675,57 @@ def figures(run: LoadRun, cpu: dict[str, float]) -> dict[str, Any]:
     lost_in = Counter(f"{r.kind} in a {r.opened_by}'s thread" for r in sent if not r.replies)
     window = max(end_reply, end_ack) - start
     return {
-        "requests": len(run.requests), "conversations": run.conversations, "kinds": per_kind,
-        "ack_p50": percentile(acks, 50), "ack_p99": percentile(acks, 99), "ack_max": max(acks, default=float("nan")),
-        "reply_p50": percentile(replies, 50), "reply_p99": percentile(replies, 99),
+        "requests": len(run.requests),
+        "conversations": run.conversations,
+        "kinds": per_kind,
+        "ack_p50": percentile(acks, 50),
+        "ack_p99": percentile(acks, 99),
+        "ack_max": max(acks, default=float("nan")),
+        "reply_p50": percentile(replies, 50),
+        "reply_p99": percentile(replies, 99),
         "reply_max": max(replies, default=float("nan")),
-        "rps": len(acked) / (end_ack - start), "answered_rps": len(answered) / (end_reply - start),
+        "rps": len(acked) / (end_ack - start),
+        "answered_rps": len(answered) / (end_reply - start),
         "lost": len(sent) - len(answered) + (len(run.requests) - len(sent)),
         "duplicates": sum(len(r.replies) - 1 for r in answered) + run.unmatched,
         "not_200": sum(1 for r in acked if r.status != 200) + sum(run.errors.values()),
-        "errors": dict(run.errors), "lost_in": dict(lost_in),
+        "errors": dict(run.errors),
+        "lost_in": dict(lost_in),
         "window": window,
         "cpu": cpu,
     }
 
 
-async def load_phase(target: Target, fake: FakeProcess, work: Path, args: argparse.Namespace, prefix: str,
-                     texts: list[str], mode: str) -> dict[str, Any]:
+async def load_phase(
+    target: Target, fake: FakeProcess, work: Path, args: argparse.Namespace, prefix: str, texts: list[str], mode: str
+) -> dict[str, Any]:
     server = await asyncio.to_thread(start, target, work, "load")
     try:
         if args.warmup:
-            warm = LoadRun(prefix[0] + "w", server.port, fake, args.warmup, min(10, args.concurrency), args.seed + 1,
-                           texts, args.request_timeout, mode)
+            warm = LoadRun(
+                prefix[0] + "w",
+                server.port,
+                fake,
+                args.warmup,
+                min(10, args.concurrency),
+                args.seed + 1,
+                texts,
+                args.request_timeout,
+                mode,
+            )
             await warm.run(drain=min(5.0, args.drain))
-        run = LoadRun(prefix, server.port, fake, args.requests, args.concurrency, args.seed, texts,
-                      args.request_timeout, mode)
+        run = LoadRun(prefix, server.port, fake, args.requests, args.concurrency, args.seed, texts, args.request_timeout, mode)
         store = redis_pid() if server.env.get("STATE_URL") else None
 
         def sample() -> dict[str, float]:
-            return {"server": server.cpu(), "fake": fake.cpu(), "generator": time.process_time(),
-                    **({"redis": cpu_seconds(store)} if store else {}),
-                    "machine": machine_busy_seconds(), "wall": time.monotonic()}
+            return {
+                "server": server.cpu(),
+                "fake": fake.cpu(),
+                "generator": time.process_time(),
+                **({"redis": cpu_seconds(store)} if store else {}),
+                "machine": machine_busy_seconds(),
+                "wall": time.monotonic(),
+            }
 
         before = sample()
         await run.run(drain=args.drain)
@@ -652,8 +748,10 @@ async def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     try:
         bots, echo = targets(args, fake.api_url, work)
         if args.startup_runs:
-            out["startup"] = {name: await asyncio.to_thread(measure_startup, t, work, args.startup_runs)
-                              for name, t in (("bot", bots[0]), ("echo", echo))}
+            out["startup"] = {
+                name: await asyncio.to_thread(measure_startup, t, work, args.startup_runs)
+                for name, t in (("bot", bots[0]), ("echo", echo))
+            }
         for number, mode in enumerate(args.modes):
             phases = out["modes"][mode] = {}
             if args.baseline == "echo":
@@ -705,9 +803,11 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> str:
         ("duplicate replies", "duplicates", "0", str, lambda v: v == 0),
         ("errors / non-200 acks", "not_200", "0", str, lambda v: v == 0),
     ]
-    lines = [f"Bot load: {args.requests} requests at concurrency {args.concurrency}, catalog {args.catalog}"
-             + (f", state on {args.state_url}" if args.state_url else ""),
-             f"machine: {machine()}; bot, fake Slack and load generator share these cores"]
+    lines = [
+        f"Bot load: {args.requests} requests at concurrency {args.concurrency}, catalog {args.catalog}"
+        + (f", state on {args.state_url}" if args.state_url else ""),
+        f"machine: {machine()}; bot, fake Slack and load generator share these cores",
+    ]
     header = f"| {'figure':<22} | {'bot':>11} | {'target':>9} | {'met':>3} | {'echo baseline':>13} | {'bot/echo':>8} |"
     rule = "|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|"
     for mode, phases in out["modes"].items():
@@ -725,37 +825,49 @@ def report(out: dict[str, Any], args: argparse.Namespace) -> str:
             for name, bot in bots.items():
                 if name != "bot":
                     gain = bot["answered_rps"] / bots["bot"]["answered_rps"]
-                    lines.append(f"{name} / bot, answers per second ({mode}): {gain:.2f} "
-                                 f"(target ≥ {TARGETS['workers_gain']} for two workers)")
+                    lines.append(
+                        f"{name} / bot, answers per second ({mode}): {gain:.2f} "
+                        f"(target ≥ {TARGETS['workers_gain']} for two workers)"
+                    )
         for name, result in [*bots.items(), ("echo", echo)]:
             if not result:
                 continue
-            kinds = ", ".join(f"{k} {v['count']} (ack p99 {ms(v['ack_p99'])}, reply p99 {ms(v['reply_p99'])}, "
-                              f"lost {v['lost']})" for k, v in result["kinds"].items())
+            kinds = ", ".join(
+                f"{k} {v['count']} (ack p99 {ms(v['ack_p99'])}, reply p99 {ms(v['reply_p99'])}, lost {v['lost']})"
+                for k, v in result["kinds"].items()
+            )
             cpu = ", ".join(f"{k} {v * 100:.0f}%" for k, v in result["cpu"].items())
             lines.append(f"{name}: {result['conversations']} conversations; {kinds}")
-            lines.append(f"{name}: window {result['window']:.2f} s; CPU over the phase (100% = one core): {cpu}; "
-                         f"ack max {ms(result['ack_max'])}, reply max {ms(result['reply_max'])}"
-                         + (f"; errors {result['errors']}" if result["errors"] else "")
-                         + (f"; lost: {result['lost_in']}" if result["lost_in"] else ""))
+            lines.append(
+                f"{name}: window {result['window']:.2f} s; CPU over the phase (100% = one core): {cpu}; "
+                f"ack max {ms(result['ack_max'])}, reply max {ms(result['reply_max'])}"
+                + (f"; errors {result['errors']}" if result["errors"] else "")
+                + (f"; lost: {result['lost_in']}" if result["lost_in"] else "")
+            )
     if "startup" in out:
         bot_times, echo_times = out["startup"]["bot"]["wall"], out["startup"]["echo"]["wall"]
         bot_cpu, echo_cpu = out["startup"]["bot"]["cpu"], out["startup"]["echo"]["cpu"]
         median = statistics.median(bot_times)
-        lines += ["", f"Start-up to ready (GET /healthz 200), {len(bot_times)} runs each:", header, rule,
-                  f"| {'bot median / max':<22} | {median:.2f}/{max(bot_times):.2f} s | {'≤ 1.5 s':>9} | "
-                  f"{'yes' if max(bot_times) <= 1.5 else ('med' if median <= 1.5 else 'NO'):>3} | "
-                  f"{statistics.median(echo_times):.2f}/{max(echo_times):.2f} s | "
-                  f"{median / statistics.median(echo_times):>8.2f} |",
-                  f"| {'CPU used by then':<22} | {statistics.median(bot_cpu):.2f}/{max(bot_cpu):.2f} s | {'':>9} | "
-                  f"{'':>3} | {statistics.median(echo_cpu):.2f}/{max(echo_cpu):.2f} s | "
-                  f"{statistics.median(bot_cpu) / statistics.median(echo_cpu):>8.2f} |",
-                  "runs, wall (s): " + "; ".join(f"{k} " + " ".join(f"{t:.2f}" for t in v["wall"])
-                                                for k, v in out["startup"].items())]
+        lines += [
+            "",
+            f"Start-up to ready (GET /healthz 200), {len(bot_times)} runs each:",
+            header,
+            rule,
+            f"| {'bot median / max':<22} | {median:.2f}/{max(bot_times):.2f} s | {'≤ 1.5 s':>9} | "
+            f"{'yes' if max(bot_times) <= 1.5 else ('med' if median <= 1.5 else 'NO'):>3} | "
+            f"{statistics.median(echo_times):.2f}/{max(echo_times):.2f} s | "
+            f"{median / statistics.median(echo_times):>8.2f} |",
+            f"| {'CPU used by then':<22} | {statistics.median(bot_cpu):.2f}/{max(bot_cpu):.2f} s | {'':>9} | "
+            f"{'':>3} | {statistics.median(echo_cpu):.2f}/{max(echo_cpu):.2f} s | "
+            f"{statistics.median(bot_cpu) / statistics.median(echo_cpu):>8.2f} |",
+            "runs, wall (s): " + "; ".join(f"{k} " + " ".join(f"{t:.2f}" for t in v["wall"]) for k, v in out["startup"].items()),
+        ]
     fake = out.get("fake") or {}
     if fake.get("calls"):
-        lines.append(f"fake Slack: {fake['calls']} calls, service time mean {fake['service_mean'] * 1000:.2f} ms, "
-                     f"max {fake['service_max'] * 1000:.1f} ms; calls matching no run: {fake['stray']}")
+        lines.append(
+            f"fake Slack: {fake['calls']} calls, service time mean {fake['service_mean'] * 1000:.2f} ms, "
+            f"max {fake['service_max'] * 1000:.1f} ms; calls matching no run: {fake['stray']}"
+        )
     return "\n".join(lines)
 
 
@@ -763,18 +875,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Load the Slack bot over HTTP and report ack/reply latency.")
     parser.add_argument("--requests", type=int, default=2000, help="measured requests (default 2000)")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight (default 50)")
-    parser.add_argument("--modes", default="answer,ack",
-                        help="comma-separated: answer (a request is in flight until answered), "
-                             "ack (until acked: saturates the ack path); default answer,ack")
-    parser.add_argument("--catalog", default=str(DEFAULT_CATALOG),
-                        help="directory with projects.json and tags.json (default: the Made With ML catalog)")
+    parser.add_argument(
+        "--modes",
+        default="answer,ack",
+        help="comma-separated: answer (a request is in flight until answered), "
+        "ack (until acked: saturates the ack path); default answer,ack",
+    )
+    parser.add_argument(
+        "--catalog",
+        default=str(DEFAULT_CATALOG),
+        help="directory with projects.json and tags.json (default: the Made With ML catalog)",
+    )
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first (default 50)")
     parser.add_argument("--baseline", choices=["echo", "none"], default="echo")
     parser.add_argument("--startup-runs", type=int, default=10, help="start-up measurements per server (0: skip)")
-    parser.add_argument("--workers", default="1",
-                        help="comma-separated worker counts, one bot phase each (default 1); above 1 needs --state-url")
-    parser.add_argument("--state-url", help="STATE_URL for every bot phase (a Redis url); each phase uses a key "
-                                            "prefix of its own and deletes it afterwards")
+    parser.add_argument(
+        "--workers", default="1", help="comma-separated worker counts, one bot phase each (default 1); above 1 needs --state-url"
+    )
+    parser.add_argument(
+        "--state-url",
+        help="STATE_URL for every bot phase (a Redis url); each phase uses a key prefix of its own and deletes it afterwards",
+    )
     parser.add_argument("--listener-threads", type=int, help="LISTENER_THREADS for the bot (default: its own)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--request-timeout", type=float, default=10.0)

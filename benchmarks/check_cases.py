@@ -43,8 +43,7 @@ def words(text: str) -> set[str]:
 
 def shares_word(request: set[str], names: set[str]) -> set[str]:
     """Request words equal to a tag word, or one a prefix of the other (4+ letters): plural, stem."""
-    return {w for w in request for n in names
-            if w == n or (min(len(w), len(n)) >= 4 and (w.startswith(n) or n.startswith(w)))}
+    return {w for w in request for n in names if w == n or (min(len(w), len(n)) >= 4 and (w.startswith(n) or n.startswith(w)))}
 
 
 def check(cases_path: Path, catalog: Path, taxonomy_path: Path) -> list[str]:

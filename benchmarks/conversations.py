@@ -44,10 +44,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.conversation import LAST_DM, Conversation, save  # noqa: E402
 from bot.events import DirectMessage, Event, Mention, ThreadReply  # noqa: E402
+from bot.outcomes import Outcome, TurnKind  # noqa: E402
 from bot.slack_text import read  # noqa: E402
 from bot.sqlite_store import SQLiteStateStore  # noqa: E402
 from bot.store import ThreadKey, ThreadState  # noqa: E402
-from bot.outcomes import Outcome, TurnKind  # noqa: E402
 from retrieval.analyzer import STOP_WORDS  # noqa: E402
 from retrieval.engine import SearchEngine  # noqa: E402
 from retrieval.refine import positive_tags  # noqa: E402
@@ -58,9 +58,11 @@ TODAY = date(2026, 12, 1)
 BOT, ASKER, OTHER = "U0BOT", "U0ASKER", "U0OTHER"
 PAGE_SIZE = 5
 # Words that only steer a conversation: as a keyword they are a misreading.
-STEERING = frozenset("""instead about more like similar thanks thank ok okay cool great please undo back fewer show top
+STEERING = frozenset(
+    """instead about more like similar thanks thank ok okay cool great please undo back fewer show top
     only drop remove part filter filters one ones second third first number look have u2 switch use rather try
-    what how anything results""".split())
+    what how anything results""".split()
+)
 SILENT = ("ignored", "ack")
 
 
@@ -122,8 +124,15 @@ class Scorer:
         self.engine = engine
         self.analyzer = engine.analyzer
 
-    def problems(self, expect: Any, outcome: Outcome, before: ThreadState | None, after: ThreadState | None,
-                 history: list[ThreadState | None], pointed: dict[str, str]) -> list[str]:
+    def problems(
+        self,
+        expect: Any,
+        outcome: Outcome,
+        before: ThreadState | None,
+        after: ThreadState | None,
+        history: list[ThreadState | None],
+        pointed: dict[str, str],
+    ) -> list[str]:
         """What is wrong with one turn (empty when it is right)."""
         did = kind_of(outcome)
         if isinstance(expect, str):
@@ -140,8 +149,9 @@ class Scorer:
             return self._similar(expect, after, before, pointed)
         return self._state(expect, after)
 
-    def _similar(self, expect: dict[str, Any], after: ThreadState, before: ThreadState | None,
-                 pointed: dict[str, str]) -> list[str]:
+    def _similar(
+        self, expect: dict[str, Any], after: ThreadState, before: ThreadState | None, pointed: dict[str, str]
+    ) -> list[str]:
         rank = int(expect["similar_to"])
         if before is not None and not before.query.exclude_ids:  # the list the rank points into
             offset = before.page * (before.page_size or PAGE_SIZE)
@@ -236,13 +246,15 @@ def run(engine: SearchEngine, cases: list[dict[str, Any]], verbose: bool = False
             kind = expect_type(turn["expect"])
             total[kind] += 1
             if problems:
-                failures.append({"id": case["id"], "turn": number, "text": turn["text"], "expect": turn["expect"],
-                                 "problems": problems})
+                failures.append(
+                    {"id": case["id"], "turn": number, "text": turn["text"], "expect": turn["expect"], "problems": problems}
+                )
             else:
                 right[kind] += 1
     turns = sum(total.values())
     report = {
-        "conversations": len(cases), "turns": turns,
+        "conversations": len(cases),
+        "turns": turns,
         "turn_accuracy": sum(right.values()) / turns if turns else 0.0,
         "by_expect": {kind: {"turns": total[kind], "accuracy": right[kind] / total[kind]} for kind in sorted(total)},
         "failures": failures,
@@ -268,8 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = SearchEngine.from_paths(args.catalog / "projects.json", args.catalog / "tags.json")
     report = run(engine, load(args.cases), args.verbose)
-    print(f"{args.cases.name}: {report['conversations']} conversations, {report['turns']} turns, "
-          f"turn accuracy {report['turn_accuracy']:.1%}")
+    print(
+        f"{args.cases.name}: {report['conversations']} conversations, {report['turns']} turns, "
+        f"turn accuracy {report['turn_accuracy']:.1%}"
+    )
     for kind, figures in report["by_expect"].items():
         print(f"  {kind:<15} {figures['accuracy']:6.1%} of {figures['turns']}")
     if args.json:

@@ -39,12 +39,21 @@ from retrieval.models import Project  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CASES = ROOT / "benchmarks" / "cases"
-DEFAULT_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl", CASES / "team.jsonl",
-                 CASES / "short.jsonl", CASES / "blind.jsonl"]
+DEFAULT_CASES = [
+    SHARED / "eval" / "dev.jsonl",
+    CASES / "tuning.jsonl",
+    CASES / "team.jsonl",
+    CASES / "short.jsonl",
+    CASES / "blind.jsonl",
+]
 TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl"]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
-GRID = {"tag_weight": [0.0, 0.125, 0.25, 0.5], "tag_share_weight": [0.5, 1.0, 2.0, 3.0, 4.0, 6.0],
-        "subject_power": [0.0, 0.5, 1.0], "expansion_weight": [0.0, 0.125, 0.25, 0.5]}
+GRID = {
+    "tag_weight": [0.0, 0.125, 0.25, 0.5],
+    "tag_share_weight": [0.5, 1.0, 2.0, 3.0, 4.0, 6.0],
+    "subject_power": [0.0, 0.5, 1.0],
+    "expansion_weight": [0.0, 0.125, 0.25, 0.5],
+}
 Searcher = Callable[[str], list[Project]]
 
 
@@ -84,8 +93,13 @@ def _judge(case: dict) -> Callable[[Project], bool]:
     return lambda p: bool(wanted & set(p.tags))
 
 
-def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
-             intents: Callable[[str], tuple[set[str], set[str]]] | None, verbose: bool = False) -> dict[str, float | None]:
+def evaluate(
+    cases: list[dict],
+    search: Searcher,
+    projects: Sequence[Project],
+    intents: Callable[[str], tuple[set[str], set[str]]] | None,
+    verbose: bool = False,
+) -> dict[str, float | None]:
     by_kind: dict[str, list[float]] = {"known-item": [], "filter": [], "topic": []}
     hit3: list[float] = []
     leaks = tp = n_pred = n_gold = 0
@@ -106,8 +120,10 @@ def evaluate(cases: list[dict], search: Searcher, projects: Sequence[Project],
         if verbose:
             print(f"  {case['id']:>6} {case['kind']:<10} {score:5.2f}  {case['request']}", file=sys.stderr)
     metrics: dict[str, float | None] = {
-        "known-item MRR@10": _mean(by_kind["known-item"]), "known-item hit@3": _mean(hit3),
-        "filter P@10": _mean(by_kind["filter"]), "topic P@10": _mean(by_kind["topic"]),
+        "known-item MRR@10": _mean(by_kind["known-item"]),
+        "known-item hit@3": _mean(hit3),
+        "filter P@10": _mean(by_kind["filter"]),
+        "topic P@10": _mean(by_kind["topic"]),
     }
     if by_kind["filter"]:
         metrics["excluded in top 10"] = float(leaks)
@@ -146,8 +162,7 @@ def fit(engine: SearchEngine, cases: list[dict], folds: int = 5, seed: int = 0) 
     kinds = [case["kind"] for case in cases]
 
     def best(columns: list[int]) -> int:
-        return int(np.argmax([objective(_by_kind(table[r, columns], [kinds[c] for c in columns]))
-                              for r in range(len(combos))]))
+        return int(np.argmax([objective(_by_kind(table[r, columns], [kinds[c] for c in columns])) for r in range(len(combos))]))
 
     order = list(range(len(cases)))
     random.Random(seed).shuffle(order)
@@ -208,8 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--taxonomy", type=Path, default=SHARED / "data" / "madewithml" / "tags.json")
     parser.add_argument("--verbose", action="store_true", help="print every case's score to stderr")
     parser.add_argument("--fit", action="store_true", help="learn the ranking weights on the tuning sets (5-fold CV)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="an EngineSettings field to try, e.g. --set tag_weight=1")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="an EngineSettings field to try, e.g. --set tag_weight=1"
+    )
     args = parser.parse_args(argv)
 
     overrides = dict(item.split("=", 1) for item in args.set)

@@ -42,15 +42,35 @@ from synthetic import CACHE_DIR, REAL_TAGS, cached_catalog  # noqa: E402
 
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 REQUEST = "pytorch tutorials on object detection, not yolo"
-PHRASES = ['"neural network"', '"object detection"', '"machine learning" tutorial', '"deep learning" pytorch',
-           '"data augmentation"', '"time series" forecasting', '"question answering" bert', '"graph neural networks"',
-           '"reinforcement learning" papers', '"transfer learning"', '"computer vision" library', '"state of the art"',
-           '"from scratch"', '"image segmentation" pytorch', '"learning" code', '"generative adversarial networks"',
-           '"natural language processing" tutorial', '"convolutional neural network"', '"pytorch lightning"',
-           '"hugging face" transformers']
+PHRASES = [
+    '"neural network"',
+    '"object detection"',
+    '"machine learning" tutorial',
+    '"deep learning" pytorch',
+    '"data augmentation"',
+    '"time series" forecasting',
+    '"question answering" bert',
+    '"graph neural networks"',
+    '"reinforcement learning" papers',
+    '"transfer learning"',
+    '"computer vision" library',
+    '"state of the art"',
+    '"from scratch"',
+    '"image segmentation" pytorch',
+    '"learning" code',
+    '"generative adversarial networks"',
+    '"natural language processing" tutorial',
+    '"convolutional neural network"',
+    '"pytorch lightning"',
+    '"hugging face" transformers',
+]
 TARGETS = {  # seconds, MiB, ms
-    "cold_s": {"100k": 4.0, "1m": 40.0}, "snapshot_s": {"100k": 1.0, "1m": 2.0}, "rss_mib": {"1m": 1228.8},
-    "worker_private_mib": {"1m": 150.0}, "phrase_p95_ms": {"1m": 50.0}, "search_p95_ms": {"100k": 20.0},
+    "cold_s": {"100k": 4.0, "1m": 40.0},
+    "snapshot_s": {"100k": 1.0, "1m": 2.0},
+    "rss_mib": {"1m": 1228.8},
+    "worker_private_mib": {"1m": 150.0},
+    "phrase_p95_ms": {"1m": 50.0},
+    "search_p95_ms": {"100k": 20.0},
 }
 
 
@@ -66,8 +86,17 @@ def memory(pid: int | str = "self") -> dict[str, int]:
         with open(f"/proc/{pid}/{name}") as handle:
             for line in handle:
                 key, _, rest = line.partition(":")
-                if key in ("VmRSS", "RssAnon", "RssFile", "VmHWM", "Pss", "Shared_Clean", "Shared_Dirty",
-                           "Private_Clean", "Private_Dirty"):
+                if key in (
+                    "VmRSS",
+                    "RssAnon",
+                    "RssFile",
+                    "VmHWM",
+                    "Pss",
+                    "Shared_Clean",
+                    "Shared_Dirty",
+                    "Private_Clean",
+                    "Private_Dirty",
+                ):
                     values[key] = int(rest.split()[0]) // 1024
     values["Private"] = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
     values["Shared"] = values.get("Shared_Clean", 0) + values.get("Shared_Dirty", 0)
@@ -75,6 +104,7 @@ def memory(pid: int | str = "self") -> dict[str, int]:
 
 
 # ---- workers (each in its own process) --------------------------------------------------
+
 
 def worker_cold(args: argparse.Namespace) -> dict:
     """Every phase of a cold start in one process; writes the snapshot and the answers to compare with."""
@@ -97,8 +127,13 @@ def worker_cold(args: argparse.Namespace) -> dict:
     snapshot.save(engine, Path(args.snapshot))
     phases["write snapshot"] = time.perf_counter() - t
     Path(args.answers).write_text(json.dumps(_answers(engine)))
-    return {"phases": phases, "rss_after_load": rss_loaded, "rss_built": memory()["VmRSS"],
-            "peak": memory()["VmHWM"], "snapshot_mib": Path(args.snapshot).stat().st_size / 2**20}
+    return {
+        "phases": phases,
+        "rss_after_load": rss_loaded,
+        "rss_built": memory()["VmRSS"],
+        "peak": memory()["VmHWM"],
+        "snapshot_mib": Path(args.snapshot).stat().st_size / 2**20,
+    }
 
 
 def _answers(engine) -> list:
@@ -141,8 +176,7 @@ def worker_serve(args: argparse.Namespace) -> dict:
     exact = _answers(engine) == json.loads(Path(args.answers).read_text())
     result = {"exact": exact, "memory": memory(), "passes": args.passes}
     for kind, samples in timed.items():
-        result[kind] = {"p50": percentile(samples, 50), "p95": percentile(samples, 95), "max": max(samples),
-                        "n": len(samples)}
+        result[kind] = {"p50": percentile(samples, 50), "p95": percentile(samples, 95), "max": max(samples), "n": len(samples)}
     if args.hold:  # stay up, mapped, for the parent to read /proc/PID/smaps_rollup
         print(json.dumps(result), flush=True)
         sys.stdin.readline()
@@ -173,8 +207,13 @@ def worker_old_phrases(args: argparse.Namespace) -> dict:
         old = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         new = int(engine.corpus.phrase_mask(phrase).sum())
-        timings[phrase] = {"old_ms": old, "new_ms": (time.perf_counter() - t) * 1000, "old_found": int(found),
-                           "new_found": new, "candidates": int(candidates.size)}
+        timings[phrase] = {
+            "old_ms": old,
+            "new_ms": (time.perf_counter() - t) * 1000,
+            "old_found": int(found),
+            "new_found": new,
+            "candidates": int(candidates.size),
+        }
     return timings
 
 
@@ -182,6 +221,7 @@ WORKERS = {"cold": worker_cold, "load": worker_load, "serve": worker_serve, "old
 
 
 # ---- the parent ---------------------------------------------------------------------------
+
 
 def run_worker(name: str, args: argparse.Namespace, **options: str) -> dict:
     command = [sys.executable, __file__, "--worker", name, *[f"--{k.replace('_', '-')}={v}" for k, v in options.items()]]
@@ -193,8 +233,9 @@ def run_worker(name: str, args: argparse.Namespace, **options: str) -> dict:
 
 def timed_cli(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bot", *argv], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, **env})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}
+    )
     if done.returncode:
         raise SystemExit(f"findproject {' '.join(argv)} failed:\n{done.stderr}")
     return time.perf_counter() - started
@@ -210,11 +251,11 @@ def measure(size: str, args: argparse.Namespace) -> dict:
         print(f"[{size}] cold start, one process by phase ...", file=sys.stderr, flush=True)
         result["cold"] = run_worker("cold", args, **files)
         print(f"[{size}] cold start, `findproject search` ...", file=sys.stderr, flush=True)
-        result["cold_cli_s"] = timed_cli(["search", "--catalog", str(catalog), "--taxonomy", str(REAL_TAGS), REQUEST],
-                                         {"CACHE_DIR": str(work / "cache")})
+        result["cold_cli_s"] = timed_cli(
+            ["search", "--catalog", str(catalog), "--taxonomy", str(REAL_TAGS), REQUEST], {"CACHE_DIR": str(work / "cache")}
+        )
         print(f"[{size}] snapshot start ...", file=sys.stderr, flush=True)
-        result["snapshot_cli_s"] = [timed_cli(["search", "--snapshot", str(snap), REQUEST], {})
-                                    for _ in range(args.runs)]
+        result["snapshot_cli_s"] = [timed_cli(["search", "--snapshot", str(snap), REQUEST], {}) for _ in range(args.runs)]
         result["load"] = [run_worker("load", args, **files) for _ in range(args.runs)]
         print(f"[{size}] serving from the snapshot ...", file=sys.stderr, flush=True)
         result["serve"] = run_worker("serve", args, passes=str(args.passes), **files)
@@ -229,10 +270,10 @@ def measure(size: str, args: argparse.Namespace) -> dict:
 
 
 def shared_workers(args: argparse.Namespace, files: dict[str, str]) -> list[dict]:
-    command = [sys.executable, __file__, "--worker", "serve", "--hold", "--passes=1",
-               *[f"--{k}={v}" for k, v in files.items()]]
-    processes = [subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-                 for _ in range(args.workers)]
+    command = [sys.executable, __file__, "--worker", "serve", "--hold", "--passes=1", *[f"--{k}={v}" for k, v in files.items()]]
+    processes = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(args.workers)
+    ]
     try:
         for process in processes:
             process.stdout.readline()  # answered everything, now holding
@@ -249,28 +290,43 @@ def report(results: dict[str, dict]) -> str:
         loads = r["load"]
         lines.append(f"== {size} (load average {r['load_before']:.1f} before, {r['load_after']:.1f} after)")
         lines.append(f"cold start, `findproject search` with an empty cache: {r['cold_cli_s']:.2f} s")
-        lines.append("  in one process: " + ", ".join(f"{k} {v:.2f} s" for k, v in cold["phases"].items())
-                     + f"; RSS after load {cold['rss_after_load']} MiB, built {cold['rss_built']} MiB, "
-                       f"peak {cold['peak']} MiB; snapshot {cold['snapshot_mib']:.0f} MiB")
+        lines.append(
+            "  in one process: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in cold["phases"].items())
+            + f"; RSS after load {cold['rss_after_load']} MiB, built {cold['rss_built']} MiB, "
+            f"peak {cold['peak']} MiB; snapshot {cold['snapshot_mib']:.0f} MiB"
+        )
         cli = r["snapshot_cli_s"]
-        lines.append(f"snapshot start, `findproject search --snapshot`: median {statistics.median(cli):.2f} s "
-                     f"(min {min(cli):.2f}, max {max(cli):.2f}, {len(cli)} runs)")
-        lines.append(f"  in one process: imports {statistics.median(x['imports'] for x in loads):.2f} s, "
-                     f"snapshot.load {statistics.median(x['load'] for x in loads):.2f} s, first search "
-                     f"{statistics.median(x['first_search'] for x in loads) * 1000:.0f} ms (medians)")
-        lines.append(f"serving from it: search p50 {serve['search']['p50']:.2f} ms, p95 {serve['search']['p95']:.2f} ms "
-                     f"({serve['search']['n']} timed); phrases p50 {serve['phrase']['p50']:.2f} ms, p95 "
-                     f"{serve['phrase']['p95']:.2f} ms ({serve['phrase']['n']} timed); answers identical to the "
-                     f"cold-built engine: {'yes' if serve['exact'] else 'NO'}")
+        lines.append(
+            f"snapshot start, `findproject search --snapshot`: median {statistics.median(cli):.2f} s "
+            f"(min {min(cli):.2f}, max {max(cli):.2f}, {len(cli)} runs)"
+        )
+        lines.append(
+            f"  in one process: imports {statistics.median(x['imports'] for x in loads):.2f} s, "
+            f"snapshot.load {statistics.median(x['load'] for x in loads):.2f} s, first search "
+            f"{statistics.median(x['first_search'] for x in loads) * 1000:.0f} ms (medians)"
+        )
+        lines.append(
+            f"serving from it: search p50 {serve['search']['p50']:.2f} ms, p95 {serve['search']['p95']:.2f} ms "
+            f"({serve['search']['n']} timed); phrases p50 {serve['phrase']['p50']:.2f} ms, p95 "
+            f"{serve['phrase']['p95']:.2f} ms ({serve['phrase']['n']} timed); answers identical to the "
+            f"cold-built engine: {'yes' if serve['exact'] else 'NO'}"
+        )
         m = serve["memory"]
-        lines.append(f"  steady RSS {m['VmRSS']} MiB (anonymous {m['RssAnon']}, file-backed {m['RssFile']}), "
-                     f"private {m['Private']} MiB, shared {m['Shared']} MiB")
+        lines.append(
+            f"  steady RSS {m['VmRSS']} MiB (anonymous {m['RssAnon']}, file-backed {m['RssFile']}), "
+            f"private {m['Private']} MiB, shared {m['Shared']} MiB"
+        )
         for number, w in enumerate(r["workers"], start=1):
-            lines.append(f"  worker {number} of {len(r['workers'])}: RSS {w['VmRSS']} MiB, private {w['Private']} MiB, "
-                         f"shared {w['Shared']} MiB, PSS {w['Pss']} MiB")
+            lines.append(
+                f"  worker {number} of {len(r['workers'])}: RSS {w['VmRSS']} MiB, private {w['Private']} MiB, "
+                f"shared {w['Shared']} MiB, PSS {w['Pss']} MiB"
+            )
         for phrase, t in r["old_phrases"].items():
-            lines.append(f"  phrase \"{phrase}\": old loop {t['old_ms']:.0f} ms over {t['candidates']} candidates "
-                         f"({t['old_found']} found), positions {t['new_ms']:.1f} ms ({t['new_found']} found)")
+            lines.append(
+                f'  phrase "{phrase}": old loop {t["old_ms"]:.0f} ms over {t["candidates"]} candidates '
+                f"({t['old_found']} found), positions {t['new_ms']:.1f} ms ({t['new_found']} found)"
+            )
     lines.append("")
     lines.append(f"{'target':<52} {'measured':>12} {'met':>5}")
     for size, r in results.items():
@@ -278,18 +334,25 @@ def report(results: dict[str, dict]) -> str:
             "cold_s": (r["cold_cli_s"], "s", "cold start from the JSON catalog"),
             "snapshot_s": (statistics.median(r["snapshot_cli_s"]), "s", "start from a snapshot (search, median)"),
             "rss_mib": (r["serve"]["memory"]["VmRSS"], "MiB", "steady RSS, one process"),
-            "worker_private_mib": (max(w["Private"] for w in r["workers"][1:] or r["workers"]), "MiB",
-                                   "private memory of an added worker"),
+            "worker_private_mib": (
+                max(w["Private"] for w in r["workers"][1:] or r["workers"]),
+                "MiB",
+                "private memory of an added worker",
+            ),
             "phrase_p95_ms": (r["serve"]["phrase"]["p95"], "ms", "phrase query p95"),
             "search_p95_ms": (r["serve"]["search"]["p95"], "ms", "full search p95"),
         }
         for key, (value, unit, name) in figures.items():
             goal = TARGETS[key].get(size)
             if goal is not None:
-                lines.append(f"{name + f' at {size} <= {goal:g} {unit}':<52} {f'{value:.2f} {unit}':>12} "
-                             f"{'yes' if value <= goal else 'NO':>5}")
-        lines.append(f"{'answers exact (snapshot = cold build) at ' + size:<52} {str(r['serve']['exact']):>12} "
-                     f"{'yes' if r['serve']['exact'] else 'NO':>5}")
+                lines.append(
+                    f"{name + f' at {size} <= {goal:g} {unit}':<52} {f'{value:.2f} {unit}':>12} "
+                    f"{'yes' if value <= goal else 'NO':>5}"
+                )
+        lines.append(
+            f"{'answers exact (snapshot = cold build) at ' + size:<52} {str(r['serve']['exact']):>12} "
+            f"{'yes' if r['serve']['exact'] else 'NO':>5}"
+        )
     return "\n".join(lines)
 
 

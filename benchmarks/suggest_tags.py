@@ -69,8 +69,7 @@ class Case(NamedTuple):
     suggested: list[float]
 
 
-def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str, list[int | None]],
-                                                                    dict[str, list[Case]]]:
+def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str, list[int | None]], dict[str, list[Case]]]:
     """How many cases; per method the rank (1-based, None past max(KS)) of each hidden tag; and per
     training, each case's confidences (what --min-confidence compares)."""
     projects, taxonomy, terms = engine.projects, engine.taxonomy, engine.analyzer.terms
@@ -83,7 +82,8 @@ def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str
         masked = list(projects)
         for position in fold:
             masked[position] = projects[position].model_copy(
-                update={"tags": [t for t in projects[position].tags if t != cases[position]]})
+                update={"tags": [t for t in projects[position].tags if t != cases[position]]}
+            )
         in_fold = set(fold)
         trainings = {"in-catalog": masked, "held-out": [p for i, p in enumerate(masked) if i not in in_fold]}
         for name, training in trainings.items():
@@ -92,11 +92,12 @@ def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str
             for position in fold:
                 project, tag = masked[position], cases[position]
                 scored = likely_missing(project, model, terms, taxonomy, len(model.tags))
-                suggested = [t for t, _ in scored[:max(KS)]]
-                confidences.setdefault(name, []).append(Case(dict(scored).get(tag, 0.0), [c for _, c in scored
-                                                                                         if c >= min(THRESHOLDS)]))
+                suggested = [t for t, _ in scored[: max(KS)]]
+                confidences.setdefault(name, []).append(
+                    Case(dict(scored).get(tag, 0.0), [c for _, c in scored if c >= min(THRESHOLDS)])
+                )
                 implied = implied_tags(project, taxonomy)
-                baseline = [t for t in frequent if t not in implied][:max(KS)]
+                baseline = [t for t in frequent if t not in implied][: max(KS)]
                 for method, ranked in ((f"tag model, {name}", suggested), (f"most frequent tags, {name}", baseline)):
                     ranks.setdefault(method, []).append(ranked.index(tag) + 1 if tag in ranked else None)
     return len(cases), ranks, confidences
@@ -113,25 +114,30 @@ def main() -> None:
     started = time.perf_counter()
     engine = SearchEngine.from_paths(args.catalog, args.taxonomy)
     count, ranks, confidences = evaluate(engine, args.folds, args.seed)
-    print(f"{args.catalog}: {len(engine.projects):,} projects, {len(engine.models.tag_model.tags)} learnable tags, "
-          f"{count:,} projects with a hidden tag, {args.folds} folds, seed {args.seed}")
+    print(
+        f"{args.catalog}: {len(engine.projects):,} projects, {len(engine.models.tag_model.tags)} learnable tags, "
+        f"{count:,} projects with a hidden tag, {args.folds} folds, seed {args.seed}"
+    )
     print("\n| method | " + " | ".join(f"recall@{k}" for k in KS) + " |")
     print("| --- |" + " --- |" * len(KS))
     for method, found in ranks.items():
         recalls = [sum(r is not None and r <= k for r in found) / len(found) for k in KS]
         print(f"| {method} | " + " | ".join(f"{r:.3f}" for r in recalls) + " |")
     model = engine.models.tag_model
-    listed = [suggest_missing_tags(engine.projects, model, engine.analyzer.terms, engine.taxonomy, threshold)
-              for threshold in THRESHOLDS]
-    print("\n`suggest-tags --min-confidence P`: the share of hidden tags it lists (recall), the share of its "
-          "suggestions for those projects that are the hidden tag (a floor on precision: the others may be missing "
-          "too), and how many suggestions it makes on the whole catalog:\n")
+    listed = [
+        suggest_missing_tags(engine.projects, model, engine.analyzer.terms, engine.taxonomy, threshold)
+        for threshold in THRESHOLDS
+    ]
+    print(
+        "\n`suggest-tags --min-confidence P`: the share of hidden tags it lists (recall), the share of its "
+        "suggestions for those projects that are the hidden tag (a floor on precision: the others may be missing "
+        "too), and how many suggestions it makes on the whole catalog:\n"
+    )
     print("| figure | " + " | ".join(f"P = {t}" for t in THRESHOLDS) + " |")
     print("| --- |" + " --- |" * len(THRESHOLDS))
     for name, cases in confidences.items():
         recall = [sum(c.hidden >= t for c in cases) / len(cases) for t in THRESHOLDS]
-        floor = [sum(c.hidden >= t for c in cases) / max(1, sum(s >= t for c in cases for s in c.suggested))
-                 for t in THRESHOLDS]
+        floor = [sum(c.hidden >= t for c in cases) / max(1, sum(s >= t for c in cases for s in c.suggested)) for t in THRESHOLDS]
         print(f"| recall, {name} | " + " | ".join(f"{r:.3f}" for r in recall) + " |")
         print(f"| precision floor, {name} | " + " | ".join(f"{r:.3f}" for r in floor) + " |")
     print("| suggestions on the whole catalog | " + " | ".join(f"{len(s):,}" for s in listed) + " |")

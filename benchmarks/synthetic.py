@@ -84,10 +84,11 @@ def _flatten(lists: list[list[str]], word_id: dict[str, int]) -> tuple[np.ndarra
     return ids, offsets
 
 
-def _field(rng: np.random.Generator, seeds: np.ndarray, ids: np.ndarray, offsets: np.ndarray,
-           p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _field(
+    rng: np.random.Generator, seeds: np.ndarray, ids: np.ndarray, offsets: np.ndarray, p: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Word ids for one text field of every synthetic project, and the per-project lengths."""
-    lengths = (offsets[seeds + 1] - offsets[seeds])
+    lengths = offsets[seeds + 1] - offsets[seeds]
     total = int(lengths.sum())
     words = rng.choice(p.size, size=total, p=p)
     seed_of = np.repeat(seeds, lengths)
@@ -122,13 +123,15 @@ def generate(size: int, seed: int = SEED, source_path: Path = REAL_PROJECTS) -> 
             tags = list(tags)
             tags[int(swap_pick[i] * len(tags))] = source.tag_names[swap_tag[i]]
             tags = list(dict.fromkeys(tags))
-        records.append({
-            "id": i + 1,
-            "created_on": str(dates[i]).replace("T", " "),
-            "title": titles[i] or "Untitled",
-            "description": descriptions[i],
-            "tags": tags,
-        })
+        records.append(
+            {
+                "id": i + 1,
+                "created_on": str(dates[i]).replace("T", " "),
+                "title": titles[i] or "Untitled",
+                "description": descriptions[i],
+                "tags": tags,
+            }
+        )
     return records
 
 
@@ -136,7 +139,7 @@ def _join(words: np.ndarray, lengths: np.ndarray) -> list[str]:
     out = []
     start = 0
     for length in lengths.tolist():
-        out.append(" ".join(words[start:start + length]))
+        out.append(" ".join(words[start : start + length]))
         start += length
     return out
 

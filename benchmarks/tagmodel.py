@@ -46,8 +46,12 @@ def evaluate(texts: list[str], labels: list[list[str]], terms, folds: int, c: fl
             r3.append(len(gold & set(top)) / len(gold))
             base_p1.append(frequent[0] in gold)
             base_r3.append(len(gold & set(frequent)) / len(gold))
-    return {"precision@1": float(np.mean(p1)), "recall@3": float(np.mean(r3)),
-            "baseline precision@1": float(np.mean(base_p1)), "baseline recall@3": float(np.mean(base_r3))}
+    return {
+        "precision@1": float(np.mean(p1)),
+        "recall@3": float(np.mean(r3)),
+        "baseline precision@1": float(np.mean(base_p1)),
+        "baseline recall@3": float(np.mean(base_r3)),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     engine = SearchEngine.from_paths(args.catalog, args.taxonomy)
     texts, labels = _examples(engine.projects, engine.taxonomy)
     print(f"catalog: {len(engine.projects)} projects, {len(texts)} with learnable topic tags; {args.folds}-fold")
-    for c in ([1.0, 3.0, 10.0, 30.0] if args.sweep else [C]):
+    for c in [1.0, 3.0, 10.0, 30.0] if args.sweep else [C]:
         m = evaluate(texts, labels, engine.analyzer.terms, args.folds, c)
-        print(f"C={c:<5g} precision@1 {m['precision@1']:.3f} (baseline {m['baseline precision@1']:.3f})  "
-              f"recall@3 {m['recall@3']:.3f} (baseline {m['baseline recall@3']:.3f}, "
-              f"{m['recall@3'] / m['baseline recall@3']:.2f}x)")
+        print(
+            f"C={c:<5g} precision@1 {m['precision@1']:.3f} (baseline {m['baseline precision@1']:.3f})  "
+            f"recall@3 {m['recall@3']:.3f} (baseline {m['baseline recall@3']:.3f}, "
+            f"{m['recall@3'] / m['baseline recall@3']:.2f}x)"
+        )
     return 0
 
 

@@ -12,15 +12,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, PlainTextObject, SectionBlock,
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
 )
 
 from bot.formatting import escape, escaped, link, project_url, truncate, user_mention
-from bot.presentation import (
-    DESCRIPTION_CHARS, ECHO_CHARS, FALLBACK_TITLES, MAX_NOTES, MAX_TAGS, NOTE_CHARS, REQUEST_CHARS, TAG_CHARS,
-    TITLE_CHARS, Presentation,
-)
 from bot.outcomes import Action, Turn, TurnKind, label
+from bot.presentation import (
+    DESCRIPTION_CHARS,
+    ECHO_CHARS,
+    FALLBACK_TITLES,
+    MAX_NOTES,
+    MAX_TAGS,
+    NOTE_CHARS,
+    REQUEST_CHARS,
+    TAG_CHARS,
+    TITLE_CHARS,
+    Presentation,
+)
 from bot.searchlog import OpenRef
 from retrieval.alternatives import Change
 from retrieval.models import SearchResponse, SearchResult, Sort
@@ -36,8 +50,7 @@ MAX_SUGGESTIONS = 5
 EXPIRED = "This search has expired. Mention me or use `/findproject` to search again."
 APOLOGY = "Sorry, something went wrong on my side and I could not answer that. Please try again in a moment."
 PLAIN_RESULTS = 3
-EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers",
-            "transformers for text classification"]
+EXAMPLES = ["pytorch tutorials on object detection, not yolo", "newest GAN papers", "transformers for text classification"]
 
 
 @dataclass(frozen=True)
@@ -73,10 +86,12 @@ def usage(presentation: Presentation) -> Message:
     name = escape(presentation.bot_name)
     examples = "\n".join(f"• `{escape(e)}`" for e in EXAMPLES)
     where = "reply" if presentation.in_dm else "reply in the thread"
-    text = (f"*{name}* finds ML projects, papers, libraries and tutorials in the catalog.\n"
-            f"Mention me with a request, send it to me in a DM, or use `/findproject &lt;request&gt;`. For example:\n"
-            f"{examples}\nThen {where} to refine: `only pytorch`, `not videos`, `what about keras`, `since 2021`, "
-            f"`newest first`, `show 3`, `more`, `more like #2`, `undo`.")
+    text = (
+        f"*{name}* finds ML projects, papers, libraries and tutorials in the catalog.\n"
+        f"Mention me with a request, send it to me in a DM, or use `/findproject &lt;request&gt;`. For example:\n"
+        f"{examples}\nThen {where} to refine: `only pytorch`, `not videos`, `what about keras`, `since 2021`, "
+        f"`newest first`, `show 3`, `more`, `more like #2`, `undo`."
+    )
     return Message(text=f"How to use {name}", blocks=[_section(text)])
 
 
@@ -90,8 +105,7 @@ def plain(turn: Turn, presentation: Presentation) -> Message:
         lines.append(escaped(_capitalised(turn.change), NOTE_CHARS))
     response = turn.response
     if turn.kind is TurnKind.USAGE:
-        lines.append(f"{escape(presentation.bot_name)} finds ML projects: mention me with a request, "
-                     f"or send it to me in a DM.")
+        lines.append(f"{escape(presentation.bot_name)} finds ML projects: mention me with a request, or send it to me in a DM.")
     elif turn.kind is TurnKind.EXPIRED:
         lines.append(EXPIRED)
     elif response is None:
@@ -139,8 +153,10 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
     shown = f"Showing {response.offset + 1}–{response.offset + len(response.results)} of {response.total}"
     blocks.append(_context([shown + (" (close matches included)" if response.relaxed else "")]))
     if presentation.interactive:
-        suggestions = [(f"add.{i}", Action(op="change", change=Change(op="add", tag=s.tag), message=turn.id), s.count)
-                       for i, s in enumerate(response.suggested_tags)]
+        suggestions = [
+            (f"add.{i}", Action(op="change", change=Change(op="add", tag=s.tag), message=turn.id), s.count)
+            for i, s in enumerate(response.suggested_tags)
+        ]
         buttons = _fitting(suggestions)[:MAX_SUGGESTIONS]
         if buttons:
             blocks.append(ActionsBlock(block_id="findproject-suggestions", elements=buttons))
@@ -153,9 +169,11 @@ def results(turn: Turn, response: SearchResponse, presentation: Presentation) ->
 
 
 def _feedback(turn: Turn) -> ActionsBlock:
-    """"Found it" / "Not helpful": a vote on this message's search, for the maintainers' report."""
-    buttons = [ButtonElement(text=PlainTextObject(text=text, emoji=False), action_id=FEEDBACK_PREFIX + vote,
-                             value=turn.id) for vote, text in (("helpful", "Found it"), ("not_helpful", "Not helpful"))]
+    """ "Found it" / "Not helpful": a vote on this message's search, for the maintainers' report."""
+    buttons = [
+        ButtonElement(text=PlainTextObject(text=text, emoji=False), action_id=FEEDBACK_PREFIX + vote, value=turn.id)
+        for vote, text in (("helpful", "Found it"), ("not_helpful", "Not helpful"))
+    ]
     return ActionsBlock(block_id="findproject-feedback", elements=buttons)
 
 
@@ -164,8 +182,12 @@ def no_results(turn: Turn, response: SearchResponse, presentation: Presentation)
     blocks: list[Block] = [_section(_with_header(f"No projects match *{echo}*.", turn, presentation))]
     blocks += _notes(response)
     if presentation.interactive:
-        alternatives = _fitting([(f"alt.{i}", Action(op="change", change=alt.change, message=turn.id), alt.count)
-                                 for i, alt in enumerate(turn.alternatives)])
+        alternatives = _fitting(
+            [
+                (f"alt.{i}", Action(op="change", change=alt.change, message=turn.id), alt.count)
+                for i, alt in enumerate(turn.alternatives)
+            ]
+        )
         if alternatives:
             blocks.append(_context(["Try one of these instead:"]))
             blocks.append(ActionsBlock(block_id="findproject-alternatives", elements=alternatives))
@@ -229,14 +251,17 @@ def _result(number: int, result: SearchResult, presentation: Presentation, searc
     url = project_url(project.url, project.id, presentation.url_template)
     section = _section(text)
     if search_id and url:
-        section.accessory = ButtonElement(text=PlainTextObject(text="Open", emoji=False), action_id=OPEN_ACTION,
-                                          url=url, value=OpenRef(search=search_id, project=str(project.id),
-                                                                 rank=number).value())
+        section.accessory = ButtonElement(
+            text=PlainTextObject(text="Open", emoji=False),
+            action_id=OPEN_ACTION,
+            url=url,
+            value=OpenRef(search=search_id, project=str(project.id), rank=number).value(),
+        )
     return [section] + ([_context([facts])] if facts else [])
 
 
 def _navigation(turn: Turn, more: bool) -> ActionsBlock:
-    """"More results" leads to the page after this message's, so a double click shows it twice, never skips one."""
+    """ "More results" leads to the page after this message's, so a double click shows it twice, never skips one."""
     buttons = [_button("more", Action(op="page", page=turn.page + 1, message=turn.id))] if more else []
     buttons.append(_button("reset", Action(op="reset", message=turn.id)))
     return ActionsBlock(block_id="findproject-navigation", elements=buttons)
@@ -245,15 +270,21 @@ def _navigation(turn: Turn, more: bool) -> ActionsBlock:
 def _fitting(buttons: list[tuple[str, Action, int]]) -> list[ButtonElement]:
     """The buttons whose action fits in a button value (a tag or word of thousands of
     characters does not; such a button could not be clicked into anything useful anyway)."""
-    return [_button(name, action, count) for name, action, count in buttons
-            if len(action.model_dump_json(exclude_defaults=True)) <= BUTTON_VALUE_CHARS][:MAX_BUTTONS]
+    return [
+        _button(name, action, count)
+        for name, action, count in buttons
+        if len(action.model_dump_json(exclude_defaults=True)) <= BUTTON_VALUE_CHARS
+    ][:MAX_BUTTONS]
 
 
 def _button(name: str, action: Action, count: int | None = None) -> ButtonElement:
     suffix = "" if count is None else f" ({count})"
     text = truncate(label(action), BUTTON_CHARS - len(suffix)) + suffix
-    return ButtonElement(text=PlainTextObject(text=text, emoji=False), action_id=ACTION_PREFIX + name,
-                         value=action.model_dump_json(exclude_defaults=True))
+    return ButtonElement(
+        text=PlainTextObject(text=text, emoji=False),
+        action_id=ACTION_PREFIX + name,
+        value=action.model_dump_json(exclude_defaults=True),
+    )
 
 
 def _invite(presentation: Presentation) -> list[Block]:
@@ -265,10 +296,14 @@ def _invite(presentation: Presentation) -> list[Block]:
 def _invite_text(presentation: Presentation) -> str:
     name = escape(presentation.bot_name)
     if presentation.sent_to_dm:
-        return (f"I could not answer in the channel where you asked: I am not a member there. To share results "
-                f"there and refine them in a thread, invite me with `/invite @{name}` in that channel.")
-    return (f"Only you can see this: I am not in this conversation. To share results here and refine "
-            f"them in a thread, invite me with `/invite @{name}`, or send me the request in a DM.")
+        return (
+            f"I could not answer in the channel where you asked: I am not a member there. To share results "
+            f"there and refine them in a thread, invite me with `/invite @{name}` in that channel."
+        )
+    return (
+        f"Only you can see this: I am not in this conversation. To share results here and refine "
+        f"them in a thread, invite me with `/invite @{name}`, or send me the request in a DM."
+    )
 
 
 def _fallback(response: SearchResponse, invite: list[Block]) -> str:

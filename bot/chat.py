@@ -14,17 +14,19 @@ from typing import TextIO
 from bot.conversation import CONSOLE, START_OVER, Conversation, save
 from bot.engines import open_engine
 from bot.events import ConsoleLine
-from bot.settings import load_settings
-from bot.stores import open_search_log
-from bot.sqlite_store import SQLiteStateStore
 from bot.outcomes import Action, Turn, TurnKind, label
+from bot.settings import load_settings
+from bot.sqlite_store import SQLiteStateStore
+from bot.stores import open_search_log
 from bot.terminal import results, understood
 from retrieval.plurals import plural
 
 SESSION_SECONDS = 7 * 86400
-USAGE = ("Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
-         "Then refine it: 'only pytorch', 'not videos', 'what about keras', 'since 2021', 'newest first', "
-         "'show 3', 'more', 'more like #2', 'undo'. /new starts over, /quit leaves.")
+USAGE = (
+    "Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
+    "Then refine it: 'only pytorch', 'not videos', 'what about keras', 'since 2021', 'newest first', "
+    "'show 3', 'more', 'more like #2', 'undo'. /new starts over, /quit leaves."
+)
 
 
 def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO | None = None) -> int:
@@ -56,9 +58,16 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                     out.write(render(turn, settings.project_url_template) + "\n")
                     out.flush()
                     if turn.kind is TurnKind.RESULTS and turn.response is not None:
-                        search_log.record_search(turn.response, request=turn.request, page=turn.page,
-                                                 surface="console", team="", channel="", user=asker,
-                                                 search_id=turn.id)
+                        search_log.record_search(
+                            turn.response,
+                            request=turn.request,
+                            page=turn.page,
+                            surface="console",
+                            team="",
+                            channel="",
+                            user=asker,
+                            search_id=turn.id,
+                        )
                 save(store, outcome)
     except KeyboardInterrupt:
         out.write("\n")
@@ -80,8 +89,9 @@ def render(turn: Turn, url_template: str | None = None) -> str:
     if response.total == 0:
         lines.append("No projects match.")
         if turn.alternatives:
-            lines.append("Try: " + " · ".join(f"{label(Action(op='change', change=a.change))} ({a.count})"
-                                              for a in turn.alternatives))
+            lines.append(
+                "Try: " + " · ".join(f"{label(Action(op='change', change=a.change))} ({a.count})" for a in turn.alternatives)
+            )
         return "\n".join(lines)
     lines += results(response, url_template)
     if response.suggested_tags:

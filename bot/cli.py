@@ -101,9 +101,12 @@ def _add_catalog_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_snapshot_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--snapshot", type=Path, metavar="FILE",
-                        help="start from this snapshot (`findproject index build`) instead of a catalog "
-                             "(default: SNAPSHOT_PATH)")
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="FILE",
+        help="start from this snapshot (`findproject index build`) instead of a catalog (default: SNAPSHOT_PATH)",
+    )
 
 
 @contextlib.contextmanager
@@ -201,8 +204,10 @@ def cmd_index_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"Skipped {plural(len(engine.skipped), 'invalid record')}:\n{format_problems(engine.skipped)}", file=err)
     snapshot.save(engine, args.out, source=source(args.catalog, args.taxonomy))
     megabytes = args.out.stat().st_size / 2**20
-    out.write(f"wrote {args.out}: {plural(len(engine.catalog), 'project')}, {megabytes:,.1f} MiB, "
-              f"in {time.perf_counter() - started:.1f} s\n")
+    out.write(
+        f"wrote {args.out}: {plural(len(engine.catalog), 'project')}, {megabytes:,.1f} MiB, "
+        f"in {time.perf_counter() - started:.1f} s\n"
+    )
     return EXIT_OK
 
 
@@ -211,16 +216,20 @@ Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 def _bot_command(module: str, name: str) -> Command:
     """The bot's commands, imported only when run: `search` starts without Bolt and uvicorn."""
+
     def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         command: Command = getattr(importlib.import_module(module), name)
         return command(args, out, err)
+
     return run
 
 
 def _examples(*lines: str) -> dict[str, Any]:
     """The parser options that end its --help with these example command lines."""
-    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
-            "formatter_class": argparse.RawDescriptionHelpFormatter}
+    return {
+        "epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
 
 
 def _version() -> str:
@@ -232,17 +241,29 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="findproject", description="Find ML projects, papers and tutorials.",
-        **_examples('findproject search "pytorch tutorials on object detection, not yolo"', "findproject chat",
-                    "findproject run", "findproject search --help"))
+        prog="findproject",
+        description="Find ML projects, papers and tutorials.",
+        **_examples(
+            'findproject search "pytorch tutorials on object detection, not yolo"',
+            "findproject chat",
+            "findproject run",
+            "findproject search --help",
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"findproject {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     search = commands.add_parser(
-        "search", help="search the catalog", description="Search the catalog (the bundled demo by default).",
-        **_examples('findproject search "gans"', 'findproject search --json --limit 5 "#pytorch #object-detection"',
-                    "findproject search --batch requests.txt --catalog projects.json --taxonomy tags.json"))
+        "search",
+        help="search the catalog",
+        description="Search the catalog (the bundled demo by default).",
+        **_examples(
+            'findproject search "gans"',
+            'findproject search --json --limit 5 "#pytorch #object-detection"',
+            "findproject search --batch requests.txt --catalog projects.json --taxonomy tags.json",
+        ),
+    )
     search.add_argument("request", nargs="?", help='e.g. "pytorch tutorials on object detection, not yolo"')
     _add_catalog_options(search)
     search.add_argument("--limit", type=int, default=10, help="results per page (1-100, default 10)")
@@ -252,14 +273,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_snapshot_option(search)
     search.set_defaults(handler=cmd_search)
 
-    index = commands.add_parser("index", help="build a snapshot to start from",
-                                description="Build the search index, the tag model and a columnar catalog into one file.")
+    index = commands.add_parser(
+        "index",
+        help="build a snapshot to start from",
+        description="Build the search index, the tag model and a columnar catalog into one file.",
+    )
     index_commands = index.add_subparsers(dest="index_command", metavar="COMMAND", required=True)
     build = index_commands.add_parser(
-        "build", help="write a snapshot file", description="Validate the catalog, index it, train the tag model, and "
+        "build",
+        help="write a snapshot file",
+        description="Validate the catalog, index it, train the tag model, and "
         "write all of it to one snapshot file that --snapshot FILE or SNAPSHOT_PATH starts from.",
-        **_examples("findproject index build --catalog projects.json --taxonomy tags.json --out catalog.snapshot",
-                    "findproject serve --http --workers 2 --snapshot catalog.snapshot"))
+        **_examples(
+            "findproject index build --catalog projects.json --taxonomy tags.json --out catalog.snapshot",
+            "findproject serve --http --workers 2 --snapshot catalog.snapshot",
+        ),
+    )
     build.add_argument("--catalog", type=Path, required=True, help="catalog JSON/JSONL")
     build.add_argument("--taxonomy", type=Path, help="tags.json taxonomy")
     build.add_argument("--out", type=Path, required=True, help="the snapshot file to write (replaced atomically)")
@@ -267,46 +296,65 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=cmd_index_build)
 
     validate = commands.add_parser(
-        "validate", help="check a catalog and taxonomy", description="Check every record; list each problem.",
-        **_examples("findproject validate --catalog projects.json --taxonomy tags.json"))
+        "validate",
+        help="check a catalog and taxonomy",
+        description="Check every record; list each problem.",
+        **_examples("findproject validate --catalog projects.json --taxonomy tags.json"),
+    )
     validate.add_argument("--catalog", type=Path, required=True)
     validate.add_argument("--taxonomy", type=Path)
     validate.add_argument("--skip-invalid", action="store_true", help="report problems but exit 0")
     validate.set_defaults(handler=cmd_validate)
 
     serve = commands.add_parser(
-        "serve", help="run the Slack bot: Socket Mode, or HTTP with --http",
+        "serve",
+        help="run the Slack bot: Socket Mode, or HTTP with --http",
         description="Run the Slack bot; the settings come from the environment or .env (see .env.example).",
-        **_examples("findproject serve", "findproject serve --http --port 3000 --metrics-port 9100"))
+        **_examples("findproject serve", "findproject serve --http --port 3000 --metrics-port 9100"),
+    )
     serve.add_argument("--http", action="store_true", help="HTTP mode even when SLACK_APP_TOKEN is set")
     serve.add_argument("--host", help="HTTP mode: address to bind (default: HOST, 0.0.0.0)")
     serve.add_argument("--port", type=int, help="HTTP mode: port (default: PORT, 3000)")
-    serve.add_argument("--metrics-port", type=int, metavar="PORT",
-                       help="serve /metrics on this port, not on the Slack one (default: METRICS_PORT)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)")
+    serve.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve /metrics on this port, not on the Slack one (default: METRICS_PORT)",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)"
+    )
     _add_snapshot_option(serve)
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser(
-        "chat", help="talk to the bot in this terminal",
+        "chat",
+        help="talk to the bot in this terminal",
         description="The Slack conversation in this terminal: a request, then replies that refine it.",
-        **_examples("findproject chat", "findproject chat --catalog projects.json --taxonomy tags.json"))
+        **_examples("findproject chat", "findproject chat --catalog projects.json --taxonomy tags.json"),
+    )
     chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
     chat.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
     _add_snapshot_option(chat)
     chat.set_defaults(handler=_bot_command("bot.chat", "cmd_chat"))
     run = commands.add_parser(
-        "run", help="serve when Slack tokens are configured, else chat",
+        "run",
+        help="serve when Slack tokens are configured, else chat",
         description="Serve Slack when SLACK_BOT_TOKEN is set, else open the console chat on the catalog.",
-        **_examples("findproject run"))
+        **_examples("findproject run"),
+    )
     _add_snapshot_option(run)
     run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
 
     report = commands.add_parser(
-        "report", help="what people asked, what they found, and what the catalog lacks",
+        "report",
+        help="what people asked, what they found, and what the catalog lacks",
         description="Summarise the search log (the configured state: STATE_DB_PATH or STATE_URL). Dates are UTC.",
-        **_examples("findproject report", "findproject report --since 2024-01-01 --until 2024-01-31 --json",
-                    "findproject report --state state/findproject.sqlite3 --html report.html"))
+        **_examples(
+            "findproject report",
+            "findproject report --since 2024-01-01 --until 2024-01-31 --json",
+            "findproject report --state state/findproject.sqlite3 --html report.html",
+        ),
+    )
     report.add_argument("--since", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days ago)")
     report.add_argument("--until", metavar="DATE", help="last day, YYYY-MM-DD (default: today)")
     report.add_argument("--state", type=Path, metavar="FILE", help="an SQLite state file (default: the settings')")
@@ -317,13 +365,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=_bot_command("bot.report", "cmd_report"))
 
     suggest = commands.add_parser(
-        "suggest-tags", help="projects whose own text strongly implies a tag they lack",
+        "suggest-tags",
+        help="projects whose own text strongly implies a tag they lack",
         description="Suggest missing tags, from the catalog's tag model: a project, a tag and a confidence.",
-        **_examples("findproject suggest-tags", "findproject suggest-tags --min-confidence 0.8 --json",
-                    "findproject suggest-tags --catalog projects.json --taxonomy tags.json --limit 100"))
+        **_examples(
+            "findproject suggest-tags",
+            "findproject suggest-tags --min-confidence 0.8 --json",
+            "findproject suggest-tags --catalog projects.json --taxonomy tags.json --limit 100",
+        ),
+    )
     _add_catalog_options(suggest)
-    suggest.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE, metavar="P",
-                         help=f"the tag model's probability, 0-1 (default {DEFAULT_MIN_CONFIDENCE})")
+    suggest.add_argument(
+        "--min-confidence",
+        type=float,
+        default=DEFAULT_MIN_CONFIDENCE,
+        metavar="P",
+        help=f"the tag model's probability, 0-1 (default {DEFAULT_MIN_CONFIDENCE})",
+    )
     suggest.add_argument("--limit", type=int, default=50, help="suggestions to show (default 50)")
     suggest.add_argument("--json", action="store_true", help="print [{id, title, tag, confidence}]")
     suggest.set_defaults(handler=_bot_command("bot.suggest_tags", "cmd_suggest_tags"))

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from datetime import date
 
 from bot.events import Click, Command, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
-from bot.store import StateStore, Step, ThreadKey, ThreadState
 from bot.outcomes import Action, Outcome, Turn, TurnKind, label
+from bot.store import StateStore, Step, ThreadKey, ThreadState
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
@@ -48,8 +48,7 @@ def save(store: StateStore, outcome: Outcome) -> None:
 
 
 class Conversation:
-    def __init__(self, engine: SearchEngine, store: StateStore, page_size: int = 5,
-                 today: Callable[[], date] = date.today):
+    def __init__(self, engine: SearchEngine, store: StateStore, page_size: int = 5, today: Callable[[], date] = date.today):
         self.engine = engine
         self.store = store
         self.page_size = page_size
@@ -114,8 +113,7 @@ class Conversation:
         if action.op == "page":
             moved = state.then(state.query, page=action.page)
             return self._results(label(action), moved, event.thread, keys, "next page")
-        return self._results(label(action), state.then(_changed(state.query, action)), event.thread, keys,
-                             _described(action))
+        return self._results(label(action), state.then(_changed(state.query, action)), event.thread, keys, _described(action))
 
     # ---- requests and replies -------------------------------------------------------------
 
@@ -125,12 +123,12 @@ class Conversation:
         query = read_request(self.engine.parser, text, self.today())
         if query.is_empty:
             waiting = tuple(key for key in keys if self.store.load(key) is None)
-            return Outcome(turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker),
-                           keys=waiting)
+            return Outcome(
+                turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker), keys=waiting
+            )
         return self._results(text, ThreadState(query=query, asker=asker), home, keys, "")
 
-    def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...],
-               addressed: bool) -> Outcome:
+    def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:
         """A reply in a conversation with a search (or one waiting for a request)."""
         reading = self._read(state, text)
         if state.query.is_empty and reading.kind not in (RefinementKind.ACK, RefinementKind.HELP):
@@ -138,11 +136,11 @@ class Conversation:
         return self._apply(state, reading, text, home, keys)
 
     def _read(self, state: ThreadState, text: str) -> Refinement:
-        return refine(self.engine.parser, state.query, text, self.today(), self.engine.index.doc_freq,
-                      state.page_size or self.page_size)
+        return refine(
+            self.engine.parser, state.query, text, self.today(), self.engine.index.doc_freq, state.page_size or self.page_size
+        )
 
-    def _apply(self, state: ThreadState, reading: Refinement, text: str, home: ThreadKey,
-               keys: tuple[ThreadKey, ...]) -> Outcome:
+    def _apply(self, state: ThreadState, reading: Refinement, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
         kind = reading.kind
         if kind is RefinementKind.ACK:
             return Outcome(heard=True)
@@ -165,14 +163,12 @@ class Conversation:
                 return _notice(text, "This is already the first page.")
             return self._results(text, state.then(state.query, page=state.page - 1), home, keys, "previous page")
         if kind is RefinementKind.PAGE_SIZE:
-            return self._results(text, state.then(state.query, page_size=reading.page_size), home, keys,
-                                 reading.change)
+            return self._results(text, state.then(state.query, page_size=reading.page_size), home, keys, reading.change)
         if kind is RefinementKind.SIMILAR:
             return self._similar(state, reading.rank or 0, text, home, keys)
         return self._results(text, state.then(reading.query), home, keys, reading.change)
 
-    def _similar(self, state: ThreadState, rank: int, text: str, home: ThreadKey,
-                 keys: tuple[ThreadKey, ...]) -> Outcome:
+    def _similar(self, state: ThreadState, rank: int, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
         """Projects like the one at ``rank``: its number in the list, or its place on the page shown."""
         first = state.page * (state.page_size or self.page_size) + 1
         if rank == -1:
@@ -186,8 +182,7 @@ class Conversation:
 
     # ---- turns ----------------------------------------------------------------------------
 
-    def _results(self, request: str, state: ThreadState, home: ThreadKey, keys: tuple[ThreadKey, ...],
-                 change: str) -> Outcome:
+    def _results(self, request: str, state: ThreadState, home: ThreadKey, keys: tuple[ThreadKey, ...], change: str) -> Outcome:
         """The page of results ``state`` asks for, kept under ``keys`` and the new message's own key."""
         query = state.query
         if query.is_empty:
@@ -203,8 +198,15 @@ class Conversation:
             change = "that was the last page"
         alternatives = self.engine.alternatives(query) if response.total == 0 else []
         shown = state.model_copy(update={"page": page, "shown": [str(r.project.id) for r in response.results]})
-        turn = Turn(kind=TurnKind.RESULTS, id=_new_id(), request=request, change=change, response=response,
-                    page=page, alternatives=alternatives)
+        turn = Turn(
+            kind=TurnKind.RESULTS,
+            id=_new_id(),
+            request=request,
+            change=change,
+            response=response,
+            page=page,
+            alternatives=alternatives,
+        )
         return Outcome(turn=turn, state=shown, keys=(*keys, message_key(home, turn.id)))
 
     def _prompt(self, request: str, state: ThreadState, keys: tuple[ThreadKey, ...], text: str) -> Outcome:

@@ -17,15 +17,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 
 from bot.blocks import Message, build, plain
-from bot.presentation import Presentation
 from bot.outcomes import Turn
+from bot.presentation import Presentation
 
 log = logging.getLogger(__name__)
 # Errors that mean "the bot cannot post here": answer privately and say how to invite it.
 NOT_IN_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # Errors that mean "Slack will not take this message": post the plain-text version instead.
-TOO_RICH = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_blocks",
-                      "invalid_arguments"})
+TOO_RICH = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "too_many_blocks", "invalid_arguments"})
 
 Respond = Callable[..., Any]
 
@@ -43,8 +42,7 @@ def slack_error(exc: SlackApiError) -> str:
         return ""
 
 
-def post(client: WebClient, channel: str, turn: Turn, presentation: Presentation,
-         thread_ts: str | None = None) -> str:
+def post(client: WebClient, channel: str, turn: Turn, presentation: Presentation, thread_ts: str | None = None) -> str:
     """chat.postMessage of the turn; the plain-text version if Slack refuses the blocks."""
     try:
         return _post(client, channel, build(turn, presentation), thread_ts)
@@ -53,20 +51,23 @@ def post(client: WebClient, channel: str, turn: Turn, presentation: Presentation
     except SlackApiError as exc:
         if slack_error(exc) not in TOO_RICH:
             raise
-        log.warning("Slack refused the message for %s (%s); posting it as plain text with fewer results",
-                    channel, slack_error(exc))
+        log.warning(
+            "Slack refused the message for %s (%s); posting it as plain text with fewer results", channel, slack_error(exc)
+        )
     return _post(client, channel, plain(turn, presentation), thread_ts)
 
 
 def _post(client: WebClient, channel: str, message: Message, thread_ts: str | None) -> str:
     """Link previews off: a page of results would unfurl every url."""
-    response = client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
-                                       unfurl_media=False, **message.payload())
+    response = client.chat_postMessage(
+        channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **message.payload()
+    )
     return str(response["ts"])
 
 
-def elsewhere(client: WebClient, channel: str, error: str, turn: Turn, user: str | None,
-              respond: Respond | None, base: Presentation) -> None:
+def elsewhere(
+    client: WebClient, channel: str, error: str, turn: Turn, user: str | None, respond: Respond | None, base: Presentation
+) -> None:
     """The answer for someone the bot cannot answer where they asked: through response_url
     when Slack gave one, else in a DM; either way with how to invite the bot."""
     private = replace(base, asker=None, interactive=False, invite_hint=True)
@@ -92,6 +93,9 @@ def privately(respond: Respond | None, message: Message, fallback: Message | Non
         status = getattr(answer, "status_code", 200)
         if status == 200:
             return
-        log.warning("response_url refused the answer (HTTP %s)%s", status,
-                    "; trying plain text" if attempt is message and fallback is not None else "")
+        log.warning(
+            "response_url refused the answer (HTTP %s)%s",
+            status,
+            "; trying plain text" if attempt is message and fallback is not None else "",
+        )
     raise ResponseUrlError(f"response_url refused the answer (HTTP {status})")

@@ -21,9 +21,14 @@ from retrieval.problems import CatalogError
 BUILD_HINT = "build one with `findproject index build --catalog … --taxonomy … --out FILE`"
 
 
-def open_engine(settings: Settings, catalog: Path | None = None, taxonomy: Path | None = None,
-                skip_invalid: bool = False, engine_class: type[SearchEngine] = SearchEngine,
-                err: TextIO | None = None) -> SearchEngine:
+def open_engine(
+    settings: Settings,
+    catalog: Path | None = None,
+    taxonomy: Path | None = None,
+    skip_invalid: bool = False,
+    engine_class: type[SearchEngine] = SearchEngine,
+    err: TextIO | None = None,
+) -> SearchEngine:
     """The engine of SNAPSHOT_PATH, else for ``catalog`` (default: the settings' catalog and taxonomy)."""
     if settings.snapshot_path is not None:
         return open_snapshot(settings.snapshot_path, engine_class)
@@ -33,11 +38,16 @@ def open_engine(settings: Settings, catalog: Path | None = None, taxonomy: Path 
 
     def building() -> None:
         if stream.isatty():
-            print(f"Building the search index and tag model for {catalog.name} (first start; "
-                  f"cached in {settings.cache_dir} for the next)…", file=stream, flush=True)
+            print(
+                f"Building the search index and tag model for {catalog.name} (first start; "
+                f"cached in {settings.cache_dir} for the next)…",
+                file=stream,
+                flush=True,
+            )
 
-    return load_engine(catalog, taxonomy, cache_dir=settings.cache_dir, skip_invalid=skip_invalid,
-                       engine_class=engine_class, on_build=building)
+    return load_engine(
+        catalog, taxonomy, cache_dir=settings.cache_dir, skip_invalid=skip_invalid, engine_class=engine_class, on_build=building
+    )
 
 
 def open_snapshot(path: Path, engine_class: type[SearchEngine] = SearchEngine) -> SearchEngine:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.store import ThreadKey
 from bot.outcomes import Action
+from bot.store import ThreadKey
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ def _literal_markers(text: str) -> str:
         before = text[at - 1] if at else " "
         after = text[at + 1] if at + 1 < len(text) else " "
         return match.group() if before.isalnum() and after.isalnum() else LOOKALIKES[match.group()]
+
     return _MARKER.sub(literal, text)
 
 

@@ -44,8 +44,13 @@ STILL_AWAY = 503  # what the app answers a held request it could not journal yet
 class Held:
     """The held requests of one app, and the thread that dispatches them again."""
 
-    def __init__(self, dispatch: Callable[[BoltRequest], BoltResponse], limit: int = LIMIT,
-                 patience: float = PATIENCE, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        dispatch: Callable[[BoltRequest], BoltResponse],
+        limit: int = LIMIT,
+        patience: float = PATIENCE,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._dispatch = dispatch
         self._limit = limit
         self._patience = patience
@@ -68,8 +73,13 @@ class Held:
                 self._given_up += 1
                 return
             if not self._queue and self._thread is None:
-                log.error("the state store is unreachable (%s); acknowledging requests and holding them here "
-                          "until it is back (at most %d, for %d s)", reason, self._limit, self._patience)
+                log.error(
+                    "the state store is unreachable (%s); acknowledging requests and holding them here "
+                    "until it is back (at most %d, for %d s)",
+                    reason,
+                    self._limit,
+                    self._patience,
+                )
             self._queue.append((body, self._clock()))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="held", daemon=True)
@@ -83,8 +93,10 @@ class Held:
             thread.join()
         with self._lock:
             if self._queue:
-                log.error("stopping with %s held while the state store was away; they go unanswered",
-                          plural(len(self._queue), "request"))
+                log.error(
+                    "stopping with %s held while the state store was away; they go unanswered",
+                    plural(len(self._queue), "request"),
+                )
                 self._queue.clear()
 
     def _run(self) -> None:
@@ -95,10 +107,12 @@ class Held:
             given_up, moved = self._dispatch_held()
             answered += moved
             if given_up is not None:
-                log.warning("the state store is back: answered %s held for up to %.1f s%s",
-                            plural(answered, "request"), self._clock() - began,
-                            f"; gave up {plural(given_up, 'request')} that did not fit or waited too long"
-                            if given_up else "")
+                log.warning(
+                    "the state store is back: answered %s held for up to %.1f s%s",
+                    plural(answered, "request"),
+                    self._clock() - began,
+                    f"; gave up {plural(given_up, 'request')} that did not fit or waited too long" if given_up else "",
+                )
                 return
             delay = BACKOFF if moved else min(delay * 2, MAX_BACKOFF)
 

@@ -28,7 +28,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Sequence, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
@@ -60,9 +60,15 @@ class BodyTooLarge(Exception):
 class SlackHttpApp:
     """The ASGI application; ``on_shutdown`` runs once uvicorn has drained the requests in flight."""
 
-    def __init__(self, bolt: App, health: Callable[[], dict[str, Any]], on_shutdown: Callable[[], None] = lambda: None,
-                 max_body: int = MAX_BODY_BYTES, signing_secret: str | None = None,
-                 metrics: Callable[[], tuple[bytes, str]] | None = None):
+    def __init__(
+        self,
+        bolt: App,
+        health: Callable[[], dict[str, Any]],
+        on_shutdown: Callable[[], None] = lambda: None,
+        max_body: int = MAX_BODY_BYTES,
+        signing_secret: str | None = None,
+        metrics: Callable[[], tuple[bytes, str]] | None = None,
+    ):
         self.bolt = bolt
         self.metrics = metrics
         self.secret = signing_secret.encode("utf-8") if signing_secret else None
@@ -80,8 +86,13 @@ class SlackHttpApp:
             status, headers, body = await self._route(scope, receive)
             if scope["path"] == EVENTS_PATH:
                 metrics.acknowledged(status, time.monotonic() - started)
-            await send({"type": "http.response.start", "status": status,
-                        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
 
     async def _route(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, str], bytes]:
@@ -112,8 +123,11 @@ class SlackHttpApp:
             log.info("refused a signed request: %s", refusal[2].decode())
             return refusal
         try:
-            request = BoltRequest(body=text, query=scope.get("query_string", b"").decode("latin-1"),
-                                  headers=dict[str, "str | Sequence[str]"](headers))
+            request = BoltRequest(
+                body=text,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=dict[str, "str | Sequence[str]"](headers),
+            )
         except Exception:  # Bolt parses the body eagerly and fails in many ways on junk
             log.debug("unparseable request body", exc_info=True)
             return _text(400, "malformed request body")

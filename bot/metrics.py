@@ -12,7 +12,14 @@ import os
 from typing import Any
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess,
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
     start_http_server,
 )
 
@@ -24,27 +31,46 @@ MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 if MULTIPROC_DIR is not None and not os.path.isdir(MULTIPROC_DIR):
     raise SettingsError(f"invalid setting PROMETHEUS_MULTIPROC_DIR: {MULTIPROC_DIR} is not a directory")
 
-REQUESTS = Counter("findproject_requests", "Slack requests by surface (mention, message, command, button, other; "
-                   "unknown when refused) and outcome (accepted, duplicate, held while the state store was away, "
-                   "refused, error)", ["surface", "outcome"])
-REPLIES = Counter("findproject_replies", "Answers worked out, by surface and outcome (handled, failed)",
-                  ["surface", "outcome"])
-ACK_SECONDS = Histogram("findproject_ack_seconds", "From a Slack request's arrival to its HTTP response",
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-REPLY_SECONDS = Histogram("findproject_reply_seconds", "From a request's dispatch to its answer being done",
-                          ["surface"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-SEARCH_SECONDS = Histogram("findproject_search_seconds", "One catalog search",
-                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1))
-SLACK_CALLS = Counter("findproject_slack_api_calls", "Slack Web API calls by method and result (ok, Slack's "
-                      "error code, timeout, connection_error), after the retries", ["method", "result"])
-SLACK_RETRIES = Counter("findproject_slack_api_retries", "Slack Web API retries by method and reason",
-                        ["method", "reason"])
-DEDUPE_HITS = Counter("findproject_dedupe_hits", "Deliveries ignored as duplicates: a request Slack sent again "
-                      "(kind=request) or a message seen as both mention and message (kind=message)", ["kind"])
-JOURNAL_REPLAYS = Counter("findproject_journal_replays", "Requests a stopped process left unanswered, at start-up: "
-                          "replayed, given_up (too old) or failed", ["result"])
-CATALOG_PROJECTS = Gauge("findproject_catalog_projects", "Projects in the loaded catalog",
-                         multiprocess_mode="livemax")
+REQUESTS = Counter(
+    "findproject_requests",
+    "Slack requests by surface (mention, message, command, button, other; "
+    "unknown when refused) and outcome (accepted, duplicate, held while the state store was away, "
+    "refused, error)",
+    ["surface", "outcome"],
+)
+REPLIES = Counter("findproject_replies", "Answers worked out, by surface and outcome (handled, failed)", ["surface", "outcome"])
+ACK_SECONDS = Histogram(
+    "findproject_ack_seconds",
+    "From a Slack request's arrival to its HTTP response",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+REPLY_SECONDS = Histogram(
+    "findproject_reply_seconds",
+    "From a request's dispatch to its answer being done",
+    ["surface"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+SEARCH_SECONDS = Histogram(
+    "findproject_search_seconds", "One catalog search", buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
+)
+SLACK_CALLS = Counter(
+    "findproject_slack_api_calls",
+    "Slack Web API calls by method and result (ok, Slack's error code, timeout, connection_error), after the retries",
+    ["method", "result"],
+)
+SLACK_RETRIES = Counter("findproject_slack_api_retries", "Slack Web API retries by method and reason", ["method", "reason"])
+DEDUPE_HITS = Counter(
+    "findproject_dedupe_hits",
+    "Deliveries ignored as duplicates: a request Slack sent again "
+    "(kind=request) or a message seen as both mention and message (kind=message)",
+    ["kind"],
+)
+JOURNAL_REPLAYS = Counter(
+    "findproject_journal_replays",
+    "Requests a stopped process left unanswered, at start-up: replayed, given_up (too old) or failed",
+    ["result"],
+)
+CATALOG_PROJECTS = Gauge("findproject_catalog_projects", "Projects in the loaded catalog", multiprocess_mode="livemax")
 
 
 class MeteredEngine(SearchEngine):

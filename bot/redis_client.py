@@ -38,16 +38,22 @@ def connect(url: str) -> redis.Redis:
     """A client for ``url`` that has answered a PING; StateStoreError with the reason if not."""
     where = redacted(url)
     try:
-        client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT,
-                                      socket_timeout=COMMAND_TIMEOUT, retry=Retry(NoBackoff(), 0))
+        client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            socket_timeout=COMMAND_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
     except ValueError as exc:  # redis-py's own reading of the url
         raise StateStoreError(f"cannot use STATE_URL {where}: {exc}") from None
     try:
         client.ping()
     except redis.RedisError as exc:
         client.close()
-        raise StateStoreError(f"cannot reach the state store at {where}: {_reason(exc)} "
-                              "(is Redis running there, and is STATE_URL right?)") from None
+        raise StateStoreError(
+            f"cannot reach the state store at {where}: {_reason(exc)} (is Redis running there, and is STATE_URL right?)"
+        ) from None
     return client
 
 

@@ -56,8 +56,11 @@ class Lease:
                 self._renew()
             except redis.RedisError as exc:
                 if not failing:
-                    log.error("cannot renew the state store lease (%s); other processes will take over "
-                              "this one's open requests if it stays down", exc)
+                    log.error(
+                        "cannot renew the state store lease (%s); other processes will take over "
+                        "this one's open requests if it stays down",
+                        exc,
+                    )
                 failing = True
                 continue
             if failing:

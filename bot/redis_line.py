@@ -86,8 +86,9 @@ class RedisLine:
     def take(self, key: tuple[str, ...]) -> Ticket:
         with failures(self.url, "taking a place in a thread's line"):
             self._leave_unsent()
-            number = self._take(keys=self._keys(key), args=[self.lease.owner, LINE_LIFETIME * 1000,
-                                                            self.lease.key, self.lease.millis])
+            number = self._take(
+                keys=self._keys(key), args=[self.lease.owner, LINE_LIFETIME * 1000, self.lease.key, self.lease.millis]
+            )
         return Ticket(self, key, int(number))
 
     def wait(self, key: tuple[str, ...], number: int) -> None:
@@ -99,8 +100,10 @@ class RedisLine:
                 if serving == number or number > last:  # its turn, or a restarted server forgot the line
                     return  # a wake-up pushed for it expires by itself (WAKE_LIFETIME)
                 if serving > number:  # passed over: this process's lease lapsed while it waited
-                    log.warning("the line of %s moved past a request whose process looked dead; "
-                                "answering it now, out of order", ":".join(key))
+                    log.warning(
+                        "the line of %s moved past a request whose process looked dead; answering it now, out of order",
+                        ":".join(key),
+                    )
                     return
                 self.client.blpop([wake], timeout=self.poll)
 

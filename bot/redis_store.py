@@ -71,8 +71,14 @@ end
 class RedisStateStore:
     """Thread state, claims and lines on a Redis server; safe to share between threads."""
 
-    def __init__(self, url: str, ttl_seconds: float, prefix: str = "findproject",
-                 clock: Callable[[], float] = time.time, lease_seconds: float = LEASE_SECONDS):
+    def __init__(
+        self,
+        url: str,
+        ttl_seconds: float,
+        prefix: str = "findproject",
+        clock: Callable[[], float] = time.time,
+        lease_seconds: float = LEASE_SECONDS,
+    ):
         self.url = url
         self.ttl = ttl_seconds
         self.prefix = prefix
@@ -104,10 +110,12 @@ class RedisStateStore:
     def save(self, key: ThreadKey, state: ThreadState) -> None:
         name = self._thread(key)
         with self._using("saving a thread"):
-            (self._client.pipeline()
-             .hset(name, mapping={"state": state.model_dump_json(), "at": repr(self.clock())})
-             .pexpire(name, max(1, int(self.ttl * 1000)))
-             .execute())
+            (
+                self._client.pipeline()
+                .hset(name, mapping={"state": state.model_dump_json(), "at": repr(self.clock())})
+                .pexpire(name, max(1, int(self.ttl * 1000)))
+                .execute()
+            )
 
     def forget(self, key: ThreadKey) -> None:
         with self._using("forgetting a thread"):
@@ -119,9 +127,21 @@ class RedisStateStore:
         """True when this process should handle ``event``: it is new, or its owner died
         before finishing it. ``job`` (the request) lets a later process replay it."""
         with self._using("claiming a request"):
-            won = int(self._claim(keys=[self._claim_key(event), self._open], args=[
-                event, self.owner, repr(self.clock()), job or "", "0" if job is None else "1",
-                CLAIM_LIFETIME, STALE_CLAIM, self._lease.prefix]))
+            won = int(
+                self._claim(
+                    keys=[self._claim_key(event), self._open],
+                    args=[
+                        event,
+                        self.owner,
+                        repr(self.clock()),
+                        job or "",
+                        "0" if job is None else "1",
+                        CLAIM_LIFETIME,
+                        STALE_CLAIM,
+                        self._lease.prefix,
+                    ],
+                )
+            )
         if won == 2:
             log.warning("took over %s, left unfinished by a stopped process", event)
         self._maybe_expire()
@@ -146,8 +166,11 @@ class RedisStateStore:
             for owner in owners:
                 checks.exists(self._lease.prefix + owner)
             alive = {owner for owner, exists in zip(owners, checks.execute()) if exists}
-        return [OpenClaim(event, job, float(at)) for event, owner, _, job, at in rows
-                if owner not in alive or now - float(at) > STALE_CLAIM]
+        return [
+            OpenClaim(event, job, float(at))
+            for event, owner, _, job, at in rows
+            if owner not in alive or now - float(at) > STALE_CLAIM
+        ]
 
     def expire(self) -> int:
         """Redis deletes threads and claims past their lifetime by itself; what is left to

@@ -92,9 +92,11 @@ def _start(day: date) -> datetime:
 
 def unmet_in(engine: SearchEngine) -> Unmet:
     """Words of a logged keyword whose stem no project holds (the index's document frequency is 0)."""
+
     def unmet(keyword: str) -> list[tuple[str, str]]:
         stems = ((engine.analyzer.stem(word), word) for word in engine.analyzer.words(keyword))
         return [(stem, word) for stem, word in stems if engine.index.doc_freq(stem) == 0]
+
     return unmet
 
 
@@ -111,8 +113,11 @@ def show(report: Report, catalog_size: int, out: TextIO) -> None:
         headline.add_row(name, value)
     console.print(headline)
     if report.requests_without_text:
-        console.print(f"{plural(report.requests_without_text, 'request')} logged without text "
-                      "(LOG_REQUEST_TEXT=false): left out of the text lists.", soft_wrap=True)
+        console.print(
+            f"{plural(report.requests_without_text, 'request')} logged without text "
+            "(LOG_REQUEST_TEXT=false): left out of the text lists.",
+            soft_wrap=True,
+        )
     for title, column, rows in (
         ("Top requests", "request", [(r.request, r.count) for r in report.top_requests]),
         ("Top zero-result requests", "request", [(r.request, r.count) for r in report.top_zero_result]),

@@ -92,8 +92,7 @@ class Report(BaseModel):
     days: list[Day]
 
 
-def summarize(window: LogWindow, since: date, until: date, projects: Sequence[Project], unmet: Unmet,
-              top: int = 10) -> Report:
+def summarize(window: LogWindow, since: date, until: date, projects: Sequence[Project], unmet: Unmet, top: int = 10) -> Report:
     """The figures of ``window`` (searches made from ``since`` to ``until``, both inclusive)."""
     searches = list(tracked(window.searches, "reading the search log"))  # a bar on a terminal for a large log
     typed = [s for s in searches if s.surface is not Surface.BUTTON and s.page == 0]
@@ -107,18 +106,25 @@ def summarize(window: LogWindow, since: date, until: date, projects: Sequence[Pr
     shown_ids = set(itertools.chain.from_iterable(s.shown for s in searches))
     tags = Counter(t for s in searches if s.page == 0 for t in dict.fromkeys(s.include_tags))
     return Report(
-        since=since, until=until, requests=len(searches), askers=len({s.user_key for s in searches}),
-        zero_result_requests=zero, relaxed_requests=relaxed,
-        zero_result_rate=_ratio(zero, len(searches)), relaxed_rate=_ratio(relaxed, len(searches)),
+        since=since,
+        until=until,
+        requests=len(searches),
+        askers=len({s.user_key for s in searches}),
+        zero_result_requests=zero,
+        relaxed_requests=relaxed,
+        zero_result_rate=_ratio(zero, len(searches)),
+        relaxed_rate=_ratio(relaxed, len(searches)),
         feedback=Feedback(helpful=votes[Vote.HELPFUL], not_helpful=votes[Vote.NOT_HELPFUL]),
-        clicks=len(window.clicks), click_through_rate=_ratio(len(showing & clicked), len(showing)),
+        clicks=len(window.clicks),
+        click_through_rate=_ratio(len(showing & clicked), len(showing)),
         mean_clicked_rank=_ratio(sum(c.rank for c in window.clicks), len(window.clicks)),
         top_requests=_requests(_text(s) for s in texts)[:top],
         top_zero_result=_requests(_text(s) for s in texts if s.zero_result)[:top],
         unmet_words=_unmet_words(texts, unmet)[:top],
         top_tags=[TagCount(tag=tag, count=n) for tag, n in _ranked(tags)[:top]],
-        not_helpful_requests=_requests(_text(by_id[v.search_id]) for v in window.votes
-                                       if v.vote is Vote.NOT_HELPFUL and v.search_id in by_id)[:top],
+        not_helpful_requests=_requests(
+            _text(by_id[v.search_id]) for v in window.votes if v.vote is Vote.NOT_HELPFUL and v.search_id in by_id
+        )[:top],
         requests_without_text=sum(s.request is None for s in searches),
         never_shown=[ProjectRef(id=str(p.id), title=p.title) for p in projects if str(p.id) not in shown_ids],
         days=_days(searches, window, since, until),

@@ -47,10 +47,11 @@ from bot.delivery import NOT_IN_CHANNEL, Respond, elsewhere, post, privately, sl
 from bot.events import Click, Command, DirectMessage, Event, Mention, ThreadReply
 from bot.journal import Journal
 from bot.locks import KeyedQueues, Slot
+from bot.outcomes import Outcome, Turn, TurnKind
 from bot.presentation import Presentation
 from bot.searchlog import NullSearchLog, SearchLog, surface_of
-from bot.store import StateStoreError, ThreadKey, ThreadState, Turn as LineTurn
-from bot.outcomes import Outcome, Turn, TurnKind
+from bot.store import StateStoreError, ThreadKey, ThreadState
+from bot.store import Turn as LineTurn
 
 log = logging.getLogger(__name__)
 CONTEXT_KEY = "findproject"
@@ -102,8 +103,14 @@ class _Place:
 class Runner:
     """Shared through Bolt's context; see the module docs."""
 
-    def __init__(self, conversation: Conversation, journal: Journal, workers: Executor,
-                 presentation: Presentation | None = None, search_log: SearchLog | None = None):
+    def __init__(
+        self,
+        conversation: Conversation,
+        journal: Journal,
+        workers: Executor,
+        presentation: Presentation | None = None,
+        search_log: SearchLog | None = None,
+    ):
         self.conversation = conversation
         self.journal = journal
         self.search_log = search_log or NullSearchLog()
@@ -180,9 +187,17 @@ class Runner:
         if ts is not None and place.thread is None and outcome.state is not None:
             store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
         if turn.kind is TurnKind.RESULTS and turn.response is not None:  # shown, publicly or privately
-            self.search_log.record_search(turn.response, request=turn.request, page=turn.page,
-                                          surface=surface_of(event), team=place.team, channel=place.channel,
-                                          user=place.user, search_id=turn.id, message_ts=ts)
+            self.search_log.record_search(
+                turn.response,
+                request=turn.request,
+                page=turn.page,
+                surface=surface_of(event),
+                team=place.team,
+                channel=place.channel,
+                user=place.user,
+                search_id=turn.id,
+                message_ts=ts,
+            )
 
     def _post(self, client: WebClient, place: _Place, turn: Turn, respond: Respond | None) -> str | None:
         """The message's ts; None when the bot cannot post there and answered privately instead."""
@@ -219,10 +234,16 @@ class Runner:
                 privately(job.respond, apology())
             else:
                 place = self._place(event)
-                quick = type(client)(token=client.token, base_url=client.base_url,
-                                  timeout=min(client.timeout, APOLOGY_TIMEOUT), retry_handlers=[])
-                quick.chat_postEphemeral(channel=place.channel, user=place.user, text=APOLOGY,
-                                         blocks=apology().payload()["blocks"], thread_ts=place.thread)
+                quick = type(client)(
+                    token=client.token, base_url=client.base_url, timeout=min(client.timeout, APOLOGY_TIMEOUT), retry_handlers=[]
+                )
+                quick.chat_postEphemeral(
+                    channel=place.channel,
+                    user=place.user,
+                    text=APOLOGY,
+                    blocks=apology().payload()["blocks"],
+                    thread_ts=place.thread,
+                )
             log.info("told the user in %s to try again", _where(event).rpartition(" ")[2])
         except Exception as again:
             log.error("could not tell the user either: %s", describe(again))
@@ -284,7 +305,12 @@ def runner_of(context: BoltContext) -> Runner:
     return runner
 
 
-def job_of(context: BoltContext, event: Event | None = None, client: WebClient | None = None,
-           once: str | None = None, respond: Respond | None = None) -> Job:
+def job_of(
+    context: BoltContext,
+    event: Event | None = None,
+    client: WebClient | None = None,
+    once: str | None = None,
+    respond: Respond | None = None,
+) -> Job:
     """The job for this request, with the claim and the place bot.slack_app took for it on arrival."""
     return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=context.get(PLACE_KEY))

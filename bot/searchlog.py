@@ -130,8 +130,13 @@ def surface_of(event: Event) -> Surface:
     """The surface a conversation event came from (a mention inside a thread refines, like a reply)."""
     if isinstance(event, Mention):
         return Surface.THREAD if event.in_thread else Surface.MENTION
-    surfaces = {ThreadReply: Surface.THREAD, DirectMessage: Surface.DM, Command: Surface.COMMAND,
-                Click: Surface.BUTTON, ConsoleLine: Surface.CONSOLE}
+    surfaces = {
+        ThreadReply: Surface.THREAD,
+        DirectMessage: Surface.DM,
+        Command: Surface.COMMAND,
+        Click: Surface.BUTTON,
+        ConsoleLine: Surface.CONSOLE,
+    }
     return surfaces[type(event)]
 
 
@@ -164,18 +169,38 @@ def new_search_id() -> str:
     return uuid.uuid4().hex
 
 
-def search_record(response: SearchResponse, *, request: str, surface: Surface | str, team: str, channel: str,
-                  user_key: str, page: int, keep_text: bool, at: datetime, search_id: str,
-                  message_ts: str | None = None) -> SearchRecord:
+def search_record(
+    response: SearchResponse,
+    *,
+    request: str,
+    surface: Surface | str,
+    team: str,
+    channel: str,
+    user_key: str,
+    page: int,
+    keep_text: bool,
+    at: datetime,
+    search_id: str,
+    message_ts: str | None = None,
+) -> SearchRecord:
     """The log row of a turn (pure): what was understood and found, without text unless ``keep_text``."""
     parsed = response.parsed
     return SearchRecord(
-        search_id=search_id, message_ts=message_ts, at=at, surface=Surface(surface), team=team, channel=channel,
-        user_key=user_key, request=request if keep_text else None,
+        search_id=search_id,
+        message_ts=message_ts,
+        at=at,
+        surface=Surface(surface),
+        team=team,
+        channel=channel,
+        user_key=user_key,
+        request=request if keep_text else None,
         keywords=[*parsed.keywords, *parsed.phrases] if keep_text else [],
-        include_tags=parsed.include_tags, exclude_tags=parsed.exclude_tags,
+        include_tags=parsed.include_tags,
+        exclude_tags=parsed.exclude_tags,
         expanded_tags=[expanded.tag for expanded in parsed.expanded_tags],
-        total=response.total, relaxed=response.relaxed, shown=[str(r.project.id) for r in response.results],
+        total=response.total,
+        relaxed=response.relaxed,
+        shown=[str(r.project.id) for r in response.results],
         page=page,
     )
 
@@ -183,9 +208,19 @@ def search_record(response: SearchResponse, *, request: str, surface: Surface | 
 class SearchLog(Protocol):
     """What the bot records and the report reads. User ids go in raw; only their keys are stored."""
 
-    def record_search(self, response: SearchResponse, *, request: str, surface: Surface | str, team: str,
-                      channel: str, user: str, page: int = 0, search_id: str | None = None,
-                      message_ts: str | None = None) -> str:
+    def record_search(
+        self,
+        response: SearchResponse,
+        *,
+        request: str,
+        surface: Surface | str,
+        team: str,
+        channel: str,
+        user: str,
+        page: int = 0,
+        search_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
         """Log a results turn; returns its search id (``search_id`` when given, else a new one)."""
 
     def record_feedback(self, search_id: str, user: str, vote: Vote | str) -> VoteResult:
@@ -204,9 +239,19 @@ class SearchLog(Protocol):
 class NullSearchLog:
     """SEARCH_LOG=false: records nothing, reads an empty log."""
 
-    def record_search(self, response: SearchResponse, *, request: str, surface: Surface | str, team: str,
-                      channel: str, user: str, page: int = 0, search_id: str | None = None,
-                      message_ts: str | None = None) -> str:
+    def record_search(
+        self,
+        response: SearchResponse,
+        *,
+        request: str,
+        surface: Surface | str,
+        team: str,
+        channel: str,
+        user: str,
+        page: int = 0,
+        search_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
         return search_id or new_search_id()
 
     def record_feedback(self, search_id: str, user: str, vote: Vote | str) -> VoteResult:
@@ -229,8 +274,7 @@ class RecordingLog(ABC):
     Its storage calls raise StateStoreError (one line naming the file or server) on failure.
     """
 
-    def __init__(self, secret: bytes | None, keep_text: bool, retention_days: float,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, secret: bytes | None, keep_text: bool, retention_days: float, clock: Callable[[], float] = time.time):
         self.keys = UserKeys(secret, self._stored_secret)
         self.keep_text = keep_text
         self.retention = retention_days * DAY
@@ -241,29 +285,50 @@ class RecordingLog(ABC):
 
     # ---- what the bot records -------------------------------------------------------------
 
-    def record_search(self, response: SearchResponse, *, request: str, surface: Surface | str, team: str,
-                      channel: str, user: str, page: int = 0, search_id: str | None = None,
-                      message_ts: str | None = None) -> str:
+    def record_search(
+        self,
+        response: SearchResponse,
+        *,
+        request: str,
+        surface: Surface | str,
+        team: str,
+        channel: str,
+        user: str,
+        page: int = 0,
+        search_id: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
         search_id = search_id or new_search_id()
         with self._guarded("a search"):
-            self._put_search(search_record(
-                response, request=request, surface=surface, team=team, channel=self._channel(channel),
-                user_key=self.keys(user),
-                page=page, keep_text=self.keep_text, at=self._now(), search_id=search_id, message_ts=message_ts))
+            self._put_search(
+                search_record(
+                    response,
+                    request=request,
+                    surface=surface,
+                    team=team,
+                    channel=self._channel(channel),
+                    user_key=self.keys(user),
+                    page=page,
+                    keep_text=self.keep_text,
+                    at=self._now(),
+                    search_id=search_id,
+                    message_ts=message_ts,
+                )
+            )
         return search_id
 
     def record_feedback(self, search_id: str, user: str, vote: Vote | str) -> VoteResult:
         result = VoteResult.UNKNOWN
         with self._guarded("a vote"):
-            result = self._put_vote(VoteRecord(search_id=search_id, user_key=self.keys(user), vote=Vote(vote),
-                                               at=self._now()))
+            result = self._put_vote(VoteRecord(search_id=search_id, user_key=self.keys(user), vote=Vote(vote), at=self._now()))
         return result
 
     def record_click(self, search_id: str, project_id: str, rank: int, user: str) -> bool:
         recorded = False
         with self._guarded("a click"):
-            recorded = self._put_click(ClickRecord(search_id=search_id, user_key=self.keys(user),
-                                                   project_id=str(project_id), rank=rank, at=self._now()))
+            recorded = self._put_click(
+                ClickRecord(search_id=search_id, user_key=self.keys(user), project_id=str(project_id), rank=rank, at=self._now())
+            )
         return recorded
 
     def purge(self) -> int:
@@ -325,4 +390,3 @@ class RecordingLog(ABC):
     def _due(self) -> bool:
         with self._purge_lock:
             return self.clock() - self._last_purge >= PURGE_INTERVAL
-

@@ -48,8 +48,16 @@ return 1
 
 
 class RedisSearchLog(RecordingLog):
-    def __init__(self, url: str, *, prefix: str, secret: bytes | None, keep_text: bool, retention_days: float,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str,
+        secret: bytes | None,
+        keep_text: bool,
+        retention_days: float,
+        clock: Callable[[], float] = time.time,
+    ):
         self.url = url
         self.base = f"{prefix}:searchlog"
         self._client = connect(url)
@@ -60,21 +68,26 @@ class RedisSearchLog(RecordingLog):
 
     def _put_search(self, record: SearchRecord) -> None:
         with failures(self.url, "recording a search"):
-            (self._client.pipeline()
-             .set(self._search(record.search_id), record.model_dump_json())
-             .zadd(self._index, {record.search_id: record.at.timestamp()})
-             .execute())
+            (
+                self._client.pipeline()
+                .set(self._search(record.search_id), record.model_dump_json())
+                .zadd(self._index, {record.search_id: record.at.timestamp()})
+                .execute()
+            )
 
     def _put_vote(self, vote: VoteRecord) -> VoteResult:
         with failures(self.url, "recording a vote"):
-            result = self._vote(keys=[self._search(vote.search_id), self._votes(vote.search_id)],
-                                args=[vote.user_key, vote.vote.value, vote.model_dump_json(), vote.at.isoformat()])
+            result = self._vote(
+                keys=[self._search(vote.search_id), self._votes(vote.search_id)],
+                args=[vote.user_key, vote.vote.value, vote.model_dump_json(), vote.at.isoformat()],
+            )
         return VoteResult(result)
 
     def _put_click(self, click: ClickRecord) -> bool:
         with failures(self.url, "recording a click"):
-            added = self._click(keys=[self._search(click.search_id), self._clicks(click.search_id)],
-                                args=[click.model_dump_json()])
+            added = self._click(
+                keys=[self._search(click.search_id), self._clicks(click.search_id)], args=[click.model_dump_json()]
+            )
         return bool(added)
 
     def _purge(self, before: float) -> int:
@@ -123,4 +136,4 @@ class RedisSearchLog(RecordingLog):
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), BATCH):
-        yield items[start:start + BATCH]
+        yield items[start : start + BATCH]

@@ -41,16 +41,25 @@ IN_WINDOW = "search_id IN (SELECT search_id FROM search_log WHERE at >= ? AND at
 class SQLiteSearchLog(RecordingLog):
     """The log in ``path``; ``must_exist`` (the report) refuses a file that is not there rather than make one."""
 
-    def __init__(self, path: str | Path, *, secret: bytes | None, keep_text: bool, retention_days: float,
-                 clock: Callable[[], float] = time.time, must_exist: bool = False):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        secret: bytes | None,
+        keep_text: bool,
+        retention_days: float,
+        clock: Callable[[], float] = time.time,
+        must_exist: bool = False,
+    ):
         self.path = Path(path)
         if must_exist and not self.path.is_file():
             raise StateStoreError(f"no state database at {self.path} (set STATE_DB_PATH or STATE_URL, or give --state)")
         self._lock = threading.Lock()
         with self._failures("opening"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                       timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -59,25 +68,31 @@ class SQLiteSearchLog(RecordingLog):
 
     def _put_search(self, record: SearchRecord) -> None:
         with self._failures("recording a search"):
-            self._db.execute("INSERT INTO search_log (search_id, at, record) VALUES (?, ?, ?) ON CONFLICT (search_id) "
-                             "DO UPDATE SET at = excluded.at, record = excluded.record",
-                             (record.search_id, record.at.timestamp(), record.model_dump_json()))
+            self._db.execute(
+                "INSERT INTO search_log (search_id, at, record) VALUES (?, ?, ?) ON CONFLICT (search_id) "
+                "DO UPDATE SET at = excluded.at, record = excluded.record",
+                (record.search_id, record.at.timestamp(), record.model_dump_json()),
+            )
 
     def _put_vote(self, vote: VoteRecord) -> VoteResult:
         with self._failures("recording a vote"), self._immediate():
             if self._db.execute("SELECT 1 FROM search_log WHERE search_id = ?", (vote.search_id,)).fetchone() is None:
                 return VoteResult.UNKNOWN
-            row = self._db.execute("SELECT vote FROM search_votes WHERE search_id = ? AND user_key = ?",
-                                   (vote.search_id, vote.user_key)).fetchone()
+            row = self._db.execute(
+                "SELECT vote FROM search_votes WHERE search_id = ? AND user_key = ?", (vote.search_id, vote.user_key)
+            ).fetchone()
             if row is None:
-                self._db.execute("INSERT INTO search_votes (search_id, user_key, vote, at) VALUES (?, ?, ?, ?)",
-                                 (vote.search_id, vote.user_key, vote.vote.value, vote.at.timestamp()))
+                self._db.execute(
+                    "INSERT INTO search_votes (search_id, user_key, vote, at) VALUES (?, ?, ?, ?)",
+                    (vote.search_id, vote.user_key, vote.vote.value, vote.at.timestamp()),
+                )
                 return VoteResult.RECORDED
             if row[0] == vote.vote.value:
                 return VoteResult.SAME
-            self._db.execute("UPDATE search_votes SET vote = ?, at = ?, changes = changes + 1 "
-                             "WHERE search_id = ? AND user_key = ?",
-                             (vote.vote.value, vote.at.timestamp(), vote.search_id, vote.user_key))
+            self._db.execute(
+                "UPDATE search_votes SET vote = ?, at = ?, changes = changes + 1 WHERE search_id = ? AND user_key = ?",
+                (vote.vote.value, vote.at.timestamp(), vote.search_id, vote.user_key),
+            )
             return VoteResult.CHANGED
 
     def _put_click(self, click: ClickRecord) -> bool:
@@ -85,7 +100,8 @@ class SQLiteSearchLog(RecordingLog):
             inserted = self._db.execute(
                 "INSERT INTO search_clicks (search_id, user_key, project, rank, at) "
                 "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM search_log WHERE search_id = ?)",
-                (click.search_id, click.user_key, click.project_id, click.rank, click.at.timestamp(), click.search_id))
+                (click.search_id, click.user_key, click.project_id, click.rank, click.at.timestamp(), click.search_id),
+            )
             return inserted.rowcount == 1
 
     def _purge(self, before: float) -> int:
@@ -97,22 +113,30 @@ class SQLiteSearchLog(RecordingLog):
 
     def _stored_secret(self) -> str:
         with self._failures("reading the user-key secret"), self._immediate():
-            self._db.execute("INSERT OR IGNORE INTO search_log_secret (only, secret) VALUES (1, ?)",
-                             (new_stored_secret(),))
+            self._db.execute("INSERT OR IGNORE INTO search_log_secret (only, secret) VALUES (1, ?)", (new_stored_secret(),))
             return self._db.execute("SELECT secret FROM search_log_secret").fetchone()[0]
 
     def read(self, since: datetime, until: datetime) -> LogWindow:
         window = (since.timestamp(), until.timestamp())
         with self._failures("reading the log"):
-            searches = [SearchRecord.model_validate_json(row[0]) for row in self._db.execute(
-                "SELECT record FROM search_log WHERE at >= ? AND at < ? ORDER BY at, search_id", window)]
-            votes = [VoteRecord(search_id=s, user_key=u, vote=v, at=_utc(at), changes=c)
-                     for s, u, v, at, c in self._db.execute(
-                         f"SELECT search_id, user_key, vote, at, changes FROM search_votes WHERE {IN_WINDOW}", window)]
-            clicks = [ClickRecord(search_id=s, user_key=u, project_id=p, rank=r, at=_utc(at))
-                      for s, u, p, r, at in self._db.execute(
-                          f"SELECT search_id, user_key, project, rank, at FROM search_clicks WHERE {IN_WINDOW} "
-                          "ORDER BY rowid", window)]
+            searches = [
+                SearchRecord.model_validate_json(row[0])
+                for row in self._db.execute(
+                    "SELECT record FROM search_log WHERE at >= ? AND at < ? ORDER BY at, search_id", window
+                )
+            ]
+            votes = [
+                VoteRecord(search_id=s, user_key=u, vote=v, at=_utc(at), changes=c)
+                for s, u, v, at, c in self._db.execute(
+                    f"SELECT search_id, user_key, vote, at, changes FROM search_votes WHERE {IN_WINDOW}", window
+                )
+            ]
+            clicks = [
+                ClickRecord(search_id=s, user_key=u, project_id=p, rank=r, at=_utc(at))
+                for s, u, p, r, at in self._db.execute(
+                    f"SELECT search_id, user_key, project, rank, at FROM search_clicks WHERE {IN_WINDOW} ORDER BY rowid", window
+                )
+            ]
         return LogWindow(searches, votes, clicks)
 
     def close(self) -> None:

@@ -33,8 +33,8 @@ from bot.slack_app import BotApp, build_app
 from bot.store import StateStoreError
 from bot.stores import open_search_log, open_store
 from bot.sweeper import Sweeper
-from retrieval.problems import CatalogError
 from retrieval.plurals import plural
+from retrieval.problems import CatalogError
 
 log = logging.getLogger(__name__)
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -50,8 +50,13 @@ def load_runner(settings: Settings) -> Runner:
     metrics.CATALOG_PROJECTS.set(len(engine.projects))
     store = open_store(settings)
     workers = ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="reply")
-    return Runner(Conversation(engine, store, settings.results_per_page), Journal(store), workers,
-                  Presentation(url_template=settings.project_url_template), open_search_log(settings))
+    return Runner(
+        Conversation(engine, store, settings.results_per_page),
+        Journal(store),
+        workers,
+        Presentation(url_template=settings.project_url_template),
+        open_search_log(settings),
+    )
 
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -99,8 +104,7 @@ def _workers_refusal(workers: int, socket_mode: bool, settings: Settings) -> str
     if socket_mode:
         return "--workers is for HTTP mode (--http); for Socket Mode start several processes instead"
     if not settings.state_url:
-        return (f"--workers {workers} needs STATE_URL (a Redis server): the SQLite state file "
-                "cannot be shared by worker processes")
+        return f"--workers {workers} needs STATE_URL (a Redis server): the SQLite state file cannot be shared by worker processes"
     return None
 
 
@@ -134,8 +138,9 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
             previous = {name: os.environ.get(name) for name in inherited}
             os.environ.update(inherited)  # the workers inherit the environment
             try:
-                uvicorn.run("bot.server:worker_app", factory=True, workers=workers, host=host, port=port,
-                            **uvicorn_options(settings))
+                uvicorn.run(
+                    "bot.server:worker_app", factory=True, workers=workers, host=host, port=port, **uvicorn_options(settings)
+                )
             finally:
                 for name, value in previous.items():
                     if value is None:
@@ -144,8 +149,12 @@ def _serve(settings: Settings, socket_mode: bool, host: str, port: int, workers:
                         os.environ[name] = value
             return EXIT_BAD_INPUT if failed.exists() else EXIT_OK
     asgi = http_app(settings)
-    log.info("serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz%s)", host, port,
-             ", GET /metrics" if asgi.metrics else "")
+    log.info(
+        "serving Slack over HTTP on %s:%d (POST /slack/events, GET /healthz%s)",
+        host,
+        port,
+        ", GET /metrics" if asgi.metrics else "",
+    )
     with _clean_exit_on_sigterm():
         uvicorn.run(asgi, host=host, port=port, **uvicorn_options(settings))
     return EXIT_OK
@@ -185,8 +194,13 @@ def _worker_failed(reason: str) -> None:
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """uvicorn's settings for HTTP mode (benchmarks/bot_echo.py serves its baseline with the same).
     ``log_config=None``: uvicorn's lines go through the bot's own handler, so LOG_FORMAT applies to them."""
-    return {"lifespan": "on", "log_level": settings.log_level.lower(), "access_log": settings.log_level == "DEBUG",
-            "log_config": None, "timeout_graceful_shutdown": 10}
+    return {
+        "lifespan": "on",
+        "log_level": settings.log_level.lower(),
+        "access_log": settings.log_level == "DEBUG",
+        "log_config": None,
+        "timeout_graceful_shutdown": 10,
+    }
 
 
 def http_app(settings: Settings) -> SlackHttpApp:
@@ -201,9 +215,13 @@ def http_app(settings: Settings) -> SlackHttpApp:
     sweeper = Sweeper(app, runner.journal.store)
     engine = runner.conversation.engine
     scrape = metrics.exposition if settings.metrics and settings.metrics_port is None else None
-    return SlackHttpApp(app, health=lambda: {"projects": len(engine.projects)},
-                        on_shutdown=lambda: _close(app, runner, sweeper), metrics=scrape,
-                        signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"))
+    return SlackHttpApp(
+        app,
+        health=lambda: {"projects": len(engine.projects)},
+        on_shutdown=lambda: _close(app, runner, sweeper),
+        metrics=scrape,
+        signing_secret=require(settings, "SLACK_SIGNING_SECRET", "HTTP mode verifies requests with it"),
+    )
 
 
 @contextlib.contextmanager
@@ -237,5 +255,3 @@ def _close(app: BotApp, runner: Runner, sweeper: Sweeper) -> None:
     app.listener_runner.listener_executor.shutdown(wait=True)
     runner.close()
     metrics.process_stopped()
-
-

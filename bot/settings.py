@@ -11,7 +11,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-
 def demo_file(name: str) -> Path:
     """A file of the bundled demo (the package ``findproject_data``), wherever it is installed."""
     return Path(str(files("findproject_data") / name))
@@ -121,8 +120,9 @@ class Settings(BaseSettings):
             return None
         value = value.strip()
         if not value.startswith(("http://", "https://")) or "{id}" not in value:
-            raise ValueError("must be an http(s) url with {id} where the project id goes, "
-                             "e.g. https://madewithml.com/projects/{id}")
+            raise ValueError(
+                "must be an http(s) url with {id} where the project id goes, e.g. https://madewithml.com/projects/{id}"
+            )
         return value
 
     @field_validator("state_url")

@@ -25,7 +25,9 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler,
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
@@ -53,8 +55,9 @@ class _CountedRetries(RetryHandler):
 
     reason = "other"
 
-    def can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                  error: Exception | None = None) -> bool:
+    def can_retry(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None
+    ) -> bool:
         granted = super().can_retry(state=state, request=request, response=response, error=error)
         if granted:
             metrics.SLACK_RETRIES.labels(_method(request.url), self.reason).inc()
@@ -70,8 +73,9 @@ class _RateLimitRetry(_CountedRetries, RateLimitErrorRetryHandler):
 
     reason = "rate_limited"
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def _can_retry(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None
+    ) -> bool:
         if response is None or response.status_code != 429:
             return False
         values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
@@ -87,8 +91,9 @@ class _ServerErrorRetry(_CountedRetries, ServerErrorRetryHandler):
 
     reason = "server_error"
 
-    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
-                   error: Exception | None = None) -> bool:
+    def _can_retry(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None
+    ) -> bool:
         return response is not None and 500 <= response.status_code < 600
 
 
@@ -98,9 +103,17 @@ class _MeteredClient(WebClient):
     @classmethod
     def like(cls, client: WebClient) -> _MeteredClient:
         """A metered client with the settings of ``client`` (which Bolt made for one request)."""
-        return cls(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
-                   proxy=client.proxy, headers=client.headers, team_id=client.default_params.get("team_id"), logger=client.logger,
-                   retry_handlers=client.retry_handlers)
+        return cls(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            headers=client.headers,
+            team_id=client.default_params.get("team_id"),
+            logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         result = "exception"
@@ -132,10 +145,12 @@ def _method(url: str) -> str:
 def web_client(settings: Settings, token: str) -> WebClient:
     """A client with bounded retries (see the module docs), counted in bot.metrics; SLACK_API_URL moves it (tests)."""
     connection = _ConnectionRetry(max_retry_count=API_RETRIES, error_types=list(CONNECTION_ERRORS))
-    return _MeteredClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL,
-                     timeout=settings.slack_api_timeout,  # type: ignore[arg-type]  # typed int, handed to urllib
-                     retry_handlers=[connection, _RateLimitRetry(max_retry_count=API_RETRIES),
-                                     _ServerErrorRetry(max_retry_count=API_RETRIES)])
+    return _MeteredClient(
+        token=token,
+        base_url=settings.slack_api_url or WebClient.BASE_URL,
+        timeout=settings.slack_api_timeout,  # type: ignore[arg-type]  # typed int, handed to urllib
+        retry_handlers=[connection, _RateLimitRetry(max_retry_count=API_RETRIES), _ServerErrorRetry(max_retry_count=API_RETRIES)],
+    )
 
 
 def build_app(settings: Settings, runner: Runner, socket_mode: bool = False) -> BotApp:
@@ -209,6 +224,7 @@ def _provide(runner: Runner) -> Callable[..., Any]:
     def provide_runner(context: BoltContext, next: Callable[[], None]) -> None:
         context[CONTEXT_KEY] = runner
         next()
+
     return provide_runner
 
 
@@ -232,6 +248,7 @@ def _journal(runner: Runner, held: Held) -> Callable[..., Any]:
     the job), so a retry or a replayed request is answered once and a request cut off by a
     crash can be answered after the restart (bot.recovery). While the store is away it is
     acknowledged and held (bot.held)."""
+
     def journal(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         key = claim_key(body)
         line = conversation(body, context.team_id or "", context.bot_user_id)
@@ -267,6 +284,7 @@ def _journal(runner: Runner, held: Held) -> Callable[..., Any]:
         context[PLACE_KEY] = place
         next()
         return None
+
     return journal
 
 
@@ -289,4 +307,5 @@ def _report(runner: Runner) -> Callable[..., BoltResponse | None]:
         log.error("failed to handle a %s: %s", kind or "request", error.__class__.__name__)
         log.debug("failure details", exc_info=error)
         return None
+
     return report

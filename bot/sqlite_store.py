@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
 from bot.store import CLAIM_LIFETIME, STALE_CLAIM, OpenClaim, StateStoreError, ThreadKey, ThreadState
 from bot.turns import LocalLine, Ticket
 from retrieval.plurals import plural
@@ -118,14 +119,18 @@ class SQLiteStateStore:
         with self._lock, self._immediate():
             row = self._db.execute("SELECT owner, done, claimed_at FROM claims WHERE event = ?", (event,)).fetchone()
             if row is None:
-                self._db.execute("INSERT INTO claims (event, claimed_at, owner, done, job) VALUES (?, ?, ?, 0, ?)",
-                                 (event, now, self.owner, job))
+                self._db.execute(
+                    "INSERT INTO claims (event, claimed_at, owner, done, job) VALUES (?, ?, ?, 0, ?)",
+                    (event, now, self.owner, job),
+                )
                 claimed = True
             elif row[1] or not self._abandoned(row[0], row[2]):
                 claimed = False
             else:
-                self._db.execute("UPDATE claims SET owner = ?, claimed_at = ?, job = coalesce(?, job) WHERE event = ?",
-                                 (self.owner, now, job, event))
+                self._db.execute(
+                    "UPDATE claims SET owner = ?, claimed_at = ?, job = coalesce(?, job) WHERE event = ?",
+                    (self.owner, now, job, event),
+                )
                 log.warning("took over %s, left unfinished by a stopped process", event)
                 claimed = True
         self._maybe_expire()
@@ -134,8 +139,7 @@ class SQLiteStateStore:
     def finish(self, event: str) -> None:
         """The claim is answered (or given up): it stays only to recognise duplicates."""
         with self._lock:
-            self._db.execute("UPDATE claims SET done = 1, job = NULL WHERE event = ? AND owner = ?",
-                             (event, self.owner))
+            self._db.execute("UPDATE claims SET done = 1, job = NULL WHERE event = ? AND owner = ?", (event, self.owner))
 
     def abandoned(self) -> list[OpenClaim]:
         """Open claims whose owner is gone, oldest first: requests nobody answered."""
@@ -196,8 +200,7 @@ class SQLiteStateStore:
     def _open(self) -> sqlite3.Connection:
         if not self._memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                             timeout=BUSY_TIMEOUT_MS / 1000)
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode = WAL")
@@ -227,17 +230,25 @@ class SQLiteStateStore:
         try:
             db = self._open()
             db.execute("BEGIN")
-            db.executemany("INSERT OR IGNORE INTO threads (team, channel, thread, state, updated_at) "
-                           "VALUES (?, ?, ?, ?, ?)", threads)
-            db.executemany("INSERT OR IGNORE INTO claims (event, claimed_at, owner, done, job) VALUES (?, ?, ?, ?, ?)",
-                           claims)
+            db.executemany(
+                "INSERT OR IGNORE INTO threads (team, channel, thread, state, updated_at) VALUES (?, ?, ?, ?, ?)", threads
+            )
+            db.executemany("INSERT OR IGNORE INTO claims (event, claimed_at, owner, done, job) VALUES (?, ?, ?, ?, ?)", claims)
             db.execute("COMMIT")
         except (sqlite3.Error, OSError) as exc:
-            raise StateStoreError(f"the state database {self.path} was damaged ({problem}) and moved to {aside}, "
-                                  f"but a new one could not be started: {exc}") from None
-        log.error("THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %s "
-                  "and %s that could still be read; threads whose rows were lost will say their search expired.",
-                  self.path, problem, aside, plural(len(threads), "thread"), plural(len(claims), "claim"))
+            raise StateStoreError(
+                f"the state database {self.path} was damaged ({problem}) and moved to {aside}, "
+                f"but a new one could not be started: {exc}"
+            ) from None
+        log.error(
+            "THE STATE DATABASE %s WAS DAMAGED (%s). It was moved to %s and a new one started with the %s "
+            "and %s that could still be read; threads whose rows were lost will say their search expired.",
+            self.path,
+            problem,
+            aside,
+            plural(len(threads), "thread"),
+            plural(len(claims), "claim"),
+        )
         self.recovered_from = aside
         return db
 
@@ -257,8 +268,7 @@ def _salvage(path: Path) -> tuple[list[tuple], list[tuple]]:
     try:
         _read_rows(db, "threads", "team, channel, thread, state, updated_at", threads)
         present = {row[1] for row in _quietly(db, "PRAGMA table_info(claims)")}
-        columns = "event, claimed_at, owner, done, job" if CLAIM_COLUMNS.keys() <= present \
-            else "event, claimed_at, '', 1, NULL"
+        columns = "event, claimed_at, owner, done, job" if CLAIM_COLUMNS.keys() <= present else "event, claimed_at, '', 1, NULL"
         _read_rows(db, "claims", columns, claims)
     finally:
         db.close()
@@ -329,8 +339,10 @@ def _code(exc: sqlite3.Error) -> str:
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     code = _code(exc)
     if code in LOCKED:
-        return (f"cannot open the state database {path}: it is locked by another process "
-                f"(waited {BUSY_TIMEOUT_MS // 1000}s; is a backup or another tool holding it?)")
+        return (
+            f"cannot open the state database {path}: it is locked by another process "
+            f"(waited {BUSY_TIMEOUT_MS // 1000}s; is a backup or another tool holding it?)"
+        )
     if code in CORRUPT:
         return f"cannot open the state database {path}: it is not a SQLite database (is STATE_DB_PATH right?)"
     return f"cannot open the state database {path}: {exc} (check that the path is a file this user can read and write)"

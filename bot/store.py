@@ -63,14 +63,20 @@ class ThreadState(BaseModel):
     def then(self, query: Query, page: int = 0, page_size: int | None = None) -> ThreadState:
         """The next search of this conversation; this one goes on the history."""
         step = Step(query=self.query, page=self.page, page_size=self.page_size)
-        return ThreadState(query=query, page=page, page_size=self.page_size if page_size is None else page_size,
-                           asker=self.asker, history=[*self.history, step][-MAX_HISTORY:])
+        return ThreadState(
+            query=query,
+            page=page,
+            page_size=self.page_size if page_size is None else page_size,
+            asker=self.asker,
+            history=[*self.history, step][-MAX_HISTORY:],
+        )
 
     def undone(self) -> ThreadState:
         """The search before the last change (the caller checks there is one)."""
         step = self.history[-1]
-        return ThreadState(query=step.query, page=step.page, page_size=step.page_size, asker=self.asker,
-                           history=self.history[:-1])
+        return ThreadState(
+            query=step.query, page=step.page, page_size=step.page_size, asker=self.asker, history=self.history[:-1]
+        )
 
 
 class OpenClaim(NamedTuple):

@@ -42,7 +42,9 @@ def _search_log(settings: Settings, state: Path | None, must_exist: bool) -> Rec
     if state is None and settings.state_url:
         from bot.searchlog_redis import RedisSearchLog  # only a Redis deployment imports redis-py
 
-        return RedisSearchLog(settings.state_url, prefix=settings.state_prefix, secret=secret, keep_text=keep_text,
-                              retention_days=retention)
-    return SQLiteSearchLog(state or settings.state_db_path, must_exist=must_exist, secret=secret, keep_text=keep_text,
-                           retention_days=retention)
+        return RedisSearchLog(
+            settings.state_url, prefix=settings.state_prefix, secret=secret, keep_text=keep_text, retention_days=retention
+        )
+    return SQLiteSearchLog(
+        state or settings.state_db_path, must_exist=must_exist, secret=secret, keep_text=keep_text, retention_days=retention
+    )

@@ -34,12 +34,10 @@ def cmd_suggest_tags(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine = build_engine(args.catalog, args.taxonomy, args.skip_invalid, err)
         model = engine.models.tag_model
         if model is None:
-            print(f"error: the catalog has too few tagged projects to learn tags from (a tag needs {MIN_EXAMPLES})",
-                  file=err)
+            print(f"error: the catalog has too few tagged projects to learn tags from (a tag needs {MIN_EXAMPLES})", file=err)
             return EXIT_BAD_INPUT
-        found = suggest_missing_tags(engine.projects, model, engine.analyzer.terms, engine.taxonomy,
-                                     args.min_confidence)
-    shown = found[:args.limit]
+        found = suggest_missing_tags(engine.projects, model, engine.analyzer.terms, engine.taxonomy, args.min_confidence)
+    shown = found[: args.limit]
     if args.json:
         out.write(json.dumps([s.model_dump() for s in shown], ensure_ascii=False, indent=2) + "\n")
         return EXIT_OK
@@ -53,10 +51,8 @@ def cmd_suggest_tags(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     table.add_column("tag")
     table.add_column("confidence", justify="right")
     for suggestion in shown:
-        table.add_row(Text(suggestion.id), Text(suggestion.title), Text(f"#{suggestion.tag}"),
-                      f"{suggestion.confidence:.2f}")
+        table.add_row(Text(suggestion.id), Text(suggestion.title), Text(f"#{suggestion.tag}"), f"{suggestion.confidence:.2f}")
     console.print(table)
     more = f" (the first {len(shown)} shown; --limit for more)" if len(shown) < len(found) else ""
-    console.print(f"{plural(len(found), 'suggestion')} with confidence {args.min_confidence:.2f} or more{more}.",
-                  soft_wrap=True)
+    console.print(f"{plural(len(found), 'suggestion')} with confidence {args.min_confidence:.2f} or more{more}.", soft_wrap=True)
     return EXIT_OK

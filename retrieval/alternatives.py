@@ -45,10 +45,12 @@ def apply_change(query: Query, change: Change) -> Query:
     if change.op == "drop" and change.tag:
         return remove_tag(query, change.tag)
     if change.op == "drop":
-        return query.model_copy(update={
-            field: [w for w in getattr(query, field) if w != change.word]
-            for field in ("keywords", "tag_words", "phrases", "exclude_words")
-        })
+        return query.model_copy(
+            update={
+                field: [w for w in getattr(query, field) if w != change.word]
+                for field in ("keywords", "tag_words", "phrases", "exclude_words")
+            }
+        )
     return add_tag(query.model_copy(update={"keywords": [], "tag_words": [], "phrases": []}), change.tag)
 
 
@@ -58,8 +60,11 @@ def alternatives(query: Query, count: Count, tags: Iterable[str], tag_count: Cal
     ``count`` says how many projects a query finds, so every offer is checked before it is made.
     """
     drops = [Change(op="drop", tag=tag) for tag in [*query.include_tags, *query.exclude_tags]]
-    drops += [Change(op="drop", word=word) for word in [*query.keywords, *query.phrases, *query.exclude_words]
-              if len(word) <= MAX_WORD_CHARS]
+    drops += [
+        Change(op="drop", word=word)
+        for word in [*query.keywords, *query.phrases, *query.exclude_words]
+        if len(word) <= MAX_WORD_CHARS
+    ]
     found = [alt for alt in (_checked(count, query, c) for c in drops) if alt][:MAX_DROPS]
     taken = {*query.include_tags, *query.exclude_tags}
     nearest: list[Alternative] = []

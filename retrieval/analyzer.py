@@ -113,4 +113,3 @@ class _StemCache(dict):
             self.clear()
         self[word] = stem
         return stem
-

@@ -25,10 +25,16 @@ from retrieval.snapshot import SnapshotError
 log = logging.getLogger(__name__)
 
 
-def load_engine(catalog: str | Path, taxonomy: str | Path | None = None, *, cache_dir: str | Path,
-                skip_invalid: bool = False, settings: EngineSettings | None = None,
-                engine_class: type[SearchEngine] = SearchEngine,
-                on_build: Callable[[], None] | None = None) -> SearchEngine:
+def load_engine(
+    catalog: str | Path,
+    taxonomy: str | Path | None = None,
+    *,
+    cache_dir: str | Path,
+    skip_invalid: bool = False,
+    settings: EngineSettings | None = None,
+    engine_class: type[SearchEngine] = SearchEngine,
+    on_build: Callable[[], None] | None = None,
+) -> SearchEngine:
     """``engine_class.from_paths(catalog, taxonomy, ...)``, from the cache when it is still valid.
 
     ``on_build`` is called before a build from scratch, so a terminal can say why it waits.
@@ -61,13 +67,14 @@ def cache_path(cache_dir: str | Path, catalog: str | Path) -> Path:
     return Path(cache_dir) / f"engine-{name}.snapshot"
 
 
-def cache_key(catalog: str | Path, taxonomy: str | Path | None, settings: EngineSettings,
-              skip_invalid: bool) -> str:
+def cache_key(catalog: str | Path, taxonomy: str | Path | None, settings: EngineSettings, skip_invalid: bool) -> str:
     """Everything a snapshot of this catalog depends on besides the code, hashed."""
     digest = hashlib.sha256()
     for part in (
-        f"settings {settings.model_dump_json()}", f"skip_invalid {skip_invalid}",
-        f"catalog {_file_digest(catalog)}", f"taxonomy {'-' if taxonomy is None else _file_digest(taxonomy)}",
+        f"settings {settings.model_dump_json()}",
+        f"skip_invalid {skip_invalid}",
+        f"catalog {_file_digest(catalog)}",
+        f"taxonomy {'-' if taxonomy is None else _file_digest(taxonomy)}",
     ):
         digest.update(part.encode() + b"\n")
     return digest.hexdigest()

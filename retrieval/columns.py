@@ -24,7 +24,7 @@ class StringColumn(Sequence[str]):
 
     def __init__(self, data: np.ndarray, offsets: np.ndarray):
         self.data, self.offsets = data, offsets
-        self._bytes = memoryview(data)
+        self._bytes = data.data
         self._bounds = offsets.tolist() if offsets.size < 4096 else offsets
 
     @classmethod
@@ -48,7 +48,7 @@ class StringColumn(Sequence[str]):
         if not -len(self) <= i < len(self):
             raise IndexError(i)
         i %= len(self)
-        return str(self._bytes[int(self._bounds[i]):int(self._bounds[i + 1])], "utf-8")
+        return str(self._bytes[int(self._bounds[i]) : int(self._bounds[i + 1])], "utf-8")
 
     def well_formed(self) -> bool:
         return _offsets_fit(self.offsets, self.data.size)
@@ -68,16 +68,34 @@ class Catalog(Sequence[Project]):
     epoch for sorting; an empty date or url is None.
     """
 
-    def __init__(self, ids: StringColumn, int_ids: np.ndarray, titles: StringColumn, descriptions: StringColumn,
-                 tag_names: Sequence[str], tag_offsets: np.ndarray, tag_ids: np.ndarray, dates: StringColumn,
-                 timestamps: np.ndarray, urls: StringColumn):
+    def __init__(
+        self,
+        ids: StringColumn,
+        int_ids: np.ndarray,
+        titles: StringColumn,
+        descriptions: StringColumn,
+        tag_names: Sequence[str],
+        tag_offsets: np.ndarray,
+        tag_ids: np.ndarray,
+        dates: StringColumn,
+        timestamps: np.ndarray,
+        urls: StringColumn,
+    ):
         self.ids, self.int_ids = ids, int_ids
         self.titles, self.descriptions = titles, descriptions
         self.tag_names = list(tag_names)
         self.tag_offsets, self.tag_ids = tag_offsets, tag_ids
         self.dates, self.timestamps, self.urls = dates, timestamps, urls
-        sizes = {len(ids), int_ids.size, len(titles), len(descriptions), tag_offsets.size - 1, len(dates),
-                 timestamps.size, len(urls)}
+        sizes = {
+            len(ids),
+            int_ids.size,
+            len(titles),
+            len(descriptions),
+            tag_offsets.size - 1,
+            len(dates),
+            timestamps.size,
+            len(urls),
+        }
         if len(sizes) != 1:
             raise ValueError(f"catalog columns of different lengths: {sorted(sizes)}")
 
@@ -102,9 +120,13 @@ class Catalog(Sequence[Project]):
         doc = range(len(self))[doc]  # bounds, and negative positions
         date = self.dates[doc]
         return Project.model_construct(  # validated when the catalog was loaded
-            id=self.project_id(doc), title=self.titles[doc], description=self.descriptions[doc],
-            tags=self.tags(doc), created_on=datetime.fromisoformat(date) if date else None,
-            url=self.urls[doc] or None)
+            id=self.project_id(doc),
+            title=self.titles[doc],
+            description=self.descriptions[doc],
+            tags=self.tags(doc),
+            created_on=datetime.fromisoformat(date) if date else None,
+            url=self.urls[doc] or None,
+        )
 
     def __iter__(self) -> Iterator[Project]:
         return map(self.__getitem__, range(len(self)))
@@ -112,8 +134,11 @@ class Catalog(Sequence[Project]):
     def well_formed(self) -> bool:
         """Offsets within their data and tag ids within the table (a loaded snapshot is checked before use)."""
         columns = (self.ids, self.titles, self.descriptions, self.dates, self.urls)
-        return (all(column.well_formed() for column in columns) and _offsets_fit(self.tag_offsets, self.tag_ids.size)
-                and (self.tag_ids.size == 0 or 0 <= int(self.tag_ids.min()) <= int(self.tag_ids.max()) < len(self.tag_names)))
+        return (
+            all(column.well_formed() for column in columns)
+            and _offsets_fit(self.tag_offsets, self.tag_ids.size)
+            and (self.tag_ids.size == 0 or 0 <= int(self.tag_ids.min()) <= int(self.tag_ids.max()) < len(self.tag_names))
+        )
 
     def project_id(self, doc: int) -> int | str:
         text = self.ids[doc]
@@ -121,7 +146,7 @@ class Catalog(Sequence[Project]):
 
     def tags(self, doc: int) -> list[str]:
         names = self.tag_names
-        return [names[t] for t in self.tag_ids[self.tag_offsets[doc]:self.tag_offsets[doc + 1]].tolist()]
+        return [names[t] for t in self.tag_ids[self.tag_offsets[doc] : self.tag_offsets[doc + 1]].tolist()]
 
     def tag_lists(self) -> Iterator[list[str]]:
         """Every project's tags, in document order."""
@@ -157,8 +182,18 @@ class Catalog(Sequence[Project]):
         renumber = np.zeros(len(provisional), dtype=np.int32)
         renumber[by_first_use] = np.arange(by_first_use.size, dtype=np.int32)
         table = list(provisional)
-        return Catalog(self.ids, self.int_ids, self.titles, self.descriptions, [table[i] for i in by_first_use],
-                       offsets, renumber[ids], self.dates, self.timestamps, self.urls)
+        return Catalog(
+            self.ids,
+            self.int_ids,
+            self.titles,
+            self.descriptions,
+            [table[i] for i in by_first_use],
+            offsets,
+            renumber[ids],
+            self.dates,
+            self.timestamps,
+            self.urls,
+        )
 
 
 class CatalogBuilder:
@@ -179,8 +214,15 @@ class CatalogBuilder:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def add(self, project_id: int | str, title: str, description: str, tags: Sequence[str],
-            created_on: datetime | None, url: str | None) -> None:
+    def add(
+        self,
+        project_id: int | str,
+        title: str,
+        description: str,
+        tags: Sequence[str],
+        created_on: datetime | None,
+        url: str | None,
+    ) -> None:
         self._ids.append(str(project_id))
         self._int_ids.append(isinstance(project_id, int))
         self._titles.append(title)
@@ -193,16 +235,27 @@ class CatalogBuilder:
 
     def build(self) -> Catalog:
         return Catalog(
-            StringColumn.of(self._ids), np.frombuffer(bytes(self._int_ids), dtype=np.bool_).copy(),
-            StringColumn.of(self._titles), StringColumn.of(self._descriptions), list(self._tag_table),
-            np.frombuffer(self._tag_offsets, dtype=np.int64).copy(), np.frombuffer(self._tag_ids, dtype=np.int32).copy(),
-            StringColumn.of(self._dates), np.frombuffer(self._timestamps, dtype=np.float64).copy(),
-            StringColumn.of(self._urls))
+            StringColumn.of(self._ids),
+            np.frombuffer(bytes(self._int_ids), dtype=np.bool_).copy(),
+            StringColumn.of(self._titles),
+            StringColumn.of(self._descriptions),
+            list(self._tag_table),
+            np.frombuffer(self._tag_offsets, dtype=np.int64).copy(),
+            np.frombuffer(self._tag_ids, dtype=np.int32).copy(),
+            StringColumn.of(self._dates),
+            np.frombuffer(self._timestamps, dtype=np.float64).copy(),
+            StringColumn.of(self._urls),
+        )
 
 
 def _offsets_fit(offsets: np.ndarray, size: int) -> bool:
-    return (offsets.ndim == 1 and offsets.size >= 1 and int(offsets[0]) == 0 and int(offsets[-1]) == size
-            and bool(np.all(offsets[1:] >= offsets[:-1])))
+    return (
+        offsets.ndim == 1
+        and offsets.size >= 1
+        and int(offsets[0]) == 0
+        and int(offsets[-1]) == size
+        and bool(np.all(offsets[1:] >= offsets[:-1]))
+    )
 
 
 _EPOCH = datetime(1970, 1, 1)
@@ -215,4 +268,3 @@ def _timestamp(when: datetime | None) -> float:
     if when.tzinfo is None:
         return (when - _EPOCH).total_seconds()
     return when.timestamp()
-

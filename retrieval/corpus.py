@@ -30,9 +30,17 @@ class Corpus:
     Built once (``Corpus.build``) or assembled from a snapshot's arrays; the pipeline only reads it.
     """
 
-    def __init__(self, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index,
-                 phrases: Phrases, tag_postings: tuple[np.ndarray, np.ndarray], id_order: np.ndarray,
-                 id_rank: np.ndarray):
+    def __init__(
+        self,
+        catalog: Catalog,
+        taxonomy: Taxonomy,
+        analyzer: Analyzer,
+        index: BM25Index,
+        phrases: Phrases,
+        tag_postings: tuple[np.ndarray, np.ndarray],
+        id_order: np.ndarray,
+        id_rank: np.ndarray,
+    ):
         self.catalog = catalog
         self.taxonomy = taxonomy
         self.analyzer = analyzer
@@ -41,7 +49,7 @@ class Corpus:
         if not index.n_docs == len(catalog) == id_order.size == id_rank.size:
             raise ValueError(f"the index has {index.n_docs} documents, the catalog {len(catalog)}")
         indptr, docs = self.tag_postings = tag_postings
-        self.tag_docs = {tag: docs[indptr[t]:indptr[t + 1]] for t, tag in enumerate(catalog.tag_names)}
+        self.tag_docs = {tag: docs[indptr[t] : indptr[t + 1]] for t, tag in enumerate(catalog.tag_names)}
         self.timestamps = catalog.timestamps
         self.id_order, self.id_rank = id_order, id_rank
         self.doc_of = IdLookup(id_order, catalog.project_id)
@@ -49,8 +57,7 @@ class Corpus:
         self.excluded = functools.lru_cache(maxsize=1024)(self._excluded)
 
     @classmethod
-    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index,
-              phrases: Phrases) -> Corpus:
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index, phrases: Phrases) -> Corpus:
         order = id_order([catalog.project_id(doc) for doc in range(len(catalog))])
         rank = np.empty(len(catalog), dtype=np.float64)
         rank[order] = np.arange(len(catalog))
@@ -63,13 +70,18 @@ class Corpus:
         """Every array within the bounds the others set (a loaded snapshot is checked before use)."""
         n = len(self.catalog)
         indptr, docs = self.tag_postings
-        return (self.catalog.well_formed() and self.index.well_formed()
-                and self.phrases.words.well_formed() and self.phrases.word_order.shape == (len(self.phrases.words),)
-                and self.phrases.word_positions.well_formed(n, len(self.phrases.words))
-                and self.phrases.title_terms.well_formed(n, len(self.index.vocabulary))
-                and indptr.shape == (len(self.catalog.tag_names) + 1,) and int(indptr[-1]) == docs.size
-                and (docs.size == 0 or 0 <= int(docs.min()) <= int(docs.max()) < n)
-                and (n == 0 or 0 <= int(self.id_order.min()) <= int(self.id_order.max()) < n))
+        return (
+            self.catalog.well_formed()
+            and self.index.well_formed()
+            and self.phrases.words.well_formed()
+            and self.phrases.word_order.shape == (len(self.phrases.words),)
+            and self.phrases.word_positions.well_formed(n, len(self.phrases.words))
+            and self.phrases.title_terms.well_formed(n, len(self.index.vocabulary))
+            and indptr.shape == (len(self.catalog.tag_names) + 1,)
+            and int(indptr[-1]) == docs.size
+            and (docs.size == 0 or 0 <= int(docs.min()) <= int(docs.max()) < n)
+            and (n == 0 or 0 <= int(self.id_order.min()) <= int(self.id_order.max()) < n)
+        )
 
     def tag_count(self, tag: str) -> int:
         docs = self.tag_docs.get(tag)
@@ -109,8 +121,11 @@ class Corpus:
 
     def _variants(self, tag: str) -> tuple[str, ...]:
         stems = {fold_tag(name) for name in self._names(tag)}
-        return tuple(t for t in self.tag_docs if any(
-            fold_tag(t).startswith(stem) and _VERSION.match(fold_tag(t)[len(stem):]) for stem in stems))
+        return tuple(
+            t
+            for t in self.tag_docs
+            if any(fold_tag(t).startswith(stem) and _VERSION.match(fold_tag(t)[len(stem) :]) for stem in stems)
+        )
 
     def _names(self, tag: str) -> list[str]:
         aliases = [alias for alias, owner in self.taxonomy.aliases.items() if owner == tag]

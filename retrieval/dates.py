@@ -15,17 +15,37 @@ YEAR = r"(?:19|20)\d\d"
 _PHRASES = [
     ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{YEAR})\s*(?:and|to|until|till|-|–)\s*(?P<b>{YEAR})\b")),
     ("range", re.compile(rf"\b(?P<a>{YEAR})\s*(?:-|–|to)\s*(?P<b>{YEAR})\b")),
-    ("onwards", re.compile(rf"\b(?:(?:from|in|since)\s+)?(?P<a>{YEAR})\s*(?:on\b|onwards?\b|and later\b|or later\b|"
-                           rf"and newer\b|or newer\b|and after\b|\+)")),
-    ("since", re.compile(rf"\b(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+"
-                         rf"(?:the\s+)?(?:start of\s+)?(?P<a>{YEAR})\b")),
+    (
+        "onwards",
+        re.compile(
+            rf"\b(?:(?:from|in|since)\s+)?(?P<a>{YEAR})\s*(?:on\b|onwards?\b|and later\b|or later\b|"
+            rf"and newer\b|or newer\b|and after\b|\+)"
+        ),
+    ),
+    (
+        "since",
+        re.compile(
+            rf"\b(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+"
+            rf"(?:the\s+)?(?:start of\s+)?(?P<a>{YEAR})\b"
+        ),
+    ),
     ("before", re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+(?P<a>{YEAR})\b")),
     ("until", re.compile(rf"\b(?:until|till|up to|through|no later than|by)\s+(?P<a>{YEAR})\b")),
     ("during", re.compile(rf"\b(?:in|during|of|for|from)?\s*(?:the\s+year\s+)?(?P<a>{YEAR})\b")),
-    ("relative", re.compile(r"\b(?:from\s+|in\s+|during\s+|of\s+)?(?P<which>this|last|past|previous)\s+"
-                            r"(?P<unit>year|month|12 months)\b")),
-    ("recent", re.compile(r"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,2}|two|three|four|five)\s+"
-                          r"(?P<unit>years|months)\b")),
+    (
+        "relative",
+        re.compile(
+            r"\b(?:from\s+|in\s+|during\s+|of\s+)?(?P<which>this|last|past|previous)\s+"
+            r"(?P<unit>year|month|12 months)\b"
+        ),
+    ),
+    (
+        "recent",
+        re.compile(
+            r"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,2}|two|three|four|five)\s+"
+            r"(?P<unit>years|months)\b"
+        ),
+    ),
 ]
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 
@@ -43,7 +63,7 @@ def take_dates(text: str, today: date) -> tuple[DateRange | None, str]:
         if match:
             found = _range(kind, match, today)
             if found is not None:
-                rest = (text[: match.start()] + " " + text[match.end():]).strip()
+                rest = (text[: match.start()] + " " + text[match.end() :]).strip()
                 return found, re.sub(r"\s+", " ", rest)
     return None, text
 

@@ -31,8 +31,8 @@ from retrieval.index import BM25Index, Tokens, TokenStream, gc_paused
 from retrieval.learned import LearnedModels
 from retrieval.models import Project, Query, SearchResponse, SearchResult, normalize_tag
 from retrieval.parser import RequestParser
-from retrieval.positions import Phrases, Positions
 from retrieval.plan import RankingWeights, plan
+from retrieval.positions import Phrases, Positions
 from retrieval.problems import Problem
 from retrieval.progress import tracked
 from retrieval.refine import Refinement, is_refinement, refine
@@ -64,8 +64,13 @@ class SearchEngine:
     """
 
     @gc_paused()  # building for a million projects: no collector passes over them meanwhile
-    def __init__(self, projects: Sequence[Project] | Catalog, taxonomy: Taxonomy | None = None,
-                 settings: EngineSettings | None = None, skipped: Sequence[Problem] = ()):
+    def __init__(
+        self,
+        projects: Sequence[Project] | Catalog,
+        taxonomy: Taxonomy | None = None,
+        settings: EngineSettings | None = None,
+        skipped: Sequence[Problem] = (),
+    ):
         settings = settings or EngineSettings()
         taxonomy = taxonomy or Taxonomy()
         catalog = projects if isinstance(projects, Catalog) else Catalog.from_projects(projects)
@@ -77,15 +82,15 @@ class SearchEngine:
         self._assemble(corpus, LearnedModels.build(catalog, taxonomy, analyzer, word_counts), settings, skipped)
 
     @classmethod
-    def assembled(cls, corpus: Corpus, models: LearnedModels, settings: EngineSettings,
-                  skipped: Sequence[Problem] = ()) -> SearchEngine:
+    def assembled(
+        cls, corpus: Corpus, models: LearnedModels, settings: EngineSettings, skipped: Sequence[Problem] = ()
+    ) -> SearchEngine:
         """An engine around parts built earlier for these very settings (retrieval/snapshot.py)."""
         engine = cls.__new__(cls)
         engine._assemble(corpus, models, settings, skipped)
         return engine
 
-    def _assemble(self, corpus: Corpus, models: LearnedModels, settings: EngineSettings,
-                  skipped: Sequence[Problem]) -> None:
+    def _assemble(self, corpus: Corpus, models: LearnedModels, settings: EngineSettings, skipped: Sequence[Problem]) -> None:
         self.settings = settings
         self.skipped = list(skipped)
         self.corpus, self.models = corpus, models
@@ -95,8 +100,13 @@ class SearchEngine:
         self.parser = RequestParser(self.taxonomy, self.analyzer, matcher, models.lexicon, settings.filler_ratio)
 
     @classmethod
-    def from_paths(cls, catalog: str | Path, taxonomy: str | Path | None = None,
-                   skip_invalid: bool = False, settings: EngineSettings | None = None) -> SearchEngine:
+    def from_paths(
+        cls,
+        catalog: str | Path,
+        taxonomy: str | Path | None = None,
+        skip_invalid: bool = False,
+        settings: EngineSettings | None = None,
+    ) -> SearchEngine:
         loaded = load_catalog(catalog, skip_invalid=skip_invalid)
         skipped = list(loaded.skipped)
         tax = None
@@ -115,9 +125,13 @@ class SearchEngine:
 
     def document_terms(self, doc: int) -> list[str]:
         """What the index holds of a project: the title (weighted), the description, the tags."""
-        return _document_terms(self.analyzer.terms(self.catalog.titles[doc]),
-                               self.analyzer.terms(self.catalog.descriptions[doc]), self.catalog.tags(doc),
-                               self.settings.title_weight, self.analyzer.tag_terms)
+        return _document_terms(
+            self.analyzer.terms(self.catalog.titles[doc]),
+            self.analyzer.terms(self.catalog.descriptions[doc]),
+            self.catalog.tags(doc),
+            self.settings.title_weight,
+            self.analyzer.tag_terms,
+        )
 
     @property
     def settings(self) -> EngineSettings:
@@ -162,18 +176,25 @@ class SearchEngine:
         planned = plan(query, self.corpus, self.models.tag_model, self.settings)
         scored = score(planned, self.corpus)
         ranked = select(scored, planned.query, self.corpus, max(offset + limit, SUGGESTION_SAMPLE))
-        page = ranked[offset:offset + limit]
+        page = ranked[offset : offset + limit]
         notes, relaxed = page_notes(planned.query, scored, page, self.corpus)
         taken = {*query.include_tags, *query.exclude_tags}  # an expansion only weighs: filtering on it still helps
         suggestions = suggest_tags([self.catalog.tags(i) for i in ranked[:SUGGESTION_SAMPLE]], taken, self.taxonomy)
         return SearchResponse(
-            request=query.text, parsed=planned.query, total=int(scored.candidates.size), offset=offset,
-            limit=limit, results=[SearchResult(project=self.catalog[i], score=float(scored.scores[i])) for i in page],
-            suggested_tags=suggestions, relaxed=relaxed, notes=[*query.notes, *notes],
+            request=query.text,
+            parsed=planned.query,
+            total=int(scored.candidates.size),
+            offset=offset,
+            limit=limit,
+            results=[SearchResult(project=self.catalog[i], score=float(scored.scores[i])) for i in page],
+            suggested_tags=suggestions,
+            relaxed=relaxed,
+            notes=[*query.notes, *notes],
         )
 
     def _resolved(self, query: Query) -> Query:
         """A Query built by hand may name tags by alias or spelling variant, like a request."""
+
         def resolve(tags: list[str]) -> list[str]:
             return list(dict.fromkeys(self.parser.resolve_tag(t) or normalize_tag(t) for t in tags))
 
@@ -188,8 +209,9 @@ def _indexed(catalog: Catalog, analyzer: Analyzer, settings: EngineSettings) -> 
     title_lengths = array("q")
     tag_terms = functools.cache(analyzer.tag_terms)
     with gc_paused():
-        for title, description, tags in zip(tracked(catalog.titles, "indexing projects"), catalog.descriptions,
-                                            catalog.tag_lists()):
+        for title, description, tags in zip(
+            tracked(catalog.titles, "indexing projects"), catalog.descriptions, catalog.tag_lists()
+        ):
             title_words, title_terms = analyzer.words_and_terms(title)
             description_words, description_terms = analyzer.words_and_terms(description)
             terms.add(_document_terms(title_terms, description_terms, tags, weight, tag_terms))
@@ -199,9 +221,11 @@ def _indexed(catalog: Catalog, analyzer: Analyzer, settings: EngineSettings) -> 
     counts = _word_counts(catalog, word_stream)
     titles = np.frombuffer(title_lengths, dtype=np.int64) if title_lengths else np.zeros(0, dtype=np.int64)
     # A document's terms start with its title: the title positions are those first ones.
-    phrases = Phrases.build(word_stream.vocabulary,
-                            Positions.build(word_stream, _starts(word_stream.lengths), word_stream.lengths),
-                            Positions.build(term_tokens, _starts(term_tokens.lengths), titles))
+    phrases = Phrases.build(
+        word_stream.vocabulary,
+        Positions.build(word_stream, _starts(word_stream.lengths), word_stream.lengths),
+        Positions.build(term_tokens, _starts(term_tokens.lengths), titles),
+    )
     del word_stream
     return BM25Index(term_tokens, k1=settings.k1, b=settings.b), phrases, counts
 
@@ -220,8 +244,9 @@ def _starts(lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(lengths) - lengths
 
 
-def _document_terms(title: list[str], description: list[str], tags: Iterable[str], weight: int,
-                    tag_terms: Callable[[str], list[str]]) -> list[str]:
+def _document_terms(
+    title: list[str], description: list[str], tags: Iterable[str], weight: int, tag_terms: Callable[[str], list[str]]
+) -> list[str]:
     """A project's index terms: the title (weighted), the description, the tags."""
     terms = title * weight + description
     terms.extend(itertools.chain.from_iterable(map(tag_terms, tags)))

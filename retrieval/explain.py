@@ -27,6 +27,8 @@ def page_notes(query: Query, scored: Scored, page: list[int], corpus: Corpus) ->
     if complete == 0:
         notes.append(f"No project carries all of {wanted}; these are close matches (they lack {lacking}).")
     else:
-        notes.append(f"{complete} {'project carries' if complete == 1 else 'projects carry'} all of {wanted}; "
-                     f"results here that lack {lacking} are close matches.")
+        notes.append(
+            f"{complete} {'project carries' if complete == 1 else 'projects carry'} all of {wanted}; "
+            f"results here that lack {lacking} are close matches."
+        )
     return notes, True

@@ -80,8 +80,7 @@ class TokenStream:
 class BM25Index:
     """Scores tokenized documents for a tokenized query."""
 
-    def __init__(self, corpus: Iterable[Sequence[str]] | Tokens, k1: float = 1.5, b: float = 0.75,
-                 epsilon: float = 0.25):
+    def __init__(self, corpus: Iterable[Sequence[str]] | Tokens, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25):
         tokens = corpus if isinstance(corpus, Tokens) else Tokens.of(corpus)
         self.vocabulary: dict[str, int] = tokens.vocabulary
         self.n_docs = tokens.lengths.size
@@ -109,8 +108,9 @@ class BM25Index:
         self._weights = self._posting_weights(terms, docs, tf)
 
     @classmethod
-    def from_arrays(cls, vocabulary: dict[str, int], arrays: dict[str, np.ndarray], k1: float, b: float,
-                    avgdl: float) -> BM25Index:
+    def from_arrays(
+        cls, vocabulary: dict[str, int], arrays: dict[str, np.ndarray], k1: float, b: float, avgdl: float
+    ) -> BM25Index:
         """An index saved earlier (retrieval/snapshot.py): ``arrays`` as ``arrays()`` gave them."""
         index = cls.__new__(cls)
         index.vocabulary, index.k1, index.b, index.avgdl = vocabulary, k1, b, avgdl
@@ -120,8 +120,7 @@ class BM25Index:
         return index
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"indptr": self._indptr, "docs": self._docs, "weights": self._weights, "idf": self.idf,
-                "doc_len": self.doc_len}
+        return {"indptr": self._indptr, "docs": self._docs, "weights": self._weights, "idf": self.idf, "doc_len": self.doc_len}
 
     def _posting_weights(self, terms: np.ndarray, docs: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """Per-posting BM25 weights, in get_scores' exact operation order.
@@ -141,8 +140,7 @@ class BM25Index:
         """The weights as a scipy CSR matrix (terms x documents), for inspection; scipy loads on first use."""
         from scipy import sparse
 
-        return sparse.csr_matrix((self._weights, self._docs, self._indptr),
-                                 shape=(len(self.vocabulary), self.n_docs), copy=False)
+        return sparse.csr_matrix((self._weights, self._docs, self._indptr), shape=(len(self.vocabulary), self.n_docs), copy=False)
 
     @property
     def n_postings(self) -> int:
@@ -151,12 +149,16 @@ class BM25Index:
     def well_formed(self) -> bool:
         """Arrays of consistent shapes and bounds (a loaded index is checked before it is used)."""
         n_terms = len(self.vocabulary)
-        return (self._indptr.shape == (n_terms + 1,) and self._indptr[0] == 0
-                and self._indptr[-1] == self._docs.size == self._weights.size
-                and bool(np.all(np.diff(self._indptr) >= 0)) and self.idf.shape == (n_terms,)
-                and self.doc_len.shape == (self.n_docs,)
-                and (self._docs.size == 0 or 0 <= int(self._docs.min()) <= int(self._docs.max()) < self.n_docs)
-                and sorted(self.vocabulary.values()) == list(range(n_terms)))
+        return (
+            self._indptr.shape == (n_terms + 1,)
+            and self._indptr[0] == 0
+            and self._indptr[-1] == self._docs.size == self._weights.size
+            and bool(np.all(np.diff(self._indptr) >= 0))
+            and self.idf.shape == (n_terms,)
+            and self.doc_len.shape == (self.n_docs,)
+            and (self._docs.size == 0 or 0 <= int(self._docs.min()) <= int(self._docs.max()) < self.n_docs)
+            and sorted(self.vocabulary.values()) == list(range(n_terms))
+        )
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document; repeated query terms count again, as in rank-bm25."""

@@ -60,12 +60,12 @@ class Records:
     def _array(self) -> Iterator[tuple[int, Any]]:
         """The elements of a top-level array, with json.loads' own error messages and positions."""
         text, decode = self._text, json.JSONDecoder().raw_decode
-        at = _WHITESPACE.match(text, 0).end()
-        if text[at:at + 1] != "[":  # only non-JSON whitespace can hide the bracket from stream_records
+        at = _skip(text, 0)
+        if text[at : at + 1] != "[":  # only non-JSON whitespace can hide the bracket from stream_records
             raise json.JSONDecodeError("Expecting value", text, at)
-        at = _WHITESPACE.match(text, at + 1).end()
+        at = _skip(text, at + 1)
         number = 0
-        if text[at:at + 1] == "]":
+        if text[at : at + 1] == "]":
             at += 1
         else:
             while True:
@@ -73,17 +73,23 @@ class Records:
                 number += 1
                 self.done = at
                 yield number, record
-                at = _WHITESPACE.match(text, at).end()
-                if text[at:at + 1] == "]":
+                at = _skip(text, at)
+                if text[at : at + 1] == "]":
                     at += 1
                     break
-                if text[at:at + 1] != ",":
+                if text[at : at + 1] != ",":
                     raise json.JSONDecodeError("Expecting ',' delimiter", text, at)
-                at = _WHITESPACE.match(text, at + 1).end()
-        end = _WHITESPACE.match(text, at).end()
+                at = _skip(text, at + 1)
+        end = _skip(text, at)
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
         self.done = len(text)
+
+
+def _skip(text: str, at: int) -> int:
+    """Where the whitespace from ``at`` ends (the pattern matches the empty string too)."""
+    match = _WHITESPACE.match(text, at)
+    return match.end() if match else at
 
 
 def stream_records(path: str | Path) -> Records:

@@ -77,13 +77,14 @@ class Lexicon:
             return word
         best, best_weight = word, float(own)
         budget = 1 if len(word) < 8 else 2
-        if own * EDIT_PRIOR ** -1 > self._most_common:  # nothing could outweigh it
+        if own * EDIT_PRIOR**-1 > self._most_common:  # nothing could outweigh it
             return word
-        for candidate, edits, _ in process.extract(word, self._choices, scorer=DamerauLevenshtein.distance,
-                                                   score_cutoff=budget, limit=None):
+        for candidate, edits, _ in process.extract(
+            word, self._choices, scorer=DamerauLevenshtein.distance, score_cutoff=budget, limit=None
+        ):
             if self.is_filler(candidate, filler_ratio):
                 continue
-            weight = self.counts[candidate] * EDIT_PRIOR ** edits
+            weight = self.counts[candidate] * EDIT_PRIOR**edits
             if weight > best_weight or weight == best_weight and candidate < best:
                 best, best_weight = candidate, weight
         return best

@@ -40,23 +40,22 @@ def implied_tags(project: Project, taxonomy: Taxonomy) -> set[str]:
     return set().union(*(taxonomy.with_ancestors(tag) for tag in project.tags))
 
 
-def likely_missing(project: Project, model: TagModel, terms: Terms, taxonomy: Taxonomy,
-                   k: int) -> list[tuple[str, float]]:
+def likely_missing(project: Project, model: TagModel, terms: Terms, taxonomy: Taxonomy, k: int) -> list[tuple[str, float]]:
     """The project's ``k`` likeliest tags that it neither carries nor implies, likeliest first."""
-    probabilities = model.predict(terms(training_text(project)))
+    probabilities = model.predict(terms(training_text(project.title, project.description)))
     implied = implied_tags(project, taxonomy)
     order = np.argsort(-probabilities, kind="stable")
     return [(model.tags[i], float(probabilities[i])) for i in order if model.tags[i] not in implied][:k]
 
 
-def suggest_missing_tags(projects: Sequence[Project], model: TagModel, terms: Terms, taxonomy: Taxonomy,
-                         min_confidence: float) -> list[TagSuggestion]:
+def suggest_missing_tags(
+    projects: Sequence[Project], model: TagModel, terms: Terms, taxonomy: Taxonomy, min_confidence: float
+) -> list[TagSuggestion]:
     """Every (project, tag) at ``min_confidence`` or more, most confident first (then by id and tag)."""
     found = []
     for project in tracked(projects, "reading projects"):
         for tag, confidence in likely_missing(project, model, terms, taxonomy, len(model.tags)):
             if confidence < min_confidence:
                 break
-            found.append(TagSuggestion(id=str(project.id), title=project.title, tag=tag,
-                                       confidence=round(confidence, 4)))
+            found.append(TagSuggestion(id=str(project.id), title=project.title, tag=tag, confidence=round(confidence, 4)))
     return sorted(found, key=lambda s: (-s.confidence, s.id, s.tag))

@@ -177,8 +177,15 @@ class Query(BaseModel):
 
     @property
     def is_empty(self) -> bool:
-        return not (self.keywords or self.phrases or self.include_tags or self.exclude_tags or self.exclude_words
-                    or self.date_from or self.date_to)
+        return not (
+            self.keywords
+            or self.phrases
+            or self.include_tags
+            or self.exclude_tags
+            or self.exclude_words
+            or self.date_from
+            or self.date_to
+        )
 
     def echo(self) -> str:
         """One line that tells the user what was understood."""

@@ -66,8 +66,7 @@ class _Lexeme:
 class RequestParser:
     """Parses requests against one catalog's vocabulary."""
 
-    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tags: TagMatcher, lexicon: Lexicon,
-                 filler_ratio: float):
+    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tags: TagMatcher, lexicon: Lexicon, filler_ratio: float):
         self.filler_ratio = filler_ratio
         self.taxonomy = taxonomy
         self.analyzer = analyzer
@@ -175,7 +174,7 @@ class _Walk:
         match = self._tag_at(i)
         if match:
             tag, length = match
-            spoken = [w for w in self.words[i:i + length] if w and w not in STOP_WORDS]
+            spoken = [w for w in self.words[i : i + length] if w and w not in STOP_WORDS]
             if self.negating:
                 self.state.exclude.append(tag)
                 self.scope_tags += 1
@@ -190,7 +189,7 @@ class _Walk:
 
     def _cue_length(self, i: int) -> int:
         """How many words the negation cue at ``i`` spans (0 if none)."""
-        pair = tuple(w for w in self.words[i:i + 2] if w is not None)
+        pair = tuple(w for w in self.words[i : i + 2] if w is not None)
         if len(pair) == 2 and pair in NEGATION_PAIRS:
             return 2
         if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1):
@@ -199,7 +198,7 @@ class _Walk:
 
     def _asks(self, i: int) -> bool:
         """Whether a subject follows a negated auxiliary ("wasn't there ...?"): a question, not a negation."""
-        following = [w for w in self.words[i:i + 2] if w is not None and w != "t"]
+        following = [w for w in self.words[i : i + 2] if w is not None and w != "t"]
         return bool(following) and following[0] in QUESTION_SUBJECTS
 
     def _tag_at(self, i: int) -> tuple[str, int] | None:
@@ -250,10 +249,17 @@ class _State:
         explicit = [t for t in _unique(self.explicit) if t not in exclude]
         inferred = [t for t in _unique(self.inferred) if t not in exclude and t not in explicit]
         return Query(
-            text=text, keywords=_unique(self.keywords), tag_words=_unique(self.tag_words),
-            phrases=_unique(self.phrases), include_tags=explicit + inferred, inferred_tags=inferred,
-            exclude_tags=exclude, exclude_words=_unique(self.exclude_words),
-            ignored_words=_unique(self.ignored), sort=self.sort, notes=_unique(self.notes),
+            text=text,
+            keywords=_unique(self.keywords),
+            tag_words=_unique(self.tag_words),
+            phrases=_unique(self.phrases),
+            include_tags=explicit + inferred,
+            inferred_tags=inferred,
+            exclude_tags=exclude,
+            exclude_words=_unique(self.exclude_words),
+            ignored_words=_unique(self.ignored),
+            sort=self.sort,
+            notes=_unique(self.notes),
         )
 
 

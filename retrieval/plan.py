@@ -70,14 +70,22 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
         # reads the whole request: it learned which everyday words go with which tags.
         said = analyzer.terms(query.text) if query.text else content
         taken = {*query.include_tags, *query.exclude_tags}
-        likely = [(tag, p) for tag, p in zip(tag_model.tags, tag_model.predict(said))
-                  if p >= weights.min_expansion and tag not in taken and corpus.tag_count(tag)]
+        likely = [
+            (tag, p)
+            for tag, p in zip(tag_model.tags, tag_model.predict(said))
+            if p >= weights.min_expansion and tag not in taken and corpus.tag_count(tag)
+        ]
         # The most telling first: a likely rare tag says more than a likely broad one.
         likely.sort(key=lambda item: (-item[1] * _idf(corpus, item[0]), item[0]))
-        expanded = [ExpandedTag(tag=tag, weight=round(p, 3)) for tag, p in likely[:weights.expansions]]
+        expanded = [ExpandedTag(tag=tag, weight=round(p, 3)) for tag, p in likely[: weights.expansions]]
     expansions = {e.tag: weights.expansion_weight * e.weight for e in expanded}
-    return Plan(query=query.model_copy(update={"expanded_tags": expanded}), text_terms=content,
-                required=required, intents=intents, expansions=expansions)
+    return Plan(
+        query=query.model_copy(update={"expanded_tags": expanded}),
+        text_terms=content,
+        required=required,
+        intents=intents,
+        expansions=expansions,
+    )
 
 
 def _idf(corpus: Corpus, tag: str) -> float:

@@ -47,9 +47,13 @@ class Positions:
 
     def well_formed(self, n_docs: int, n_terms: int) -> bool:
         indptr, keys = self.indptr, self.keys
-        return (indptr.shape == (n_terms + 1,) and int(indptr[0]) == 0 and int(indptr[-1]) == keys.size
-                and bool(np.all(indptr[1:] >= indptr[:-1]))
-                and (keys.size == 0 or 0 <= int(keys.min()) and int(keys.max()) >> _SHIFT < n_docs))
+        return (
+            indptr.shape == (n_terms + 1,)
+            and int(indptr[0]) == 0
+            and int(indptr[-1]) == keys.size
+            and bool(np.all(indptr[1:] >= indptr[:-1]))
+            and (keys.size == 0 or 0 <= int(keys.min()) and int(keys.max()) >> _SHIFT < n_docs)
+        )
 
     def in_a_row(self, slots: Sequence[Sequence[int]]) -> np.ndarray:
         """The documents where a term of each slot (ids) follows one of the slot before (a document once per run).
@@ -78,7 +82,7 @@ class Positions:
 
     def _occurrences(self, ids: Sequence[int]) -> np.ndarray:
         """The sorted keys of any of these terms."""
-        parts = [self.keys[self.indptr[i]:self.indptr[i + 1]] for i in ids]
+        parts = [self.keys[self.indptr[i] : self.indptr[i + 1]] for i in ids]
         return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
 
 

@@ -21,6 +21,7 @@ MIN_ITEMS = 10_000
 STEPS = 200  # updates per bar: often enough to look live, rare enough to cost nothing per item
 READING_STEP = 500  # records between updates of a bar over a file being read
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 _shown = ContextVar("findproject_progress_shown", default=True)
 
 
@@ -46,7 +47,7 @@ def tracked(items: Collection[T], description: str) -> Iterator[T]:
                 progress.update(task, completed=done)
 
 
-class Reading(Iterable[T], Protocol):
+class Reading(Iterable[T_co], Protocol):
     """Records read from a file: how far the reading is, in characters."""
 
     size: int
@@ -95,4 +96,3 @@ def hidden() -> Iterator[None]:
         yield
     finally:
         _shown.reset(token)
-

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pydantic import TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -64,7 +64,7 @@ def validated(records: Iterable[tuple[int, Any]], source: str) -> Iterator[tuple
 def _chunk(chunk: list[tuple[int, Any]], source: str) -> Iterator[tuple[int, Fields | Problem]]:
     checked = [(position, _precheck(raw, source, position)) for position, raw in chunk]
     ready = [i for i, (_, raw) in enumerate(checked) if not isinstance(raw, Problem)]
-    typed = _typed([checked[i][1] for i in ready])
+    typed = _typed([raw for _, raw in checked if not isinstance(raw, Problem)])
     by_index = dict(zip(ready, typed))
     for i, (position, raw) in enumerate(checked):
         if isinstance(raw, Problem):
@@ -82,20 +82,26 @@ def _chunk(chunk: list[tuple[int, Any]], source: str) -> Iterator[tuple[int, Fie
 def _typed(raws: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
     """The records type-checked in one call; None for those that fail (the model then says why)."""
     try:
-        return _CHUNK_OF_FIELDS.validate_python(raws)
+        return cast(list[dict[str, Any] | None], _CHUNK_OF_FIELDS.validate_python(raws))  # TypedDicts are dicts
     except ValidationError as exc:
         bad = {error["loc"][0] for error in exc.errors() if error["loc"]}
     good = [i for i in range(len(raws)) if i not in bad]  # each record is checked on its own: these pass again
     typed: list[dict[str, Any] | None] = [None] * len(raws)
     for i, values in zip(good, _CHUNK_OF_FIELDS.validate_python([raws[i] for i in good])):
-        typed[i] = values
+        typed[i] = cast(dict[str, Any], values)
     return typed
 
 
 def _finish(values: dict[str, Any]) -> Fields:
     """What Project's validators make of type-checked fields; ValueError where they refuse."""
-    return Fields(values["id"], clean_title(values["title"]), clean_description(values.get("description", "")),
-                  parse_tags(values.get("tags"), _normalized), values.get("created_on"), clean_url(values.get("url")))
+    return Fields(
+        values["id"],
+        clean_title(values["title"]),
+        clean_description(values.get("description", "")),
+        parse_tags(values.get("tags"), _normalized),
+        values.get("created_on"),
+        clean_url(values.get("url")),
+    )
 
 
 def _normalized(raw: list[str]) -> list[str]:
@@ -121,11 +127,17 @@ def _precheck(raw: Any, source: str, position: int) -> dict[str, Any] | Problem:
     record_id = raw.get("id")
     if record_id is None or (isinstance(record_id, str) and not record_id.strip()):
         return Problem(source=source, position=position, reason="missing id")
-    if isinstance(record_id, bool) or not isinstance(record_id, (int, str, float)) or (
-        isinstance(record_id, float) and not record_id.is_integer()
+    if (
+        isinstance(record_id, bool)
+        or not isinstance(record_id, (int, str, float))
+        or (isinstance(record_id, float) and not record_id.is_integer())
     ):
-        return Problem(source=source, position=position, record_id=_shown_id(record_id),
-                       reason=f"id must be a string or an integer, got {record_id!r:.40}")
+        return Problem(
+            source=source,
+            position=position,
+            record_id=_shown_id(record_id),
+            reason=f"id must be a string or an integer, got {record_id!r:.40}",
+        )
     if "tags" not in raw and "tag" in raw:  # the later Made With ML shape
         raw = {**raw, "tags": raw["tag"]}
     if "title" not in raw or raw["title"] is None:

@@ -35,22 +35,83 @@ MAX_PAGE_SIZE = 10
 # The software an "any framework" reply lets go of, and a swap trades one for another.
 FRAMEWORK_TAGS = frozenset(
     {
-        "pytorch", "tensorflow", "keras", "jax", "flax", "mxnet", "caffe", "chainer", "theano",
-        "scikit-learn", "fastai", "huggingface", "pytorch-lightning", "tensorflow-js",
-        "tensorflow-lite", "onnx", "paddlepaddle", "spacy", "xgboost", "lightgbm",
+        "pytorch",
+        "tensorflow",
+        "keras",
+        "jax",
+        "flax",
+        "mxnet",
+        "caffe",
+        "chainer",
+        "theano",
+        "scikit-learn",
+        "fastai",
+        "huggingface",
+        "pytorch-lightning",
+        "tensorflow-js",
+        "tensorflow-lite",
+        "onnx",
+        "paddlepaddle",
+        "spacy",
+        "xgboost",
+        "lightgbm",
     }
 )
 CATEGORY_WORDS = {
-    "framework": "framework", "frameworks": "framework", "library": "framework", "libraries": "framework",
-    "type": "resource", "types": "resource", "kind": "resource", "format": "resource", "resource": "resource",
-    "date": "dates", "dates": "dates", "year": "dates", "years": "dates", "time": "dates",
-    "order": "sort", "sort": "sort", "sorting": "sort",
-    "filter": "filters", "filters": "filters", "everything": "filters", "all": "filters",
+    "framework": "framework",
+    "frameworks": "framework",
+    "library": "framework",
+    "libraries": "framework",
+    "type": "resource",
+    "types": "resource",
+    "kind": "resource",
+    "format": "resource",
+    "resource": "resource",
+    "date": "dates",
+    "dates": "dates",
+    "year": "dates",
+    "years": "dates",
+    "time": "dates",
+    "order": "sort",
+    "sort": "sort",
+    "sorting": "sort",
+    "filter": "filters",
+    "filters": "filters",
+    "everything": "filters",
+    "all": "filters",
 }
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-            "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6, "7th": 7,
-            "8th": 8, "9th": 9, "10th": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+    "6th": 6,
+    "7th": 7,
+    "8th": 8,
+    "9th": 9,
+    "10th": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 # Social replies: an acknowledgement is made only of these (and stop words).
 ACK_WORDS = frozenset(
     """
@@ -60,8 +121,10 @@ ACK_WORDS = frozenset(
     got it done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np one
     """.split()
 )
-NOT_UNDERSTOOD = ("I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
-                  "not videos · what about keras · since 2021 · show 3 · more like #2 · undo · start over.")
+NOT_UNDERSTOOD = (
+    "I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
+    "not videos · what about keras · since 2021 · show 3 · more like #2 · undo · start over."
+)
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
@@ -101,58 +164,116 @@ def _whole(spec: str) -> re.Pattern[str]:
 
 
 _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
-    (_whole("more|next|show more|more results|next page|more please|show me more|keep going|continue|go on|"
+    (
+        _whole(
+            "more|next|show more|more results|next page|more please|show me more|keep going|continue|go on|"
             "more of these|more of those|more of them|next one|next ones|load more|see more|any more|anymore|"
-            "what else|anything else|others|other ones|page down"), RefinementKind.NEXT_PAGE, None),
-    (_whole("previous|prev|previous page|page back|last page|back a page|previous results|page up"),
-     RefinementKind.PREVIOUS_PAGE, None),
-    (re.compile(r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that)"
-                r"(?:\s+(?:that|it|this|last|the last (?:change|step|one|search)|the change|one step|"
-                r"to (?:the )?(?:previous|last|earlier|old|original|prior)(?:\s+(?:search|one|results|query|list|"
-                r"version))?))?$"), RefinementKind.UNDO, None),
-    (_whole("reset|start over|clear|start again|new search|restart|clear all|start from scratch|begin again|"
-            "forget it|forget all that|scratch that|from scratch|over"), RefinementKind.RESET, None),
-    (_whole("help|usage|how does this work|what can you do|how do i use this|how do i use you|commands|options|"
-            "what do i say|what can i say|how does it work|\\?"), RefinementKind.HELP, None),
-    (_whole("newest|newest first|latest|latest first|most recent|recent first|most recent first|sort by date|"
-            "by date|newer first|recent ones first|sort by newest|order by date|new first|date"),
-     RefinementKind.CHANGE, Sort.NEWEST),
-    (_whole("oldest|oldest first|earliest first|older first|sort by oldest|old first|earliest"),
-     RefinementKind.CHANGE, Sort.OLDEST),
-    (_whole("most relevant|relevance|by relevance|best match|best matches|sort by relevance|best first|"
-            "most relevant first|relevant first|order by relevance"), RefinementKind.CHANGE, Sort.RELEVANCE),
+            "what else|anything else|others|other ones|page down"
+        ),
+        RefinementKind.NEXT_PAGE,
+        None,
+    ),
+    (
+        _whole("previous|prev|previous page|page back|last page|back a page|previous results|page up"),
+        RefinementKind.PREVIOUS_PAGE,
+        None,
+    ),
+    (
+        re.compile(
+            r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that)"
+            r"(?:\s+(?:that|it|this|last|the last (?:change|step|one|search)|the change|one step|"
+            r"to (?:the )?(?:previous|last|earlier|old|original|prior)(?:\s+(?:search|one|results|query|list|"
+            r"version))?))?$"
+        ),
+        RefinementKind.UNDO,
+        None,
+    ),
+    (
+        _whole(
+            "reset|start over|clear|start again|new search|restart|clear all|start from scratch|begin again|"
+            "forget it|forget all that|scratch that|from scratch|over"
+        ),
+        RefinementKind.RESET,
+        None,
+    ),
+    (
+        _whole(
+            "help|usage|how does this work|what can you do|how do i use this|how do i use you|commands|options|"
+            "what do i say|what can i say|how does it work|\\?"
+        ),
+        RefinementKind.HELP,
+        None,
+    ),
+    (
+        _whole(
+            "newest|newest first|latest|latest first|most recent|recent first|most recent first|sort by date|"
+            "by date|newer first|recent ones first|sort by newest|order by date|new first|date"
+        ),
+        RefinementKind.CHANGE,
+        Sort.NEWEST,
+    ),
+    (
+        _whole("oldest|oldest first|earliest first|older first|sort by oldest|old first|earliest"),
+        RefinementKind.CHANGE,
+        Sort.OLDEST,
+    ),
+    (
+        _whole(
+            "most relevant|relevance|by relevance|best match|best matches|sort by relevance|best first|"
+            "most relevant first|relevant first|order by relevance"
+        ),
+        RefinementKind.CHANGE,
+        Sort.RELEVANCE,
+    ),
 ]
-_LEAD = re.compile(r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
-                   r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|"
-                   r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
-                   r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+")
+_LEAD = re.compile(
+    r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
+    r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|"
+    r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
+    r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
+)
 _TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
-_PAGE_SIZE = re.compile(rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
-                        r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
-                        r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$")
+_PAGE_SIZE = re.compile(
+    rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
+    r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
+    r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$"
+)
 _SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
 _GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
-_FEWER = _whole("fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
-                "shorter|shorter list|smaller|a shorter list|fewer ones|fewer per page|less per page")
-_MORE_PER_PAGE = _whole("more per page|more at a time|bigger pages|longer list|more on each page|all of them|all|"
-                        "as many as you can|everything at once")
+_FEWER = _whole(
+    "fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
+    "shorter|shorter list|smaller|a shorter list|fewer ones|fewer per page|less per page"
+)
+_MORE_PER_PAGE = _whole(
+    "more per page|more at a time|bigger pages|longer list|more on each page|all of them|all|"
+    "as many as you can|everything at once"
+)
 _SIMILAR = re.compile(
     rf"(?:(?:\b(?:more|others?|something|anything|ones|projects?|stuff|things|results?|some|any)\s+"
     rf"(?:just\s+|a\s+bit\s+)?|^)like|similar\s+to|related\s+to|close\s+to|along\s+the\s+lines\s+of|"
     rf"in\s+the\s+spirit\s+of|resembling)"
     rf"\s+(?:the\s+|that\s+|result\s+|project\s+|item\s+|no\.?\s*|number\s+|#\s*)*(?P<rank>\d{{1,3}}|"
-    rf"{'|'.join(ORDINALS)}|last)(?:\s+(?:one|result|project|item|entry|link))?\b")
-_SIMILAR_LEAD = re.compile(r"^(?:similar|similar ones|similar projects|more similar)\s+(?:to\s+)?(?:the\s+)?(?:#\s*|"
-                           rf"number\s+|no\.?\s*)?(?P<rank>\d{{1,3}}|{'|'.join(ORDINALS)}|last)(?:\s+one)?$")
+    rf"{'|'.join(ORDINALS)}|last)(?:\s+(?:one|result|project|item|entry|link))?\b"
+)
+_SIMILAR_LEAD = re.compile(
+    r"^(?:similar|similar ones|similar projects|more similar)\s+(?:to\s+)?(?:the\s+)?(?:#\s*|"
+    rf"number\s+|no\.?\s*)?(?P<rank>\d{{1,3}}|{'|'.join(ORDINALS)}|last)(?:\s+one)?$"
+)
 _SWAP_PAIR = [
-    re.compile(r"^(?:use|try|with|using|show|give me|prefer|go with|i want|want)?\s*(?P<new>.+?)\s+"
-               r"(?:instead\s+of|rather\s+than|in\s+place\s+of)\s+(?P<old>.+)$"),
-    re.compile(r"^(?:replace|swap|switch|change|exchange|trade)\s+(?P<old>.+?)\s+(?:with|for|to|by|into)\s+"
-               r"(?P<new>.+)$"),
+    re.compile(
+        r"^(?:use|try|with|using|show|give me|prefer|go with|i want|want)?\s*(?P<new>.+?)\s+"
+        r"(?:instead\s+of|rather\s+than|in\s+place\s+of)\s+(?P<old>.+)$"
+    ),
+    re.compile(
+        r"^(?:replace|swap|switch|change|exchange|trade)\s+(?P<old>.+?)\s+(?:with|for|to|by|into)\s+"
+        r"(?P<new>.+)$"
+    ),
 ]
-_SWAP_PAIR_CUE = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replace|swap|switch|change|exchange|"
-                            r"trade)\b")
+_SWAP_PAIR_CUE = re.compile(
+    r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replace|swap|switch|change|exchange|"
+    r"trade)\b"
+)
 _SWAP_ONE = [
     re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),
     re.compile(r"^(?:switch|change|move|go|swap)\s+(?:it\s+|that\s+|over\s+)?(?:to|for)\s+(?P<new>.+?)(?:\s+instead)?$"),
@@ -161,33 +282,47 @@ _SWAP_ONE = [
     re.compile(r"^(?P<new>.+?)\s+(?:instead|rather)$"),
     re.compile(r"^(?:and|but|or)\s+(?:in|with|for)\s+(?P<new>.+?)\s+instead$"),
 ]
-_NEW = re.compile(r"^(?:actually|new search|new request|new question|search for|look for|look up|change of plan|"
-                  r"forget (?:that|it|this|all that|about that)|never mind|scratch that|different question|"
-                  r"something else|start over with|start over)\b[\s,:;.-]*(?P<rest>.*)$")
-_DROP = re.compile(r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|"
-                   r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
-                   r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$")
-_DROP_TAIL = re.compile(r"\s+(?:part|parts|filter|filters|tag|tags|bit|bits|requirement|requirements|constraint|"
-                        r"constraints|restriction|restrictions|condition|limit|one|thing|stuff)$")
+_NEW = re.compile(
+    r"^(?:actually|new search|new request|new question|search for|look for|look up|change of plan|"
+    r"forget (?:that|it|this|all that|about that)|never mind|scratch that|different question|"
+    r"something else|start over with|start over)\b[\s,:;.-]*(?P<rest>.*)$"
+)
+_DROP = re.compile(
+    r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|"
+    r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
+    r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$"
+)
+_DROP_TAIL = re.compile(
+    r"\s+(?:part|parts|filter|filters|tag|tags|bit|bits|requirement|requirements|constraint|"
+    r"constraints|restriction|restrictions|condition|limit|one|thing|stuff)$"
+)
 _ANY = re.compile(r"^(?:any|whatever|whichever|all)\s+(?P<rest>.+)$")
-_EXCLUDE = re.compile(r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus|nothing with|"
-                      r"none with|leave out|filter out|avoid|but no|and no|and not|none of the|none of|less)\s+"
-                      r"(?P<rest>.+)$")
-_INCLUDE = re.compile(r"^(?:only|just|also|with|and|plus|add|must have|include|including|in|using|that use|that uses|"
-                      r"written in|built with|made with|implemented in|based on|for|on|about|more|but|but in|"
-                      r"preferably|ideally|especially|focused on|focus on|specifically|mainly|mostly|narrow to|"
-                      r"narrow it to|narrow down to|limit to|restrict to|anything on|anything about|anything with|"
-                      r"anything for|something on|something about|something with|something for|any on|any with|"
-                      r"is there anything on|is there anything about|is there anything with|are there any|"
-                      r"do you have anything on|do you have anything about|do you have any|got any|have any)\s+"
-                      r"(?P<rest>.+)$")
+_EXCLUDE = re.compile(
+    r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus|nothing with|"
+    r"none with|leave out|filter out|avoid|but no|and no|and not|none of the|none of|less)\s+"
+    r"(?P<rest>.+)$"
+)
+_INCLUDE = re.compile(
+    r"^(?:only|just|also|with|and|plus|add|must have|include|including|in|using|that use|that uses|"
+    r"written in|built with|made with|implemented in|based on|for|on|about|more|but|but in|"
+    r"preferably|ideally|especially|focused on|focus on|specifically|mainly|mostly|narrow to|"
+    r"narrow it to|narrow down to|limit to|restrict to|anything on|anything about|anything with|"
+    r"anything for|something on|something about|something with|something for|any on|any with|"
+    r"is there anything on|is there anything about|is there anything with|are there any|"
+    r"do you have anything on|do you have anything about|do you have any|got any|have any)\s+"
+    r"(?P<rest>.+)$"
+)
 # Verbs that only say a date is meant ("published after 2019").
-_DATE_VERBS = re.compile(r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
-                         r"come out|appeared|ones?|stuff|things?|results?|projects?)\b")
+_DATE_VERBS = re.compile(
+    r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
+    r"come out|appeared|ones?|stuff|things?|results?|projects?)\b"
+)
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
-_RESULT_NOUNS = re.compile(r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
-                           r"examples?|resources?|materials?|posts?\s+(?=only)|related)\b")
+_RESULT_NOUNS = re.compile(
+    r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
+    r"examples?|resources?|materials?|posts?\s+(?=only)|related)\b"
+)
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
     you it this that these those they he she my our your its there here lol haha hmm wait hm yes no maybe
@@ -195,8 +330,14 @@ _SENTENCE_START = frozenset(
 )
 
 
-def refine(parser: RequestParser, previous: Query, text: str, today: date | None = None,
-           doc_freq: Callable[[str], int] | None = None, page_size: int = 5) -> Refinement:
+def refine(
+    parser: RequestParser,
+    previous: Query,
+    text: str,
+    today: date | None = None,
+    doc_freq: Callable[[str], int] | None = None,
+    page_size: int = 5,
+) -> Refinement:
     """Read one reply to the search ``previous``, shown ``page_size`` results at a time. Never raises.
 
     ``today`` anchors relative dates ("this year"); ``doc_freq`` (how many projects hold a
@@ -238,8 +379,9 @@ def positive_tags(query: Query) -> list[str]:
 
 
 class _Reader:
-    def __init__(self, parser: RequestParser, previous: Query, today: date,
-                 doc_freq: Callable[[str], int] | None, page_size: int):
+    def __init__(
+        self, parser: RequestParser, previous: Query, today: date, doc_freq: Callable[[str], int] | None, page_size: int
+    ):
         self.parser = parser
         self.previous = previous
         self.today = today
@@ -256,8 +398,18 @@ class _Reader:
         said = _said(text)
         if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
             return self._same(RefinementKind.ACK)
-        for reading in (self._command, self._ack, self._page_size, self._similar, self._dates, self._swap,
-                        self._new, self._drop, self._exclude, self._include):
+        for reading in (
+            self._command,
+            self._ack,
+            self._page_size,
+            self._similar,
+            self._dates,
+            self._swap,
+            self._new,
+            self._drop,
+            self._exclude,
+            self._include,
+        ):
             found = reading(said)
             if found is not None:
                 return found
@@ -271,8 +423,7 @@ class _Reader:
             if pattern.match(said) or pattern.match(bare):
                 if sort is not None:
                     words = {Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
-                    return self._changed(self.previous.model_copy(update={"sort": sort}),
-                                         words.get(sort, "most relevant first"))
+                    return self._changed(self.previous.model_copy(update={"sort": sort}), words.get(sort, "most relevant first"))
                 if kind is RefinementKind.RESET:
                     return Refinement(kind=kind, query=Query(), change="started over")
                 return self._same(kind, change=_KIND_CHANGES.get(kind, ""))
@@ -281,8 +432,7 @@ class _Reader:
     def _ack(self, said: str) -> Refinement | None:
         words = re.findall(r"[a-z0-9]+", said)
         social = STOP_WORDS - {"more", "only", "not", "no", "back"}
-        if not self.question and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social
-                                                                            for w in words):
+        if not self.question and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social for w in words):
             return self._same(RefinementKind.ACK)
         return None
 
@@ -302,8 +452,10 @@ class _Reader:
             return None
         size = _number(match.group("n"))
         if not 1 <= size <= MAX_PAGE_SIZE:
-            return self._same(RefinementKind.NOT_UNDERSTOOD,
-                              change=f"I can show 1 to {MAX_PAGE_SIZE} results at a time; the search is unchanged.")
+            return self._same(
+                RefinementKind.NOT_UNDERSTOOD,
+                change=f"I can show 1 to {MAX_PAGE_SIZE} results at a time; the search is unchanged.",
+            )
         return self._same(RefinementKind.PAGE_SIZE, page_size=size, change=f"{size} per page")
 
     def _similar(self, said: str) -> Refinement | None:
@@ -345,7 +497,7 @@ class _Reader:
         return None
 
     def _new(self, said: str) -> Refinement | None:
-        """"actually, <request>": a new search, unless the rest is itself a cued change ("actually, only pytorch")."""
+        """ "actually, <request>": a new search, unless the rest is itself a cued change ("actually, only pytorch")."""
         match = _NEW.match(_polite(said))
         if match is None:
             return None
@@ -420,13 +572,15 @@ class _Reader:
         if unknown and not (added or excluded or part.exclude_words or part.phrases):
             return self._not_understood()
         required = [singular(w) for w in words if w not in unknown] + part.phrases
-        query = query.model_copy(update={
-            "exclude_tags": _unique([*query.exclude_tags, *excluded]),
-            "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
-            "phrases": _unique([*query.phrases, *required]),
-            "sort": part.sort if part.sort is not Sort.RELEVANCE else query.sort,
-            "notes": part.notes,
-        })
+        query = query.model_copy(
+            update={
+                "exclude_tags": _unique([*query.exclude_tags, *excluded]),
+                "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
+                "phrases": _unique([*query.phrases, *required]),
+                "sort": part.sort if part.sort is not Sort.RELEVANCE else query.sort,
+                "notes": part.notes,
+            }
+        )
         changes = [f"added #{t}" for t in added] + [f"excluded #{t}" for t in excluded]
         changes += [f"excluded '{w}'" for w in part.exclude_words]
         changes += [f"must mention: {', '.join(required)}"] if required else []
@@ -457,8 +611,10 @@ class _Reader:
         query = _without_words(self._without_tags(self.previous, old_tags), old_words)
         for tag in added:
             query = add_tag(query, tag)
-        update: dict[str, object] = {"keywords": _unique([*query.keywords, *words]),
-                                     "exclude_tags": _unique([*query.exclude_tags, *part.exclude_tags])}
+        update: dict[str, object] = {
+            "keywords": _unique([*query.keywords, *words]),
+            "exclude_tags": _unique([*query.exclude_tags, *part.exclude_tags]),
+        }
         if part.sort is not Sort.RELEVANCE:
             update["sort"] = part.sort
         if found:
@@ -466,8 +622,11 @@ class _Reader:
         query = query.model_copy(update=update)
         gone = [f"#{t}" for t in old_tags] + ([f"'{' '.join(old_words)}'"] if old_words else [])
         came = [f"#{t}" for t in added] + ([f"'{' '.join(words)}'"] if words else [])
-        change = f"{' '.join(came) or 'the change'} instead of {' '.join(gone)}" if gone else \
-            "added " + (" ".join(came) or "the change")
+        change = (
+            f"{' '.join(came) or 'the change'} instead of {' '.join(gone)}"
+            if gone
+            else "added " + (" ".join(came) or "the change")
+        )
         return self._changed(query, change)
 
     def _removed(self, rest: str, strict: bool) -> Refinement | None:
@@ -483,13 +642,15 @@ class _Reader:
             words = [*words, "the order"]
         if "filters" in categories:
             tags = _unique([*tags, *positive_tags(query), *query.exclude_tags])
-            query = query.model_copy(update={**{f: [] for f in TAG_FIELDS}, "exclude_words": [], "date_from": None,
-                                             "date_to": None})
+            query = query.model_copy(
+                update={**{f: [] for f in TAG_FIELDS}, "exclude_words": [], "date_from": None, "date_to": None}
+            )
         if query == self.previous:
             if strict:
                 return None
-            return self._same(RefinementKind.NOT_UNDERSTOOD,
-                              change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged.")
+            return self._same(
+                RefinementKind.NOT_UNDERSTOOD, change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged."
+            )
         removed = [f"#{t}" for t in tags] + [w if w.startswith("the ") else f"'{w}'" for w in words]
         return self._changed(query, "dropped " + " ".join(removed) if removed else "dropped the filters")
 
@@ -511,8 +672,12 @@ class _Reader:
             expanded |= self.parser.taxonomy.descendants(tag)
         tags = _unique([t for t in in_query if t in expanded])
         stems = {singular(w) for w in spoken}
-        words = [w for f in ("keywords", "phrases", "exclude_words") for w in getattr(previous, f)
-                 if singular(w.lower()) in stems or w.lower() in rest.lower() and " " in w]
+        words = [
+            w
+            for f in ("keywords", "phrases", "exclude_words")
+            for w in getattr(previous, f)
+            if singular(w.lower()) in stems or w.lower() in rest.lower() and " " in w
+        ]
         return tags, _unique(words)
 
     def _without_tags(self, query: Query, tags: list[str]) -> Query:
@@ -545,23 +710,31 @@ class _Reader:
 
     # ---- results --------------------------------------------------------------------------
 
-    def _same(self, kind: RefinementKind, change: str = "", page_size: int | None = None, page: int | None = None,
-              rank: int | None = None) -> Refinement:
+    def _same(
+        self,
+        kind: RefinementKind,
+        change: str = "",
+        page_size: int | None = None,
+        page: int | None = None,
+        rank: int | None = None,
+    ) -> Refinement:
         """A reading that leaves the query as it is (paging, help, not understood...)."""
         return Refinement(kind=kind, query=self.previous, change=change, page_size=page_size, page=page, rank=rank)
 
     def _changed(self, query: Query, change: str) -> Refinement:
         if query == self.previous:
-            return self._same(RefinementKind.NOT_UNDERSTOOD,
-                              change=f"That is already the search ({change}); it is unchanged.")
+            return self._same(RefinementKind.NOT_UNDERSTOOD, change=f"That is already the search ({change}); it is unchanged.")
         return Refinement(kind=RefinementKind.CHANGE, query=query, change=change)
 
     def _not_understood(self) -> Refinement:
         return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD)
 
 
-_KIND_CHANGES = {RefinementKind.NEXT_PAGE: "next page", RefinementKind.PREVIOUS_PAGE: "previous page",
-                 RefinementKind.UNDO: "undone"}
+_KIND_CHANGES = {
+    RefinementKind.NEXT_PAGE: "next page",
+    RefinementKind.PREVIOUS_PAGE: "previous page",
+    RefinementKind.UNDO: "undone",
+}
 
 
 def _said(text: str) -> str:
@@ -590,8 +763,9 @@ def _number(word: str) -> int:
 
 def _without_words(query: Query, words: list[str]) -> Query:
     gone = {w.lower() for w in words}
-    return query.model_copy(update={f: [w for w in getattr(query, f) if w.lower() not in gone]
-                                    for f in (*WORD_FIELDS, "exclude_words")})
+    return query.model_copy(
+        update={f: [w for w in getattr(query, f) if w.lower() not in gone] for f in (*WORD_FIELDS, "exclude_words")}
+    )
 
 
 def _date_words(start: date | None, end: date | None) -> str:

@@ -43,5 +43,10 @@ def similar_query(engine: SearchEngine, project: Project) -> Query:
             scores[word] = count * math.log(n / frequency)
     keywords = sorted(scores, key=lambda w: -scores[w])[:MAX_WORDS]
     topics = [tag for tag in project.tags if not engine.taxonomy.is_resource(tag)]
-    return Query(text=f"projects like {project.title}", keywords=keywords, include_tags=topics, inferred_tags=topics,
-                 exclude_ids=[str(project.id)])
+    return Query(
+        text=f"projects like {project.title}",
+        keywords=keywords,
+        include_tags=topics,
+        inferred_tags=topics,
+        exclude_ids=[str(project.id)],
+    )

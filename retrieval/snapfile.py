@@ -55,9 +55,19 @@ def write(path: Path, arrays: Mapping[str, np.ndarray], *, code: str, key: str, 
                     raise ValueError(f"snapshot array {name} has an unsupported dtype {array.dtype}")
                 data.write(bytes(-data.size % ALIGN))
                 table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": data.size}
-                data.write(memoryview(array).cast("B"))
-            manifest = json.dumps({"format": FORMAT, "code": code, "key": key, "meta": meta, "arrays": table,
-                                   "data_size": data.size, "chunk": CHUNK, "crc32": data.finish()}).encode()
+                data.write(array.data.cast("B"))
+            manifest = json.dumps(
+                {
+                    "format": FORMAT,
+                    "code": code,
+                    "key": key,
+                    "meta": meta,
+                    "arrays": table,
+                    "data_size": data.size,
+                    "chunk": CHUNK,
+                    "crc32": data.finish(),
+                }
+            ).encode()
             if _PREFIX.size + len(manifest) > HEADER:
                 raise ValueError("snapshot manifest too large")
             handle.seek(0)
@@ -98,16 +108,22 @@ def read(path: Path, *, code: str, key: str | None = None) -> tuple[dict[str, np
     except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a manifest of the wrong shape
         raise SnapshotError(f"damaged manifest ({exc.__class__.__name__})") from None
     # Plain read-only ndarrays over the map (a memmap's own slicing is a Python call, slow in loops).
-    arrays = {name: np.ndarray(entry["shape"], dtype=entry["dtype"], buffer=whole, offset=HEADER + entry["offset"])
-              for name, entry in manifest["arrays"].items()}
+    arrays = {
+        name: np.ndarray(entry["shape"], dtype=entry["dtype"], buffer=whole, offset=HEADER + entry["offset"])
+        for name, entry in manifest["arrays"].items()
+    }
     return arrays, manifest["meta"]
 
 
 def _check_bounds(table: dict[str, dict[str, Any]], data_size: int) -> None:
     for name, entry in table.items():
         shape, offset = entry["shape"], entry["offset"]
-        if (entry["dtype"] not in _DTYPES or not isinstance(offset, int) or offset % ALIGN
-                or not all(isinstance(n, int) and n >= 0 for n in shape)):
+        if (
+            entry["dtype"] not in _DTYPES
+            or not isinstance(offset, int)
+            or offset % ALIGN
+            or not all(isinstance(n, int) and n >= 0 for n in shape)
+        ):
             raise SnapshotError(f"damaged manifest (array {name})")
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(entry["dtype"]).itemsize
         if not 0 <= offset <= offset + nbytes <= data_size:

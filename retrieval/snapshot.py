@@ -57,14 +57,21 @@ def save(engine: SearchEngine, path: str | Path, *, key: str = "", source: dict[
     for name in _STRINGS:
         _put_strings(arrays, f"catalog.{name}", getattr(catalog, name))
     _put_strings(arrays, "catalog.tag_names", StringColumn.of(catalog.tag_names))
-    arrays |= {"catalog.int_ids": catalog.int_ids, "catalog.tag_offsets": catalog.tag_offsets,
-               "catalog.tag_ids": catalog.tag_ids, "catalog.timestamps": catalog.timestamps,
-               "corpus.tag_indptr": corpus.tag_postings[0], "corpus.tag_docs": corpus.tag_postings[1],
-               "corpus.id_order": corpus.id_order, "corpus.id_rank": corpus.id_rank,
-               "words.order": corpus.phrases.word_order,
-               "words.indptr": corpus.phrases.word_positions.indptr, "words.keys": corpus.phrases.word_positions.keys,
-               "title_terms.indptr": corpus.phrases.title_terms.indptr,
-               "title_terms.keys": corpus.phrases.title_terms.keys}
+    arrays |= {
+        "catalog.int_ids": catalog.int_ids,
+        "catalog.tag_offsets": catalog.tag_offsets,
+        "catalog.tag_ids": catalog.tag_ids,
+        "catalog.timestamps": catalog.timestamps,
+        "corpus.tag_indptr": corpus.tag_postings[0],
+        "corpus.tag_docs": corpus.tag_postings[1],
+        "corpus.id_order": corpus.id_order,
+        "corpus.id_rank": corpus.id_rank,
+        "words.order": corpus.phrases.word_order,
+        "words.indptr": corpus.phrases.word_positions.indptr,
+        "words.keys": corpus.phrases.word_positions.keys,
+        "title_terms.indptr": corpus.phrases.title_terms.indptr,
+        "title_terms.keys": corpus.phrases.title_terms.keys,
+    }
     _put_strings(arrays, "words.vocabulary", corpus.phrases.words)
     index = engine.index
     _put_strings(arrays, "index.vocabulary", StringColumn.of(_in_id_order(index.vocabulary)))
@@ -73,14 +80,17 @@ def save(engine: SearchEngine, path: str | Path, *, key: str = "", source: dict[
     if tag_model is not None:
         _put_strings(arrays, "tag_model.vocabulary", StringColumn.of(_in_id_order(tag_model.vocabulary)))
         _put_strings(arrays, "tag_model.tags", StringColumn.of(tag_model.tags))
-        arrays |= {"tag_model.idf": tag_model.idf, "tag_model.coef": tag_model.coef,
-                   "tag_model.intercept": tag_model.intercept}
+        arrays |= {"tag_model.idf": tag_model.idf, "tag_model.coef": tag_model.coef, "tag_model.intercept": tag_model.intercept}
     lexicon = models.lexicon
     _put_json(arrays, "lexicon", {"counts": lexicon.counts, "excess": lexicon.excess, "english": sorted(lexicon.english)})
     _put_json(arrays, "taxonomy", [entry.model_dump(by_alias=True) for entry in engine.taxonomy.entries.values()])
     _put_json(arrays, "skipped", [problem.model_dump() for problem in engine.skipped])
-    meta = {"settings": engine.settings.model_dump(), "projects": len(catalog),
-            "index": {"k1": index.k1, "b": index.b, "avgdl": index.avgdl}, "source": source or {}}
+    meta = {
+        "settings": engine.settings.model_dump(),
+        "projects": len(catalog),
+        "index": {"k1": index.k1, "b": index.b, "avgdl": index.avgdl},
+        "source": source or {},
+    }
     snapfile.write(Path(path), arrays, code=code_version(), key=key, meta=meta)
 
 
@@ -98,29 +108,54 @@ def load(path: str | Path, *, key: str | None = None, engine_class: type[SearchE
 
 def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], engine_class: type[SearchEngine]) -> SearchEngine:
     strings = {name: _strings(arrays, f"catalog.{name}") for name in _STRINGS}
-    catalog = Catalog(strings["ids"], arrays["catalog.int_ids"], strings["titles"], strings["descriptions"],
-                      list(_strings(arrays, "catalog.tag_names")), arrays["catalog.tag_offsets"],
-                      arrays["catalog.tag_ids"], strings["dates"], arrays["catalog.timestamps"], strings["urls"])
+    catalog = Catalog(
+        strings["ids"],
+        arrays["catalog.int_ids"],
+        strings["titles"],
+        strings["descriptions"],
+        list(_strings(arrays, "catalog.tag_names")),
+        arrays["catalog.tag_offsets"],
+        arrays["catalog.tag_ids"],
+        strings["dates"],
+        arrays["catalog.timestamps"],
+        strings["urls"],
+    )
     entries = [Tag.model_validate(entry) for entry in _json(arrays, "taxonomy")]
     taxonomy = Taxonomy(entries, catalog.tag_names)
-    index = BM25Index.from_arrays(_numbered(_strings(arrays, "index.vocabulary")),
-                                  {name: arrays[f"index.{name}"] for name in ("indptr", "docs", "weights", "idf", "doc_len")},
-                                  **meta["index"])
-    phrases = Phrases(_strings(arrays, "words.vocabulary"), arrays["words.order"],
-                      Positions(arrays["words.indptr"], arrays["words.keys"]),
-                      Positions(arrays["title_terms.indptr"], arrays["title_terms.keys"]))
-    corpus = Corpus(catalog, taxonomy, Analyzer(), index, phrases,
-                    (arrays["corpus.tag_indptr"], arrays["corpus.tag_docs"]), arrays["corpus.id_order"],
-                    arrays["corpus.id_rank"])
+    index = BM25Index.from_arrays(
+        _numbered(_strings(arrays, "index.vocabulary")),
+        {name: arrays[f"index.{name}"] for name in ("indptr", "docs", "weights", "idf", "doc_len")},
+        **meta["index"],
+    )
+    phrases = Phrases(
+        _strings(arrays, "words.vocabulary"),
+        arrays["words.order"],
+        Positions(arrays["words.indptr"], arrays["words.keys"]),
+        Positions(arrays["title_terms.indptr"], arrays["title_terms.keys"]),
+    )
+    corpus = Corpus(
+        catalog,
+        taxonomy,
+        Analyzer(),
+        index,
+        phrases,
+        (arrays["corpus.tag_indptr"], arrays["corpus.tag_docs"]),
+        arrays["corpus.id_order"],
+        arrays["corpus.id_rank"],
+    )
     lexicon = _json(arrays, "lexicon")
     tag_model = None
     if "tag_model.coef" in arrays:
-        tag_model = TagModel(tags=list(_strings(arrays, "tag_model.tags")),
-                             vocabulary=_numbered(_strings(arrays, "tag_model.vocabulary")),
-                             idf=arrays["tag_model.idf"], coef=arrays["tag_model.coef"],
-                             intercept=arrays["tag_model.intercept"])
-    models = LearnedModels(Lexicon(counts=lexicon["counts"], excess=lexicon["excess"],
-                                   english=frozenset(lexicon["english"])), tag_model)
+        tag_model = TagModel(
+            tags=list(_strings(arrays, "tag_model.tags")),
+            vocabulary=_numbered(_strings(arrays, "tag_model.vocabulary")),
+            idf=arrays["tag_model.idf"],
+            coef=arrays["tag_model.coef"],
+            intercept=arrays["tag_model.intercept"],
+        )
+    models = LearnedModels(
+        Lexicon(counts=lexicon["counts"], excess=lexicon["excess"], english=frozenset(lexicon["english"])), tag_model
+    )
     skipped = [Problem.model_validate(problem) for problem in _json(arrays, "skipped")]
     return engine_class.assembled(corpus, models, EngineSettings.model_validate(meta["settings"]), skipped)
 

@@ -30,9 +30,7 @@ def suggest_tags(
     n = len(sample)
     if n < 2:
         return []
-    counts = Counter(
-        tag for tags in sample for tag in set().union(*map(taxonomy.with_ancestors, tags))
-    )
+    counts = Counter(tag for tags in sample for tag in set().union(*map(taxonomy.with_ancestors, tags)))
     skip = set(taken)
     floor = max(2, round(0.04 * n))
     useful = [(tag, c) for tag, c in counts.items() if tag not in skip and floor <= c < n]

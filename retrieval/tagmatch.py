@@ -30,8 +30,7 @@ def _parts(name: str) -> list[str]:
 
 
 class TagMatcher:
-    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tag_counts: Mapping[str, int],
-                 doc_freq: Callable[[str], int]):
+    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tag_counts: Mapping[str, int], doc_freq: Callable[[str], int]):
         self.taxonomy = taxonomy
         self.analyzer = analyzer
         self.tag_counts = tag_counts

@@ -65,8 +65,13 @@ class TagModel:
         tags = list(classifier.classes_)
         coef = np.vstack([est.coef_.ravel() for est in classifier.estimators_]).T.astype(np.float32)
         intercept = np.array([est.intercept_[0] for est in classifier.estimators_], dtype=np.float64)
-        return cls(tags=tags, vocabulary={t: int(i) for t, i in vectorizer.vocabulary_.items()},
-                   idf=vectorizer.idf_.astype(np.float64), coef=coef, intercept=intercept)
+        return cls(
+            tags=tags,
+            vocabulary={t: int(i) for t, i in vectorizer.vocabulary_.items()},
+            idf=vectorizer.idf_.astype(np.float64),
+            coef=coef,
+            intercept=intercept,
+        )
 
     def predict(self, terms: Sequence[str]) -> np.ndarray:
         """P(tag | text) for every tag in ``self.tags``, from the text's analyzer terms."""
@@ -101,7 +106,7 @@ def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[lis
         head.sort(key=lambda doc: (int(rarest[doc]), catalog.ids[doc]))
         chosen = np.array(head[:MAX_TRAINING_DOCS])
     offsets, ids = catalog.tag_offsets, catalog.tag_ids
-    labels = [[names[t] for t in ids[offsets[doc]:offsets[doc + 1]].tolist() if learnable[t]] for doc in chosen.tolist()]
+    labels = [[names[t] for t in ids[offsets[doc] : offsets[doc + 1]].tolist() if learnable[t]] for doc in chosen.tolist()]
     present = {t for tags in labels for t in tags}
     texts = [training_text(catalog.titles[doc], catalog.descriptions[doc]) for doc in chosen.tolist()]
     return texts, (labels if len(present) >= 2 else [])

@@ -15,9 +15,23 @@ from retrieval.problems import CatalogError, Problem
 # Generic resource kinds. A tag counts as a resource type when the catalog uses one of these.
 RESOURCE_TAGS = frozenset(
     {
-        "article", "blog", "book", "code", "course", "dataset", "demo", "library",
-        "notebook", "paper", "podcast", "research", "slides", "talk", "tool",
-        "tutorial", "video",
+        "article",
+        "blog",
+        "book",
+        "code",
+        "course",
+        "dataset",
+        "demo",
+        "library",
+        "notebook",
+        "paper",
+        "podcast",
+        "research",
+        "slides",
+        "talk",
+        "tool",
+        "tutorial",
+        "video",
     }
 )
 
@@ -139,9 +153,7 @@ def _explain(exc: ValidationError) -> str:
     return "; ".join(reasons)
 
 
-def _check_structure(
-    tags: dict[str, Tag], positions: dict[str, int], source: str
-) -> tuple[dict[str, Tag], list[Problem]]:
+def _check_structure(tags: dict[str, Tag], positions: dict[str, int], source: str) -> tuple[dict[str, Tag], list[Problem]]:
     """Drop colliding aliases and cycle edges, reporting each; parents resolve through aliases."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
@@ -154,8 +166,11 @@ def _check_structure(
             clash = "a tag" if alias in tags else owner.get(alias)
             if clash:
                 other = "another tag's name" if clash == "a tag" else f"an alias of '{clash}'"
-                problems.append(Problem(source=source, position=positions[name], record_id=name,
-                                        reason=f"alias '{alias}' collides with {other}"))
+                problems.append(
+                    Problem(
+                        source=source, position=positions[name], record_id=name, reason=f"alias '{alias}' collides with {other}"
+                    )
+                )
                 continue
             owner[alias] = name
             aliases.append(alias)
@@ -176,14 +191,14 @@ def _check_structure(
         # tag found only in the catalog.
         parents = list(dict.fromkeys(resolve(parent) for parent in tag.parents))
         if name in parents:
-            problems.append(Problem(source=source, position=positions[name], record_id=name,
-                                    reason="tag is its own parent"))
+            problems.append(Problem(source=source, position=positions[name], record_id=name, reason="tag is its own parent"))
             parents.remove(name)
         cleaned[name] = Tag(tag=name, aliases=tag.aliases, parents=parents)
 
     for name, parent in _cycle_edges(cleaned):
-        problems.append(Problem(source=source, position=positions[name], record_id=name,
-                                reason=f"parent cycle through '{parent}'"))
+        problems.append(
+            Problem(source=source, position=positions[name], record_id=name, reason=f"parent cycle through '{parent}'")
+        )
         entry = cleaned[name]
         cleaned[name] = Tag(tag=name, aliases=entry.aliases, parents=[p for p in entry.parents if p != parent])
     return cleaned, problems

@@ -63,26 +63,69 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
 # A negated auxiliary before a subject asks a question ("wasn't there a tutorial", "doesn't
 # anyone know"): that is no exclusion.
 NEGATED_AUXILIARIES = frozenset(
-    {"don", "dont", "doesn", "doesnt", "didn", "isn", "aren", "wasn", "weren", "won", "cannot", "couldn", "shouldn",
-     "wouldn", "haven", "hasn", "mustn"}
+    {
+        "don",
+        "dont",
+        "doesn",
+        "doesnt",
+        "didn",
+        "isn",
+        "aren",
+        "wasn",
+        "weren",
+        "won",
+        "cannot",
+        "couldn",
+        "shouldn",
+        "wouldn",
+        "haven",
+        "hasn",
+        "mustn",
+    }
 )
 QUESTION_SUBJECTS = frozenset(
-    {"there", "you", "we", "i", "it", "they", "he", "she", "this", "that", "anyone", "someone", "anybody",
-     "somebody", "everyone"}
+    {"there", "you", "we", "i", "it", "they", "he", "she", "this", "that", "anyone", "someone", "anybody", "somebody", "everyone"}
 )
 # Negation cues: each opens a scope that runs to the end of its clause (retrieval/parser.py).
 NEGATIONS = frozenset(
-    {"not", "without", "no", "except", "excluding", "exclude", "minus", "sans", "nor", "neither", "never",
-     "avoid", "avoiding", "skip", "skipping", "non", "nothing", *NEGATED_AUXILIARIES}  # "don't" is "don", "t"
+    {
+        "not",
+        "without",
+        "no",
+        "except",
+        "excluding",
+        "exclude",
+        "minus",
+        "sans",
+        "nor",
+        "neither",
+        "never",
+        "avoid",
+        "avoiding",
+        "skip",
+        "skipping",
+        "non",
+        "nothing",
+        *NEGATED_AUXILIARIES,
+    }  # "don't" is "don", "t"
 )
 NEGATION_PAIRS = frozenset(
-    {("anything", "but"), ("everything", "but"), ("other", "than"), ("instead", "of"), ("rather", "than"),
-     ("apart", "from"), ("aside", "from"), ("rather", "not"), ("but", "not"), ("can", "t"), ("away", "from")}
+    {
+        ("anything", "but"),
+        ("everything", "but"),
+        ("other", "than"),
+        ("instead", "of"),
+        ("rather", "than"),
+        ("apart", "from"),
+        ("aside", "from"),
+        ("rather", "not"),
+        ("but", "not"),
+        ("can", "t"),
+        ("away", "from"),
+    }
 )
 # Words that end a negation's clause ("not pytorch but tensorflow", "no gans because ...").
-CLAUSE_BREAKS = frozenset(
-    {"but", "because", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"}
-)
+CLAUSE_BREAKS = frozenset({"but", "because", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"})
 # Words that carry a negation on to the next excluded item ("not yolo or ssd").
 LIST_JOINS = frozenset({"or", "nor", "and"})
 

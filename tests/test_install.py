@@ -23,8 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ("SLACK_", "CATALOG_PATH", "TAXONOMY_PATH", "STATE_", "LOG_", "METRICS", "PROMETHEUS_", "PYTHON")
-SKIP = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
-                              "state", ".bench-cache", ".env")
+SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "state", ".bench-cache", ".env"
+)
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +36,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source") / "findproject"
     shutil.copytree(ROOT, source, ignore=SKIP)
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),
-                    str(source)], check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     [built] = out.glob("findproject-*.whl")
     return built
 
@@ -47,11 +52,19 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv")
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     (Path(purelib) / "test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return env_dir / "bin"
 
 
@@ -77,9 +90,13 @@ def test_search_works_from_any_directory_on_the_bundled_demo(installed: Path, tm
     assert response["total"] > 0 and response["results"]
     assert all("generative-adversarial-networks" in r["tags"] for r in response["results"])
 
-    where = _elsewhere(tmp_path, str(installed / "python"), "-c",
-                       "import bot; from bot.settings import load_settings; s = load_settings(); "
-                       "print(bot.__file__); print(s.catalog_path); print(s.taxonomy_path)")
+    where = _elsewhere(
+        tmp_path,
+        str(installed / "python"),
+        "-c",
+        "import bot; from bot.settings import load_settings; s = load_settings(); "
+        "print(bot.__file__); print(s.catalog_path); print(s.taxonomy_path)",
+    )
     assert where.returncode == 0, where.stderr
     for path in where.stdout.splitlines():
         assert Path(path).is_relative_to(installed.parent), f"{path} is not from the installed wheel"

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 
 from bot.blocks import ACTION_PREFIX
 from bot.events import Click
+from bot.outcomes import Action
 from bot.runner import job_of, runner_of
 from bot.store import ThreadKey
-from bot.outcomes import Action
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,9 @@ def register(app: App) -> None:
     app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(answer_button)
 
 
-def answer_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext,
-                  client: WebClient, respond: Respond) -> None:
+def answer_button(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+) -> None:
     ack()
     runner_of(context).submit(job_of(context, to_click(body, action, context.team_id or ""), client, respond=respond))
 
@@ -48,8 +49,7 @@ def thread_of(body: dict[str, Any], team: str) -> ThreadKey | None:
     """The thread of the message a button was on; a top-level message (slash command, DM) is its own thread."""
     container, message = _object(body.get("container")), _object(body.get("message"))
     channel = container.get("channel_id") or _object(body.get("channel")).get("id")
-    thread = (message.get("thread_ts") or container.get("thread_ts")
-              or message.get("ts") or container.get("message_ts"))
+    thread = message.get("thread_ts") or container.get("thread_ts") or message.get("ts") or container.get("message_ts")
     if not (isinstance(channel, str) and isinstance(thread, str) and channel and thread):
         return None
     return ThreadKey(team, channel, thread)

@@ -21,8 +21,7 @@ def register(app: App) -> None:
     app.command(COMMAND)(answer_command)
 
 
-def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient,
-                   respond: Respond) -> None:
+def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond) -> None:
     """Help is answered in the acknowledgement itself, privately; a request is queued."""
     text = command.get("text")
     said = read(text, context.bot_user_id).text if isinstance(text, str) else ""
@@ -31,6 +30,5 @@ def answer_command(ack: Ack, command: dict[str, Any], context: BoltContext, clie
         runner_of(context).submit(job_of(context))
         return
     ack()
-    event = Command(context.team_id or "", str(command.get("channel_id") or ""), str(command.get("user_id") or ""),
-                    said)
+    event = Command(context.team_id or "", str(command.get("channel_id") or ""), str(command.get("user_id") or ""), said)
     runner_of(context).submit(job_of(context, event, client, respond=respond))

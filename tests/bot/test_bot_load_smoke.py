@@ -16,9 +16,30 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_bot_load_smoke(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
-    command = [sys.executable, str(ROOT / "benchmarks" / "bot_load.py"), "--catalog", str(ROOT / "data"),
-               "--requests", "30", "--concurrency", "3", "--modes", "answer", "--warmup", "0",
-               "--startup-runs", "0", "--baseline", "none", "--drain", "10", "--timeout", "90", "--json", str(out)]
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "bot_load.py"),
+        "--catalog",
+        str(ROOT / "data"),
+        "--requests",
+        "30",
+        "--concurrency",
+        "3",
+        "--modes",
+        "answer",
+        "--warmup",
+        "0",
+        "--startup-runs",
+        "0",
+        "--baseline",
+        "none",
+        "--drain",
+        "10",
+        "--timeout",
+        "90",
+        "--json",
+        str(out),
+    ]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     bot = json.loads(out.read_text())["modes"]["answer"]["bot"]

@@ -40,12 +40,26 @@ def run(argv: list[str]) -> tuple[int, str, str]:
 
 
 def test_console_chat_runs_the_conversation_from_stdin():
-    lines = ("pytorch tutorials on object detection\nonly tensorflow\nmore\nprevious page\nprevious page\nundo\n"
-             "/new\ngan papers\nnot keras\n")
+    lines = (
+        "pytorch tutorials on object detection\nonly tensorflow\nmore\nprevious page\nprevious page\nundo\n"
+        "/new\ngan papers\nnot keras\n"
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
-         "--taxonomy", str(FIXTURES / "tags.json")],
-        input=lines, capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "chat",
+            "--catalog",
+            str(FIXTURES / "projects.json"),
+            "--taxonomy",
+            str(FIXTURES / "tags.json"),
+        ],
+        input=lines,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -73,20 +87,24 @@ def test_serve_names_the_missing_setting(clean_env):
     code, _, err = run(["serve", "--http"])
     assert code == 2
     assert err.strip().splitlines() == [
-        "error: missing setting SLACK_SIGNING_SECRET: HTTP mode verifies requests with it (see .env.example)"]
+        "error: missing setting SLACK_SIGNING_SECRET: HTTP mode verifies requests with it (see .env.example)"
+    ]
     clean_env.delenv("SLACK_BOT_TOKEN")
     code, _, err = run(["serve"])
     assert code == 2 and "missing setting SLACK_BOT_TOKEN" in err
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("PORT", "eighty", "invalid setting PORT"),
-    ("SLACK_BOT_TOKEN", "xoxp-user-token-secret", "invalid setting SLACK_BOT_TOKEN: must start with 'xoxb-'"),
-    ("SLACK_API_URL", "ftp://example", "invalid setting SLACK_API_URL"),
-    ("LOG_LEVEL", "chatty", "invalid setting LOG_LEVEL"),
-    ("PROJECT_URL_TEMPLATE", "https://madewithml.com/projects/", "invalid setting PROJECT_URL_TEMPLATE: must be an http"),
-    ("LOG_FORMAT", "xml", "invalid setting LOG_FORMAT"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("PORT", "eighty", "invalid setting PORT"),
+        ("SLACK_BOT_TOKEN", "xoxp-user-token-secret", "invalid setting SLACK_BOT_TOKEN: must start with 'xoxb-'"),
+        ("SLACK_API_URL", "ftp://example", "invalid setting SLACK_API_URL"),
+        ("LOG_LEVEL", "chatty", "invalid setting LOG_LEVEL"),
+        ("PROJECT_URL_TEMPLATE", "https://madewithml.com/projects/", "invalid setting PROJECT_URL_TEMPLATE: must be an http"),
+        ("LOG_FORMAT", "xml", "invalid setting LOG_FORMAT"),
+    ],
+)
 def test_invalid_settings_are_one_line_and_exit_2(clean_env, name, value, expected):
     clean_env.setenv(name, value)
     code, _, err = run(["serve", "--http"])
@@ -142,9 +160,21 @@ def test_run_with_a_bot_token_serves_and_names_what_is_missing(clean_env):
 
 def test_console_chat_links_projects_without_a_url_through_the_template():
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--catalog", str(FIXTURES / "projects.json"),
-         "--taxonomy", str(FIXTURES / "tags.json")],
-        input="recommender systems tutorial\n", capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "chat",
+            "--catalog",
+            str(FIXTURES / "projects.json"),
+            "--taxonomy",
+            str(FIXTURES / "tags.json"),
+        ],
+        input="recommender systems tutorial\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={**os.environ, "PROJECT_URL_TEMPLATE": "https://madewithml.com/projects/{id}"},
     )
     assert result.returncode == 0, result.stderr

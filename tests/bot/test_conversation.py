@@ -8,9 +8,9 @@ import pytest
 
 from bot.conversation import CONSOLE, LAST_DM, START_OVER, Conversation, message_key, save
 from bot.events import Click, ConsoleLine, DirectMessage, Event, Mention, ThreadReply
+from bot.outcomes import Action, Outcome, TurnKind
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
-from bot.outcomes import Action, Outcome, TurnKind
 from retrieval.alternatives import Change
 
 KEY = ThreadKey("T1", "C1", "1.0")

@@ -23,12 +23,16 @@ def test_turn_accuracy_on_the_tuning_conversations_holds_its_floor(mwml_engine):
 
 def test_the_scorer_fails_a_wrong_reading(engine):
     """A label the bot does not meet is counted wrong, so the floor above means something."""
-    case = {"id": "x", "surface": "thread", "turns": [
-        {"from": "asker", "text": "<@U0BOT> object detection", "expect": {"include": ["object-detection"]}},
-        {"from": "asker", "text": "only pytorch", "expect": {"include": ["object-detection"]}},
-        {"from": "other", "text": "only keras", "expect": "ack"},
-        {"from": "asker", "text": "thanks", "expect": "help"},
-    ]}
+    case = {
+        "id": "x",
+        "surface": "thread",
+        "turns": [
+            {"from": "asker", "text": "<@U0BOT> object detection", "expect": {"include": ["object-detection"]}},
+            {"from": "asker", "text": "only pytorch", "expect": {"include": ["object-detection"]}},
+            {"from": "other", "text": "only keras", "expect": "ack"},
+            {"from": "asker", "text": "thanks", "expect": "help"},
+        ],
+    }
     report = conversations.run(engine, [case])
     assert [f["turn"] for f in report["failures"]] == [2, 4]
     assert report["turn_accuracy"] == 0.5

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.blocks import FEEDBACK_PREFIX, build
 from bot.formatting import escape, escaped, link, user_mention
-from bot.presentation import Presentation
 from bot.outcomes import Turn, TurnKind
+from bot.presentation import Presentation
 from retrieval.alternatives import Alternative, Change
 from retrieval.models import Project, Query, SearchResponse, SearchResult, SuggestedTag
 from tests.support import block_texts
@@ -47,18 +48,28 @@ def test_links_only_from_plain_http_urls():
 
 
 def _project(number: int, size: int) -> Project:
-    return Project(id=number, title=f"{HOSTILE} title {number} " + "t" * size, description=HOSTILE + " d" * size,
-                   tags=[f"tag-{number}-{i}-" + "x" * 30 for i in range(20)], created_on=datetime(2021, 1, 2),
-                   url=f"https://example.org/{number}")
+    return Project(
+        id=number,
+        title=f"{HOSTILE} title {number} " + "t" * size,
+        description=HOSTILE + " d" * size,
+        tags=[f"tag-{number}-{i}-" + "x" * 30 for i in range(20)],
+        created_on=datetime(2021, 1, 2),
+        url=f"https://example.org/{number}",
+    )
 
 
 def _response(count: int, size: int) -> SearchResponse:
     query = Query(text=HOSTILE * 20, keywords=[HOSTILE * 10], include_tags=["a" * 100], exclude_words=["<!here>"])
     return SearchResponse(
-        request=query.text, parsed=query, total=500, offset=0, limit=count,
+        request=query.text,
+        parsed=query,
+        total=500,
+        offset=0,
+        limit=count,
         results=[SearchResult(project=_project(i, size), score=1.0) for i in range(count)],
         suggested_tags=[SuggestedTag(tag=f"suggested-{i}-" + "y" * 120, count=99999) for i in range(8)],
-        relaxed=True, notes=[HOSTILE * 30] * 6,
+        relaxed=True,
+        notes=[HOSTILE * 30] * 6,
     )
 
 
@@ -83,9 +94,15 @@ def test_a_long_result_set_stays_inside_block_kit_limits():
 
 def test_no_results_offers_drops_and_nearest_tags():
     query = Query(text="x", include_tags=["keras", "reinforcement-learning"])
-    turn = Turn(kind=TurnKind.RESULTS, request="x", response=SearchResponse(request="x", parsed=query, total=0),
-                alternatives=[Alternative(change=Change(op="drop", tag="keras"), count=2),
-                              Alternative(change=Change(op="try", tag="pytorch"), count=12)])
+    turn = Turn(
+        kind=TurnKind.RESULTS,
+        request="x",
+        response=SearchResponse(request="x", parsed=query, total=0),
+        alternatives=[
+            Alternative(change=Change(op="drop", tag="keras"), count=2),
+            Alternative(change=Change(op="try", tag="pytorch"), count=12),
+        ],
+    )
     message = build(turn, Presentation())
     texts = "\n".join(payload_texts(message))
     assert "No projects match *tags: #keras #reinforcement-learning*." in texts
@@ -109,9 +126,14 @@ def test_tags_and_descriptions_are_cut_at_a_word_boundary_with_an_ellipsis():
 
 
 def _results_turn(query: Query, suggestions: list[str], total: int = 50) -> Turn:
-    response = SearchResponse(request="x", parsed=query, total=total, limit=5,
-                              results=[SearchResult(project=_project(i, 1), score=1.0) for i in range(5)],
-                              suggested_tags=[SuggestedTag(tag=t, count=3) for t in suggestions])
+    response = SearchResponse(
+        request="x",
+        parsed=query,
+        total=total,
+        limit=5,
+        results=[SearchResult(project=_project(i, 1), score=1.0) for i in range(5)],
+        suggested_tags=[SuggestedTag(tag=t, count=3) for t in suggestions],
+    )
     return Turn(kind=TurnKind.RESULTS, id="m1", request="x", response=response)
 
 
@@ -134,10 +156,20 @@ def test_buttons_name_their_message_and_the_page_they_lead_to():
     import json
 
     turn = _results_turn(Query(include_tags=["pytorch"]), ["code"]).model_copy(update={"page": 2})
-    values = {b["text"]["text"]: json.loads(b["value"]) for b in build(turn, Presentation()).payload()["blocks"]
-              if b["type"] == "actions" for b in b["elements"] if not b["action_id"].startswith(FEEDBACK_PREFIX)}
-    votes = [b for block in build(turn, Presentation()).payload()["blocks"] if block["type"] == "actions"
-             for b in block["elements"] if b["action_id"].startswith(FEEDBACK_PREFIX)]
+    values = {
+        b["text"]["text"]: json.loads(b["value"])
+        for b in build(turn, Presentation()).payload()["blocks"]
+        if b["type"] == "actions"
+        for b in b["elements"]
+        if not b["action_id"].startswith(FEEDBACK_PREFIX)
+    }
+    votes = [
+        b
+        for block in build(turn, Presentation()).payload()["blocks"]
+        if block["type"] == "actions"
+        for b in block["elements"]
+        if b["action_id"].startswith(FEEDBACK_PREFIX)
+    ]
     assert [(b["text"]["text"], b["value"]) for b in votes] == [("Found it", "m1"), ("Not helpful", "m1")]
     assert values["More results"] == {"op": "page", "page": 3, "message": "m1"}
     assert values["+ code (3)"] == {"op": "change", "change": {"op": "add", "tag": "code"}, "message": "m1"}
@@ -145,8 +177,7 @@ def test_buttons_name_their_message_and_the_page_they_lead_to():
 
 def test_a_title_without_a_url_links_through_the_template():
     turn = _results_turn(Query(include_tags=["pytorch"]), [])
-    turn.response.results[0] = SearchResult(project=_project(0, 1).model_copy(update={"url": None, "id": "a b"}),
-                                            score=1.0)
+    turn.response.results[0] = SearchResult(project=_project(0, 1).model_copy(update={"url": None, "id": "a b"}), score=1.0)
     text = "\n".join(payload_texts(build(turn, Presentation(url_template="https://madewithml.com/projects/{id}"))))
     assert "<https://madewithml.com/projects/a%20b|" in text
     assert "madewithml" not in "\n".join(payload_texts(build(turn, Presentation())))

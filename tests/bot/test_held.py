@@ -51,5 +51,4 @@ def test_a_stop_while_requests_are_held_says_how_many_go_unanswered(logs: LogWat
     held.hold({"n": "a"}, "timeout")
     held.hold({"n": "b"}, "timeout")
     held.close()
-    logs.wait_for("stopping with 2 requests held while the state store was away; they go unanswered",
-                  level=logging.ERROR)
+    logs.wait_for("stopping with 2 requests held while the state store was away; they go unanswered", level=logging.ERROR)

@@ -13,14 +13,20 @@ from tests.support import BotHarness, BotServer, Fault, bot_env, mention_event
 MB = 1024 * 1024
 
 
-def _request(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-             chunked: bool = False) -> tuple[int, bytes]:
+def _request(
+    base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None, chunked: bool = False
+) -> tuple[int, bytes]:
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         if chunked:
-            connection.request(method, path, body=iter([body[i:i + 65536] for i in range(0, len(body), 65536)]),
-                               headers=headers or {}, encode_chunked=True)
+            connection.request(
+                method,
+                path,
+                body=iter([body[i : i + 65536] for i in range(0, len(body), 65536)]),
+                headers=headers or {},
+                encode_chunked=True,
+            )
         else:
             connection.request(method, path, body=body, headers=headers or {})
         response = connection.getresponse()
@@ -39,8 +45,7 @@ def test_health_and_routing(harness: BotHarness):
 def test_bodies_over_one_megabyte_are_refused(harness: BotHarness):
     big = b"{" + b" " * (MB + 10) + b"}"
     assert harness.slack.post(big, "application/json").status == 413
-    assert _request(harness.bot.url, "POST", "/slack/events", big, {"Content-Type": "application/json"},
-                    chunked=True)[0] == 413
+    assert _request(harness.bot.url, "POST", "/slack/events", big, {"Content-Type": "application/json"}, chunked=True)[0] == 413
 
 
 def test_malformed_bodies_are_400_even_when_signed(harness: BotHarness):
@@ -50,8 +55,7 @@ def test_malformed_bodies_are_400_even_when_signed(harness: BotHarness):
 
 
 def test_url_verification_is_answered(harness: BotHarness):
-    reply = harness.slack.post(json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"}),
-                               "application/json")
+    reply = harness.slack.post(json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"}), "application/json")
     assert reply.status == 200 and "c-123" in reply.body
 
 

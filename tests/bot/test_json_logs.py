@@ -26,7 +26,8 @@ def test_json_lines_carry_request_ids_and_never_a_secret_or_text_above_debug(fak
         harness = BotHarness(fake, bot)
         fake.inject("chat.postMessage", Fault(status=500))
         first = harness.expect_reply(
-            lambda: harness.slack.event(mention_event("zqxmarker gan papers"), event_id="Ev0JSONLOG"), "C0CHAN")
+            lambda: harness.slack.event(mention_event("zqxmarker gan papers"), event_id="Ev0JSONLOG"), "C0CHAN"
+        )
         harness.reply(first, "only zqxrefine")
         harness.command("zqxcommand")
         harness.settle()

@@ -27,8 +27,9 @@ def scrape(url: str) -> Samples:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain")
         text = response.read().decode("utf-8")
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value for family in text_string_to_metric_families(text) for s in family.samples
+    }
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
@@ -75,10 +76,8 @@ def test_metrics_move_as_requests_are_served(harness: BotHarness, fake: FakeSlac
     assert moved(before, after, "findproject_ack_seconds_count") == 6
     assert moved(before, after, "findproject_search_seconds_count") >= 4
     assert moved(before, after, "findproject_slack_api_calls_total", method="chat.postMessage", result="ok") == 3
-    assert moved(before, after, "findproject_slack_api_calls_total", method="chat.postMessage",
-                 result="internal_error") == 1
-    assert moved(before, after, "findproject_slack_api_retries_total", method="chat.postMessage",
-                 reason="server_error") == 1
+    assert moved(before, after, "findproject_slack_api_calls_total", method="chat.postMessage", result="internal_error") == 1
+    assert moved(before, after, "findproject_slack_api_retries_total", method="chat.postMessage", reason="server_error") == 1
     assert value(after, "findproject_catalog_projects") == PROJECTS
 
 
@@ -96,8 +95,11 @@ def test_workers_share_one_scrape_in_multiprocess_mode_including_journal_replays
     metrics_port = free_port()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    first = BotServer(bot_env(fake, tmp_path / "a", PROMETHEUS_MULTIPROC_DIR=str(shared)), subprocess=True,
-                      args=("--metrics-port", str(metrics_port)))
+    first = BotServer(
+        bot_env(fake, tmp_path / "a", PROMETHEUS_MULTIPROC_DIR=str(shared)),
+        subprocess=True,
+        args=("--metrics-port", str(metrics_port)),
+    )
     second = BotServer(bot_env(fake, tmp_path / "b", PROMETHEUS_MULTIPROC_DIR=str(shared)), subprocess=True)
     try:
         first.start(START_TIMEOUT)
@@ -127,10 +129,13 @@ def test_workers_share_one_scrape_in_multiprocess_mode_including_journal_replays
         second.stop()
 
 
-@pytest.mark.parametrize("setting, message", [
-    ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/findproject"}, "invalid setting PROMETHEUS_MULTIPROC_DIR"),
-    ({"METRICS_PORT": "0"}, "invalid setting METRICS_PORT"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ({"PROMETHEUS_MULTIPROC_DIR": "/nonexistent/findproject"}, "invalid setting PROMETHEUS_MULTIPROC_DIR"),
+        ({"METRICS_PORT": "0"}, "invalid setting METRICS_PORT"),
+    ],
+)
 def test_bad_metrics_settings_are_one_line_and_exit_2(fake: FakeSlack, tmp_path: Path, setting, message):
     bot = BotServer(bot_env(fake, tmp_path, **setting), subprocess=True)
     with pytest.raises(RuntimeError, match="exited with 2"):

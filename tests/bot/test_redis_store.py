@@ -33,8 +33,11 @@ def backend() -> Iterator[Backend]:
 
 def test_an_unreachable_server_is_a_clear_error_at_start():
     port = free_port()
-    with pytest.raises(StateStoreError, match=rf"^cannot reach the state store at redis://127.0.0.1:{port}/0: .*"
-                                              r"\(is Redis running there, and is STATE_URL right\?\)$"):
+    with pytest.raises(
+        StateStoreError,
+        match=rf"^cannot reach the state store at redis://127.0.0.1:{port}/0: .*"
+        r"\(is Redis running there, and is STATE_URL right\?\)$",
+    ):
         RedisStateStore(f"redis://:hunter2@127.0.0.1:{port}/0", TTL)
 
 
@@ -64,8 +67,9 @@ def test_every_key_expires_by_itself_but_the_index_of_open_claims(backend: Backe
         pass
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     try:
-        lifetimes = {key.removeprefix(backend.spec["prefix"] + ":"): client.pttl(key) for key in redis_keys(
-            backend.spec["prefix"])}
+        lifetimes = {
+            key.removeprefix(backend.spec["prefix"] + ":"): client.pttl(key) for key in redis_keys(backend.spec["prefix"])
+        }
     finally:
         client.close()
     open_index = lifetimes.pop("claims:open")
@@ -143,8 +147,7 @@ def test_a_line_the_server_forgot_lets_its_waiters_go(backend: Backend):
 
 def test_a_leave_the_server_did_not_get_is_sent_again_once_it_is_back(backend: Backend):
     with TcpProxy(6379) as proxy:
-        store = RedisStateStore(f"redis://127.0.0.1:{proxy.port}/0", TTL, prefix=backend.spec["prefix"],
-                                lease_seconds=TEST_LEASE)
+        store = RedisStateStore(f"redis://127.0.0.1:{proxy.port}/0", TTL, prefix=backend.spec["prefix"], lease_seconds=TEST_LEASE)
         try:
             first, second = store.ordered(KEY), store.ordered(KEY)
             first.__enter__()

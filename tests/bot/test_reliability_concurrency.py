@@ -68,7 +68,8 @@ def _stored(tmp_path: Path, channel: str, thread: str) -> dict:
 
 
 def test_twenty_refinements_of_one_thread_at_once_each_get_one_reply_and_lose_nothing(
-        bot: BotHarness, fake: FakeSlack, tmp_path: Path, logs: LogWatch):
+    bot: BotHarness, fake: FakeSlack, tmp_path: Path, logs: LogWatch
+):
     first = bot.mention("object detection")
     thread = first.body["thread_ts"]
     words = WORDS[:20]
@@ -76,8 +77,9 @@ def test_twenty_refinements_of_one_thread_at_once_each_get_one_reply_and_lose_no
 
     statuses = _all_at_once([lambda event=event: bot.slack.event(event).status for event in events])
     assert statuses == [200] * 20
-    replies = fake.wait_for("chat.postMessage", 21, timeout=20,
-                            where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"])[1:]
+    replies = fake.wait_for(
+        "chat.postMessage", 21, timeout=20, where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"]
+    )[1:]
     bot.wait_idle()
     assert len(bot.posts_in("C0CHAN")) == 21, "exactly one reply per refinement"
 
@@ -108,32 +110,41 @@ def test_refinements_apply_in_the_order_they_arrived_even_behind_a_stuck_reply(b
     bot.settle()  # other conversations are not held up by the stuck one
     release.set()
 
-    fake.wait_for("chat.postMessage", len(words) + 1, timeout=20,
-                  where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"])
+    fake.wait_for(
+        "chat.postMessage", len(words) + 1, timeout=20, where=lambda c: c.body.get("thread_ts") == thread and c.answer["ok"]
+    )
     bot.wait_idle()
     replies = [c for c in bot.posts_in("C0CHAN") if c.body.get("thread_ts") == thread][1:]
     assert [EXCLUDED.findall(_change(reply)) for reply in replies] == [[word] for word in words]
     assert EXCLUDED.findall(_understood(replies[-1])) == words
 
 
-def test_mixed_load_across_a_hundred_conversations_keeps_each_ones_state_apart(bot: BotHarness, fake: FakeSlack,
-                                                                              tmp_path: Path, logs: LogWatch):
+def test_mixed_load_across_a_hundred_conversations_keeps_each_ones_state_apart(
+    bot: BotHarness, fake: FakeSlack, tmp_path: Path, logs: LogWatch
+):
     codes = [("".join(pair)) for pair in itertools.product("bcdfgk", repeat=3)][:100]
     topics = ["object detection", "gan", "transformers", "reinforcement learning", "speech"]
-    mentions = {code: ("C0MIX" + str(n % 10), mention_event(f"{topics[n % 5]} zq{code}", channel="C0MIX" + str(n % 10)))
-                for n, code in enumerate(codes[:40])}
+    mentions = {
+        code: ("C0MIX" + str(n % 10), mention_event(f"{topics[n % 5]} zq{code}", channel="C0MIX" + str(n % 10)))
+        for n, code in enumerate(codes[:40])
+    }
     commands = {code: "C0CMD" + str(n % 10) for n, code in enumerate(codes[40:70])}
     dms = {code: f"D0MIX{n:02d}" for n, code in enumerate(codes[70:])}
 
     # 1. A hundred new conversations at once: mentions, slash commands and DMs.
     starts = [lambda e=event: bot.slack.event(e).status for _, event in mentions.values()]
-    starts += [lambda c=code, ch=channel: bot.command(f"{topics[int(codes.index(c)) % 5]} zq{c}", channel=ch).status
-               for code, channel in commands.items()]
-    starts += [lambda c=code, ch=channel: bot.slack.event(
-        message_event(f"{topics[codes.index(c) % 5]} zq{c}", channel=ch, channel_type="im")).status
-        for code, channel in dms.items()]
+    starts += [
+        lambda c=code, ch=channel: bot.command(f"{topics[int(codes.index(c)) % 5]} zq{c}", channel=ch).status
+        for code, channel in commands.items()
+    ]
+    starts += [
+        lambda c=code, ch=channel: (
+            bot.slack.event(message_event(f"{topics[codes.index(c) % 5]} zq{c}", channel=ch, channel_type="im")).status
+        )
+        for code, channel in dms.items()
+    ]
     for batch in range(0, len(starts), CLIENTS):
-        assert set(_all_at_once(starts[batch:batch + CLIENTS])) == {200}
+        assert set(_all_at_once(starts[batch : batch + CLIENTS])) == {200}
     firsts = {_code_of(c): c for c in fake.wait_for("chat.postMessage", 100, timeout=30, where=lambda c: c.answer["ok"])}
     assert sorted(firsts) == sorted(codes), "every conversation answered once, each about its own request"
 
@@ -144,8 +155,7 @@ def test_mixed_load_across_a_hundred_conversations_keeps_each_ones_state_apart(b
         if code in dms:
             event = message_event(f"not zr{code}", channel=channel, channel_type="im")
         else:
-            event = message_event(f"not zr{code}", channel=channel,
-                                  thread_ts=first.body.get("thread_ts") or first.answer["ts"])
+            event = message_event(f"not zr{code}", channel=channel, thread_ts=first.body.get("thread_ts") or first.answer["ts"])
         follow_ups.append(lambda e=event: bot.slack.event(e).status)
     # 3. ...while the mention threads' first messages get a suggestion clicked.
     clicked = set()
@@ -157,10 +167,11 @@ def test_mixed_load_across_a_hundred_conversations_keeps_each_ones_state_apart(b
         button = buttons[0]
         clicked.add(code)
         message = {**first.answer["message"], "ts": first.answer["ts"]}
-        follow_ups.append(lambda b=button, m=message, ch=first.body["channel"]: bot.slack.click(
-            b, m, ch, fake.response_url("mix")).status)
+        follow_ups.append(
+            lambda b=button, m=message, ch=first.body["channel"]: bot.slack.click(b, m, ch, fake.response_url("mix")).status
+        )
     for batch in range(0, len(follow_ups), CLIENTS):
-        assert set(_all_at_once(follow_ups[batch:batch + CLIENTS])) == {200}
+        assert set(_all_at_once(follow_ups[batch : batch + CLIENTS])) == {200}
     assert len(clicked) >= 30
     fake.wait_for("chat.postMessage", 200 + len(clicked), timeout=60, where=lambda c: c.answer["ok"])
     bot.wait_idle()

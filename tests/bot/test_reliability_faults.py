@@ -49,8 +49,7 @@ def test_a_429_is_waited_out_and_the_reply_arrives_exactly_once(bot: BotHarness,
     assert bot.posts_in("C0CHAN") == [reply]
 
 
-def test_a_retry_after_beyond_reason_is_not_waited_out_and_the_user_is_told(bot: BotHarness, fake: FakeSlack,
-                                                                          logs: LogWatch):
+def test_a_retry_after_beyond_reason_is_not_waited_out_and_the_user_is_told(bot: BotHarness, fake: FakeSlack, logs: LogWatch):
     fake.inject("chat.postMessage", Fault(status=429, retry_after=600, times=None, when=_in("C0CHAN")))
     mention = mention_event("gan papers")
     assert bot.slack.event(mention).status == 200
@@ -61,8 +60,7 @@ def test_a_retry_after_beyond_reason_is_not_waited_out_and_the_user_is_told(bot:
     logs.wait_for(r"asked to wait '600' seconds; not waiting that long", logging.WARNING)
 
 
-def test_server_errors_are_retried_boundedly_then_logged_and_the_user_is_told(bot: BotHarness, fake: FakeSlack,
-                                                                            logs: LogWatch):
+def test_server_errors_are_retried_boundedly_then_logged_and_the_user_is_told(bot: BotHarness, fake: FakeSlack, logs: LogWatch):
     fake.inject("chat.postMessage", Fault(status=500, times=None, when=_in("C0CHAN")))
     mention = mention_event("gan papers")
     assert bot.slack.event(mention).status == 200
@@ -71,8 +69,7 @@ def test_server_errors_are_retried_boundedly_then_logged_and_the_user_is_told(bo
     assert len(fake.calls("chat.postMessage")) == API_CALLS_PER_REQUEST
     assert (sorry.body["channel"], sorry.body["user"], sorry.body["thread_ts"]) == ("C0CHAN", "U0ALICE", mention["ts"])
     assert sorry.text == f"{APOLOGY}\n{APOLOGY}", "a short fixed text: no error, no traceback"
-    logs.wait_for(r"could not answer a mention in C0CHAN: Slack refused chat\.postMessage \(HTTP 500, fault\)",
-                  logging.ERROR)
+    logs.wait_for(r"could not answer a mention in C0CHAN: Slack refused chat\.postMessage \(HTTP 500, fault\)", logging.ERROR)
 
     assert bot.command("gan papers").status == 200  # a slash command is told through its response_url
     [by_url] = fake.wait_for("response_url", timeout=10)
@@ -94,8 +91,7 @@ def test_timeouts_are_retried_boundedly_then_the_user_is_told(bot: BotHarness, f
 
     [sorry] = fake.wait_for("chat.postEphemeral", timeout=10)
     assert sorry.text.startswith(APOLOGY)
-    logs.wait_for(r"could not answer a mention in C0CHAN: Slack did not answer in time, after the retries",
-                  logging.ERROR)
+    logs.wait_for(r"could not answer a mention in C0CHAN: Slack did not answer in time, after the retries", logging.ERROR)
     assert len(fake.wait_for("chat.postMessage", API_CALLS_PER_REQUEST)) == API_CALLS_PER_REQUEST
 
     assert "StyleGAN2 Paper" in bot.mention("gan papers").text
@@ -110,12 +106,10 @@ def test_a_dropped_connection_is_retried_and_answered_once(bot: BotHarness, fake
     assert bot.posts_in("C0CHAN") == [reply]
 
 
-def test_slack_unreachable_is_logged_nothing_crashes_and_the_next_request_works(bot: BotHarness, fake: FakeSlack,
-                                                                              logs: LogWatch):
+def test_slack_unreachable_is_logged_nothing_crashes_and_the_next_request_works(bot: BotHarness, fake: FakeSlack, logs: LogWatch):
     fake.stop()  # connections to the Web API are now refused
     assert bot.slack.event(mention_event("gan papers")).status == 200, "acknowledged all the same"
-    logs.wait_for(r"could not answer a mention in C0CHAN: cannot reach Slack \(.*refused.*\), after the retries",
-                  logging.ERROR)
+    logs.wait_for(r"could not answer a mention in C0CHAN: cannot reach Slack \(.*refused.*\), after the retries", logging.ERROR)
     logs.wait_for(r"could not tell the user either: cannot reach Slack", logging.ERROR)
     assert bot.command("gan papers").status == 200, "still acknowledging while Slack is away"
     logs.wait_for(r"could not answer a slash command in C0CHAN", logging.ERROR)
@@ -126,8 +120,7 @@ def test_slack_unreachable_is_logged_nothing_crashes_and_the_next_request_works(
 
 
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
-def test_a_slash_command_where_the_bot_is_not_answers_privately_with_an_invite(bot: BotHarness, fake: FakeSlack,
-                                                                             error: str):
+def test_a_slash_command_where_the_bot_is_not_answers_privately_with_an_invite(bot: BotHarness, fake: FakeSlack, error: str):
     fake.inject("chat.postMessage", Fault(error=error, when=_in("C0PRIVATE")))
     assert bot.command("gan papers", channel="C0PRIVATE").status == 200
 
@@ -180,8 +173,9 @@ def test_a_refused_message_falls_back_to_plain_text_with_the_results(bot: BotHar
     assert "tags: #object-detection #tensorflow" in refined.body["text"]
 
 
-def test_an_internal_failure_gets_a_short_apology_and_no_details(bot: BotHarness, fake: FakeSlack, logs: LogWatch,
-                                                                 monkeypatch: pytest.MonkeyPatch):
+def test_an_internal_failure_gets_a_short_apology_and_no_details(
+    bot: BotHarness, fake: FakeSlack, logs: LogWatch, monkeypatch: pytest.MonkeyPatch
+):
     def broken(self, event):
         raise RuntimeError(f"internal detail: {event} <@U0SECRET>")
 
@@ -202,8 +196,7 @@ def test_an_internal_failure_gets_a_short_apology_and_no_details(bot: BotHarness
     assert "StyleGAN2 Paper" in bot.mention("gan papers").text
 
 
-def test_no_token_or_secret_is_ever_logged_and_message_text_only_at_debug(bot: BotHarness, fake: FakeSlack,
-                                                                         logs: LogWatch):
+def test_no_token_or_secret_is_ever_logged_and_message_text_only_at_debug(bot: BotHarness, fake: FakeSlack, logs: LogWatch):
     fake.inject("chat.postMessage", Fault(status=500))
     first = bot.mention("zqxmarker gan papers")
     bot.reply(first, "only zqxrefine")

@@ -18,46 +18,116 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
-from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.blocks import build, plain
 from bot.conversation import Conversation, save
 from bot.events import Click, Event, Mention, ThreadReply
-from bot.slack_text import read
-from bot.listeners.commands import HELP_WORDS
 from bot.formatting import ELLIPSIS, escape, escaped
+from bot.listeners.commands import HELP_WORDS
+from bot.outcomes import ACTION_TEXT_CHARS, Action, Outcome, Turn
 from bot.presentation import Presentation
+from bot.slack_text import read
 from bot.sqlite_store import SQLiteStateStore
 from bot.store import ThreadKey
-from bot.outcomes import ACTION_TEXT_CHARS, Action, Outcome, Turn
 from retrieval.engine import SearchEngine
 from tests.support import (
-    SIGNING_SECRET, TEAM_ID, BotHarness, BotServer, Call, FakeSlack, Fault, bot_env, click_form, command_form,
-    event_callback, mention_event, message_event, next_ts, sign,
+    SIGNING_SECRET,
+    TEAM_ID,
+    BotHarness,
+    BotServer,
+    Call,
+    FakeSlack,
+    Fault,
+    bot_env,
+    click_form,
+    command_form,
+    event_callback,
+    mention_event,
+    message_event,
+    next_ts,
+    sign,
 )
 from tests.support.checks import limit_problems, message_problems, unsafe_markup
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CATALOG_URLS = {p["url"] for p in json.loads((FIXTURES / "projects.json").read_text()) if p.get("url")}
 ASKER = "U0ALICE"
-HOSTILE = ["<!channel>", "<!here>", "<!everyone>", "<@U123>", "<@U0BOT>", "<#C123>", "<#C123|general>",
-           "<https://evil.example|click>", "<https://evil.example>", "<mailto:x@evil.example|mail>", "@channel",
-           "@here", "&lt;", "&amp;", "&", "<", ">", "|", "*bold*", "_it_", "~strike~", "`code`", "```block```",
-           "> quote", "\n", "\r\n", "\t", "\x00", "\x1b[31m", "\x7f", "\u200b", "\u200d", "\u2060", "\ufeff",
-           "\u202e", "\u202d", "\u2066", "\u061c", "\u0645\u0631\u062d\u0628\u0627", "😀", "👩‍👩‍👧",
-           "🇺🇳", "\U000e0041", '"', "'", '"unbalanced', "it's", "not", "only", "more", "start over",
-           "newest first", "pytorch", "gan", "#keras", "-video", "tutorials", "\\", "%", "{}", "[]"]
+HOSTILE = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U123>",
+    "<@U0BOT>",
+    "<#C123>",
+    "<#C123|general>",
+    "<https://evil.example|click>",
+    "<https://evil.example>",
+    "<mailto:x@evil.example|mail>",
+    "@channel",
+    "@here",
+    "&lt;",
+    "&amp;",
+    "&",
+    "<",
+    ">",
+    "|",
+    "*bold*",
+    "_it_",
+    "~strike~",
+    "`code`",
+    "```block```",
+    "> quote",
+    "\n",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\u200b",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u061c",
+    "\u0645\u0631\u062d\u0628\u0627",
+    "😀",
+    "👩‍👩‍👧",
+    "🇺🇳",
+    "\U000e0041",
+    '"',
+    "'",
+    '"unbalanced',
+    "it's",
+    "not",
+    "only",
+    "more",
+    "start over",
+    "newest first",
+    "pytorch",
+    "gan",
+    "#keras",
+    "-video",
+    "tutorials",
+    "\\",
+    "%",
+    "{}",
+    "[]",
+]
 
 
 def hostile_texts(max_pieces: int = 40) -> st.SearchStrategy[str]:
     """Requests made of Slack syntax, invisible and direction characters, emoji, quotes and
     ordinary words; sometimes 40,000 characters of it."""
-    piece = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12),
-                      st.text(alphabet=st.characters(codec="utf-8"), max_size=12))
+    piece = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12), st.text(alphabet=st.characters(codec="utf-8"), max_size=12))
     sentence = st.lists(piece, max_size=max_pieces).map(" ".join)
     huge = st.tuples(sentence.filter(bool), st.booleans()).map(
-        lambda args: ((args[0] + (" " if args[1] else "")) * (40_000 // len(args[0]) + 1))[:40_000])
+        lambda args: ((args[0] + (" " if args[1] else "")) * (40_000 // len(args[0]) + 1))[:40_000]
+    )
     return st.one_of(sentence, sentence, sentence, huge)
 
 
@@ -65,8 +135,12 @@ def _message_call(payload: dict) -> Call:
     return Call("chat.postMessage", payload, {}, "")
 
 
-PRESENTATIONS = [Presentation(), Presentation(asker=ASKER), Presentation(interactive=False, invite_hint=True),
-                 Presentation(interactive=False, invite_hint=True, sent_to_dm=True)]
+PRESENTATIONS = [
+    Presentation(),
+    Presentation(asker=ASKER),
+    Presentation(interactive=False, invite_hint=True),
+    Presentation(interactive=False, invite_hint=True, sent_to_dm=True),
+]
 
 
 def _problems_in_every_rendering(turn: Turn, urls: set[str]) -> list[str]:
@@ -83,8 +157,9 @@ def _problems_in_every_rendering(turn: Turn, urls: set[str]) -> list[str]:
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(request=hostile_texts(), refinement=hostile_texts(12), tag=hostile_texts(4), word=hostile_texts(4))
-def test_hostile_text_through_the_whole_pipeline_is_inert_and_inside_block_kit(engine: SearchEngine, request: str,
-                                                                                refinement: str, tag: str, word: str):
+def test_hostile_text_through_the_whole_pipeline_is_inert_and_inside_block_kit(
+    engine: SearchEngine, request: str, refinement: str, tag: str, word: str
+):
     store = SQLiteStateStore(":memory:", 3600)
     conversation = Conversation(engine, store, page_size=10)
     key = ThreadKey(TEAM_ID, "C0CHAN", "1600000000.000001")
@@ -147,8 +222,9 @@ def test_hostile_slash_commands_and_dms_are_answered_inertly(live: BotHarness, r
     if read(request, None).text.lower() not in HELP_WORDS:  # help (or nothing left of the markup): in the ack
         before = len(live.posts_in("C0CMD"))
         assert live.command(request, channel="C0CMD").status == 200
-        posted = live.fake.wait_for("chat.postMessage", before + 1,
-                                    where=lambda c: c.body.get("channel") == "C0CMD" and c.answer.get("ok"))[before]
+        posted = live.fake.wait_for(
+            "chat.postMessage", before + 1, where=lambda c: c.body.get("channel") == "C0CMD" and c.answer.get("ok")
+        )[before]
         _check(posted)
     _check(live.dm(request, channel="D0HOSTILE"))
 
@@ -158,8 +234,7 @@ def test_the_property_check_catches_what_it_must():
     urls = {"https://example.org/a"}
     assert unsafe_markup("<https://example.org/a|A> <@U0ALICE>", urls, [ASKER]) == []
     assert unsafe_markup("hi <!channel>", urls) == ["<!channel>"]
-    assert unsafe_markup("<@U123> <#C1|x> <https://evil.example|A>", urls) == ["<@U123>", "<#C1|x>",
-                                                                                   "<https://evil.example|A>"]
+    assert unsafe_markup("<@U123> <#C1|x> <https://evil.example|A>", urls) == ["<@U123>", "<#C1|x>", "<https://evil.example|A>"]
     assert unsafe_markup("psst @here", urls) == ["bare @here"]
     assert limit_problems({"text": "x", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}]})
 
@@ -176,8 +251,7 @@ def _payload(payload: dict) -> str:
 
 
 def _event(event: object, **extra: object) -> str:
-    return json.dumps({"type": "event_callback", "event_id": f"Ev{next_ts()}", "team_id": TEAM_ID,
-                       "event": event, **extra})
+    return json.dumps({"type": "event_callback", "event_id": f"Ev{next_ts()}", "team_id": TEAM_ID, "event": event, **extra})
 
 
 JSON = "application/json"
@@ -212,37 +286,107 @@ CASES = {
     "an unknown envelope type": (json.dumps({"type": "app_rate_limited", "team_id": TEAM_ID}), JSON, 200),
     "a form with neither command nor payload": (_form({"text": "gan papers", "user_id": "U0ALICE"}), FORM, 400),
     "an unknown slash command": (command_form("gan papers", "http://127.0.0.1:9/r", command="/other"), FORM, 200),
-    "a click without actions": (_payload({"type": "block_actions", "team": {"id": TEAM_ID},
-                                          "user": {"id": ASKER}, "trigger_id": "tr0NOACT"}), FORM, 200),
-    "a click with an unreadable value": (_payload({
-        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0BADVAL",
-        "container": {"channel_id": "C0CHAN", "message_ts": "1.2"},
-        "actions": [{"action_id": "findproject.more", "value": "<!channel>"}]}), FORM, 200),
-    "a click whose container is a string": (_payload({
-        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0ODD",
-        "container": "C0CHAN", "channel": 7, "actions": [{"action_id": "findproject.more", "value": "{}"}]}),
-        FORM, 400),
-    "a click whose message is a list": (_payload({
-        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0ODD2",
-        "container": {"type": "message"}, "message": [],
-        "actions": [{"action_id": "findproject.more", "value": '{"op": "more"}'}]}), FORM, 200),
+    "a click without actions": (
+        _payload({"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0NOACT"}),
+        FORM,
+        200,
+    ),
+    "a click with an unreadable value": (
+        _payload(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM_ID},
+                "user": {"id": ASKER},
+                "trigger_id": "tr0BADVAL",
+                "container": {"channel_id": "C0CHAN", "message_ts": "1.2"},
+                "actions": [{"action_id": "findproject.more", "value": "<!channel>"}],
+            }
+        ),
+        FORM,
+        200,
+    ),
+    "a click whose container is a string": (
+        _payload(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM_ID},
+                "user": {"id": ASKER},
+                "trigger_id": "tr0ODD",
+                "container": "C0CHAN",
+                "channel": 7,
+                "actions": [{"action_id": "findproject.more", "value": "{}"}],
+            }
+        ),
+        FORM,
+        400,
+    ),
+    "a click whose message is a list": (
+        _payload(
+            {
+                "type": "block_actions",
+                "team": {"id": TEAM_ID},
+                "user": {"id": ASKER},
+                "trigger_id": "tr0ODD2",
+                "container": {"type": "message"},
+                "message": [],
+                "actions": [{"action_id": "findproject.more", "value": '{"op": "more"}'}],
+            }
+        ),
+        FORM,
+        200,
+    ),
     "a message with a list for subtype": (_event({**message_event("gan", thread_ts="1.2"), "subtype": []}), JSON, 200),
-    "a click on a message that is not the bot's": (click_form(
-        {"action_id": "other.app", "text": {"type": "plain_text", "text": "x"}, "value": "{}"},
-        {"ts": "1.2"}, "C0CHAN", "http://127.0.0.1:9/r"), FORM, 200),
-    "a shortcut": (_payload({"type": "shortcut", "callback_id": "x", "team": {"id": TEAM_ID},
-                             "user": {"id": ASKER}, "trigger_id": "tr0SHORT"}), FORM, 200),
-    "a view submission": (_payload({"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": ASKER}}),
-                          FORM, 200),
-    "a view submission with a view": (_payload({"type": "view_submission", "team": {"id": TEAM_ID},
-                                                "user": {"id": ASKER},
-                                                "view": {"id": "V1", "callback_id": "cb", "type": "modal"}}),
-                                      FORM, 200),
-    "a view submission Bolt cannot read": (_payload({"type": "view_submission", "team": {"id": TEAM_ID},
-                                                     "user": {"id": ASKER}, "view": {"id": "V1", "callback_id": "cb"}}),
-                                           FORM, 400),
-    "an options request": (_payload({"type": "block_suggestion", "team": {"id": TEAM_ID}, "user": {"id": ASKER},
-                                     "action_id": "a", "block_id": "b", "value": "x"}), FORM, 200),
+    "a click on a message that is not the bot's": (
+        click_form(
+            {"action_id": "other.app", "text": {"type": "plain_text", "text": "x"}, "value": "{}"},
+            {"ts": "1.2"},
+            "C0CHAN",
+            "http://127.0.0.1:9/r",
+        ),
+        FORM,
+        200,
+    ),
+    "a shortcut": (
+        _payload(
+            {"type": "shortcut", "callback_id": "x", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "trigger_id": "tr0SHORT"}
+        ),
+        FORM,
+        200,
+    ),
+    "a view submission": (_payload({"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": ASKER}}), FORM, 200),
+    "a view submission with a view": (
+        _payload(
+            {
+                "type": "view_submission",
+                "team": {"id": TEAM_ID},
+                "user": {"id": ASKER},
+                "view": {"id": "V1", "callback_id": "cb", "type": "modal"},
+            }
+        ),
+        FORM,
+        200,
+    ),
+    "a view submission Bolt cannot read": (
+        _payload(
+            {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": ASKER}, "view": {"id": "V1", "callback_id": "cb"}}
+        ),
+        FORM,
+        400,
+    ),
+    "an options request": (
+        _payload(
+            {
+                "type": "block_suggestion",
+                "team": {"id": TEAM_ID},
+                "user": {"id": ASKER},
+                "action_id": "a",
+                "block_id": "b",
+                "value": "x",
+            }
+        ),
+        FORM,
+        200,
+    ),
 }
 
 
@@ -302,8 +446,12 @@ def test_a_replayed_request_is_refused_when_old_and_answered_once_when_fresh(liv
         assert live.slack.post(command, FORM, signed=False, headers=command_headers).status == 200
     live.settle()
     first, second = live.posts_in("C0REPLAY")
-    click = click_form(live.button(first, "More results"), {**first.answer["message"], "ts": first.answer["ts"]},
-                       "C0REPLAY", fake.response_url("replay-click")).encode()
+    click = click_form(
+        live.button(first, "More results"),
+        {**first.answer["message"], "ts": first.answer["ts"]},
+        "C0REPLAY",
+        fake.response_url("replay-click"),
+    ).encode()
     click_headers = sign(SIGNING_SECRET, click)
     for _ in range(3):
         assert live.slack.post(click, FORM, signed=False, headers=click_headers).status == 200
@@ -321,15 +469,36 @@ HOSTILE_LINE = " ".join(HOSTILE)
 
 def _hostile_catalog(path: Path) -> tuple[Path, set[str]]:
     records = [
-        {"id": 1, "title": f"Quokka {HOSTILE_LINE}", "description": (HOSTILE_LINE + " ") * 200,
-         "tags": ["pytorch", "<!channel>", "*bold*", "<https://evil.example|tag>", "x" * 300],
-         "url": "https://example.org/quokka?a=1&b=2", "created_on": "2021-01-01"},
-        {"id": 2, "title": "Quokka " + "\u202e😀`*_~" * 6000, "description": "<@U123> " * 5000,
-         "tags": ["pytorch", "tutorial"], "url": None, "created_on": "2020-01-01"},
-        {"id": 3, "title": "Quokka <https://evil.example|click me> for prizes", "description": "@channel quokka",
-         "tags": ["gan", "<!channel>"], "url": "https://example.org/" + "a" * 2900},
-        {"id": 4, "title": "Quokka *bold* _it_ ~strike~ `code` ```block``` snake_case", "description": "A project.",
-         "tags": ["pytorch"], "url": "https://example.org/plain"},
+        {
+            "id": 1,
+            "title": f"Quokka {HOSTILE_LINE}",
+            "description": (HOSTILE_LINE + " ") * 200,
+            "tags": ["pytorch", "<!channel>", "*bold*", "<https://evil.example|tag>", "x" * 300],
+            "url": "https://example.org/quokka?a=1&b=2",
+            "created_on": "2021-01-01",
+        },
+        {
+            "id": 2,
+            "title": "Quokka " + "\u202e😀`*_~" * 6000,
+            "description": "<@U123> " * 5000,
+            "tags": ["pytorch", "tutorial"],
+            "url": None,
+            "created_on": "2020-01-01",
+        },
+        {
+            "id": 3,
+            "title": "Quokka <https://evil.example|click me> for prizes",
+            "description": "@channel quokka",
+            "tags": ["gan", "<!channel>"],
+            "url": "https://example.org/" + "a" * 2900,
+        },
+        {
+            "id": 4,
+            "title": "Quokka *bold* _it_ ~strike~ `code` ```block``` snake_case",
+            "description": "A project.",
+            "tags": ["pytorch"],
+            "url": "https://example.org/plain",
+        },
     ]
     catalog = path / "hostile.json"
     catalog.write_text(json.dumps(records))
@@ -369,14 +538,20 @@ def test_hostile_catalog_records_are_rendered_inert_everywhere(hostile_catalog, 
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(title=hostile_texts(20).filter(str.strip), description=hostile_texts(), tags=st.lists(hostile_texts(3)),
-       path=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~%/?=&#+", max_size=60))
+@given(
+    title=hostile_texts(20).filter(str.strip),
+    description=hostile_texts(),
+    tags=st.lists(hostile_texts(3)),
+    path=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-._~%/?=&#+", max_size=60),
+)
 def test_any_catalog_record_is_rendered_inert(title: str, description: str, tags: list[str], path: str):
     from retrieval.models import Project
 
     url = f"https://example.org/{path}"
-    projects = [Project(id=1, title=title, description=description, tags=[*tags, "quokka"], url=url),
-                Project(id=2, title=f"quokka {title}", description=description, tags=tags, url=None)]
+    projects = [
+        Project(id=1, title=title, description=description, tags=[*tags, "quokka"], url=url),
+        Project(id=2, title=f"quokka {title}", description=description, tags=tags, url=None),
+    ]
     engine = SearchEngine(projects)
     conversation = Conversation(engine, SQLiteStateStore(":memory:", 3600))
     key = ThreadKey(TEAM_ID, "C0CHAN", "1.1")

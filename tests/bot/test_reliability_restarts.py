@@ -52,6 +52,7 @@ def _until(check, timeout: float = 10.0, what: str = "the condition") -> None:
 
 def _wait_finished(state: Path, claim: str) -> None:
     """Until the bot has marked ``claim`` answered in its state database."""
+
     def finished() -> bool:
         db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
         try:
@@ -59,6 +60,7 @@ def _wait_finished(state: Path, claim: str) -> None:
         finally:
             db.close()
         return bool(row and row[0])
+
     _until(finished, what=f"{claim} to be finished")
 
 
@@ -123,8 +125,7 @@ def test_requests_cut_off_by_sigkill_are_answered_after_the_restart(fake: FakeSl
         bot.stop()
 
 
-def test_sigterm_stops_accepting_finishes_the_reply_in_flight_closes_the_store_and_exits_0(fake: FakeSlack,
-                                                                                          tmp_path: Path):
+def test_sigterm_stops_accepting_finishes_the_reply_in_flight_closes_the_store_and_exits_0(fake: FakeSlack, tmp_path: Path):
     bot = _subprocess_bot(fake, tmp_path, LOG_LEVEL="INFO")
     harness = BotHarness(fake, bot)
     release = threading.Event()
@@ -134,13 +135,19 @@ def test_sigterm_stops_accepting_finishes_the_reply_in_flight_closes_the_store_a
     assert held.arrived.wait(10)
 
     # A request still arriving (headers sent, body not yet) when SIGTERM comes.
-    body = json.dumps({"type": "event_callback", "event_id": "Ev0LATE", "team_id": "T0TEAM",
-                       "event": mention_event("speech", channel="C0LATE")}).encode()
+    body = json.dumps(
+        {"type": "event_callback", "event_id": "Ev0LATE", "team_id": "T0TEAM", "event": mention_event("speech", channel="C0LATE")}
+    ).encode()
     late = socket.create_connection(("127.0.0.1", bot.port), timeout=10)
-    headers = {"Host": "127.0.0.1", "Content-Type": "application/json", "Content-Length": str(len(body)),
-               **sign(SIGNING_SECRET, body)}
-    late.sendall(("POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                  + "\r\n").encode() + body[:10])
+    headers = {
+        "Host": "127.0.0.1",
+        "Content-Type": "application/json",
+        "Content-Length": str(len(body)),
+        **sign(SIGNING_SECRET, body),
+    }
+    late.sendall(
+        ("POST /slack/events HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode() + body[:10]
+    )
 
     bot.process.send_signal(signal.SIGTERM)
     _until(lambda: _refused(bot.port), what="the bot to stop accepting connections")
@@ -182,7 +189,8 @@ def test_a_state_database_locked_by_another_process_is_a_clear_start_up_error(fa
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: cannot open the state database {state}: it is locked by another process "
-        f"(waited 5s; is a backup or another tool holding it?)")
+        f"(waited 5s; is a backup or another tool holding it?)"
+    )
     assert "Traceback" not in result.stderr + result.stdout
 
 
@@ -213,7 +221,8 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(fake: FakeSlack
     result = _serve_once(fake, tmp_path, state)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: cannot open the state database {state}: it is not a SQLite database (is STATE_DB_PATH right?)")
+        f"error: cannot open the state database {state}: it is not a SQLite database (is STATE_DB_PATH right?)"
+    )
     assert state.read_text().startswith('{"this"'), "not moved, not touched"
 
 
@@ -222,8 +231,9 @@ def _damage_table(path: Path, table: str, leaf: int = 0) -> int:
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page_size = db.execute("PRAGMA page_size").fetchone()[0]
-    pages = db.execute("SELECT pageno, ncell FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-                       (table,)).fetchall()
+    pages = db.execute(
+        "SELECT pageno, ncell FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", (table,)
+    ).fetchall()
     db.close()
     page, cells = pages[leaf]
     with open(path, "r+b") as handle:
@@ -248,8 +258,9 @@ def test_a_damaged_database_is_moved_aside_and_its_usable_threads_kept(fake: Fak
         assert f"THE STATE DATABASE {state} WAS DAMAGED" in output
         # The thread's state and its first message's state.
         assert "a new one started with the 2 threads and 0 claims that could still be read" in output
-        [aside] = [p for p in tmp_path.iterdir()
-                   if p.name.startswith("state.sqlite3.corrupt-") and not p.name.endswith(("-wal", "-shm"))]
+        [aside] = [
+            p for p in tmp_path.iterdir() if p.name.startswith("state.sqlite3.corrupt-") and not p.name.endswith(("-wal", "-shm"))
+        ]
         assert aside.stat().st_size > 0
         refined = harness.reply(first, "only tensorflow")
         assert "tags: #object-detection #tensorflow" in refined.text
@@ -281,11 +292,21 @@ def test_salvage_keeps_every_thread_on_an_undamaged_page(tmp_path: Path):
 
 def test_a_claim_left_open_by_a_dead_process_is_taken_over_and_a_live_ones_is_not(tmp_path: Path):
     state = tmp_path / "state.sqlite3"
-    child = subprocess.run([sys.executable, "-c", (
-        "from bot.sqlite_store import SQLiteStateStore\n"
-        f"s = SQLiteStateStore({str(state)!r}, 3600)\n"
-        "assert s.claim('event:Ev0DEAD', '{\"type\": \"event_callback\"}')\n"
-        "s.claim('event:Ev0DONE'); s.finish('event:Ev0DONE')\n")], cwd=ROOT, capture_output=True, text=True)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "from bot.sqlite_store import SQLiteStateStore\n"
+                f"s = SQLiteStateStore({str(state)!r}, 3600)\n"
+                "assert s.claim('event:Ev0DEAD', '{\"type\": \"event_callback\"}')\n"
+                "s.claim('event:Ev0DONE'); s.finish('event:Ev0DONE')\n"
+            ),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert child.returncode == 0, child.stderr
     first = SQLiteStateStore(state, ttl_seconds=3600)
     second = SQLiteStateStore(state, ttl_seconds=3600)  # another live store (process) on the same file

@@ -46,8 +46,7 @@ class Seeded:
         def search(request: str, user: str, surface: str, page: int = 0, query: str | None = None) -> str:
             response = engine.search(query or request, limit=5, offset=5 * page)
             self.responses.append(response)
-            return log.record_search(response, request=request, surface=surface, team="T1", channel="C1", user=user,
-                                     page=page)
+            return log.record_search(response, request=request, surface=surface, team="T1", channel="C1", user=user, page=page)
 
         self.responses = []
         clock.now = datetime.combine(FIRST - timedelta(days=1), time(12), timezone.utc).timestamp()
@@ -99,21 +98,42 @@ def test_report_json_counts_are_exact_on_a_seeded_log(configured: LogPlace, engi
     code, out, err = _run(["report", "--json", *WINDOW, *CATALOG])
     assert code == 0, err
     report = json.loads(out)
-    assert {k: report[k] for k in ("requests", "askers", "zero_result_requests", "relaxed_requests", "feedback",
-                                   "clicks", "mean_clicked_rank", "click_through_rate")} == {
-        "requests": 6, "askers": 3, "zero_result_requests": 2,
+    assert {
+        k: report[k]
+        for k in (
+            "requests",
+            "askers",
+            "zero_result_requests",
+            "relaxed_requests",
+            "feedback",
+            "clicks",
+            "mean_clicked_rank",
+            "click_through_rate",
+        )
+    } == {
+        "requests": 6,
+        "askers": 3,
+        "zero_result_requests": 2,
         "relaxed_requests": sum(r.relaxed for r in seeded.responses),
-        "feedback": {"helpful": 1, "not_helpful": 2}, "clicks": 3, "mean_clicked_rank": 2.0,
-        "click_through_rate": 0.5}
-    assert report["top_requests"] == [{"request": "pytorch tutorials", "count": 2}, {"request": ZERO, "count": 1},
-                                      {"request": f"{ZERO} detection", "count": 1}]
+        "feedback": {"helpful": 1, "not_helpful": 2},
+        "clicks": 3,
+        "mean_clicked_rank": 2.0,
+        "click_through_rate": 0.5,
+    }
+    assert report["top_requests"] == [
+        {"request": "pytorch tutorials", "count": 2},
+        {"request": ZERO, "count": 1},
+        {"request": f"{ZERO} detection", "count": 1},
+    ]
     assert report["top_zero_result"] == [{"request": ZERO, "count": 1}, {"request": f"{ZERO} detection", "count": 1}]
     assert report["unmet_words"] == [{"word": "knitting", "count": 2}, {"word": "quantum", "count": 2}]
     assert report["top_tags"] == [{"tag": "pytorch", "count": 3}, {"tag": "tutorial", "count": 2}]
-    assert report["not_helpful_requests"] == [{"request": ZERO, "count": 1},
-                                              {"request": "pytorch tutorials", "count": 1}]
+    assert report["not_helpful_requests"] == [{"request": ZERO, "count": 1}, {"request": "pytorch tutorials", "count": 1}]
     assert [(d["day"], d["requests"], d["zero_result"], d["helpful"], d["not_helpful"]) for d in report["days"]] == [
-        (DAYS[0], 4, 2, 1, 2), (DAYS[1], 2, 0, 0, 0), (DAYS[2], 0, 0, 0, 0)]
+        (DAYS[0], 4, 2, 1, 2),
+        (DAYS[1], 2, 0, 0, 0),
+        (DAYS[2], 0, 0, 0, 0),
+    ]
     catalog = json.loads((FIXTURES / "projects.json").read_text())
     assert {p["id"] for p in report["never_shown"]} == {str(p["id"]) for p in catalog} - seeded.shown
 
@@ -124,10 +144,19 @@ def test_the_terminal_summary_names_every_figure_and_list(tmp_path: Path, engine
     code, out, err = _run(["report", "--state", place.where, *WINDOW, *CATALOG])
     assert code == 0, err
     lines = [" ".join(line.split()) for line in out.splitlines()]
-    for expected in ("Requests 6", "Distinct askers 3", "Zero-result rate 33.3% (2)", "Votes 1 helpful, 2 not helpful",
-                     "Click-through rate 50.0%", "Clicks 3, mean clicked rank 2.00", "Top requests",
-                     "Top zero-result requests", "Unmet words: asked for, in no catalog project", "Most requested tags",
-                     "Requests voted not helpful"):
+    for expected in (
+        "Requests 6",
+        "Distinct askers 3",
+        "Zero-result rate 33.3% (2)",
+        "Votes 1 helpful, 2 not helpful",
+        "Click-through rate 50.0%",
+        "Clicks 3, mean clicked rank 2.00",
+        "Top requests",
+        "Top zero-result requests",
+        "Unmet words: asked for, in no catalog project",
+        "Most requested tags",
+        "Requests voted not helpful",
+    ):
         assert expected in lines, expected
     assert "│ knitting │ 2 │" in lines and "│ #pytorch │ 3 │" in lines
     assert any(line.startswith("Projects never shown: ") for line in lines)
@@ -145,8 +174,11 @@ class _Page(HTMLParser):
         self.tags.append(tag)
         if tag == "figure":
             self.figures.append(dict(attrs)["aria-label"])
-        self.outside += [f"{tag} {name}={value}" for name, value in attrs
-                         if name in ("src", "href", "xlink:href", "srcset") and value and not value.startswith("#")]
+        self.outside += [
+            f"{tag} {name}={value}"
+            for name, value in attrs
+            if name in ("src", "href", "xlink:href", "srcset") and value and not value.startswith("#")
+        ]
         if tag in ("script", "link", "img", "iframe", "object"):
             self.outside.append(tag)
 
@@ -163,8 +195,12 @@ def test_html_is_one_self_contained_page_with_the_charts(tmp_path: Path, engine)
     assert out.splitlines()[-1] == f"Wrote {target}"
     page = _Page()
     page.feed(target.read_text(encoding="utf-8"))
-    assert page.figures == ["Requests per day", "Zero-result and not-helpful rates over time", "Most requested tags",
-                            "Top unmet words: asked for, in no catalog project"]
+    assert page.figures == [
+        "Requests per day",
+        "Zero-result and not-helpful rates over time",
+        "Most requested tags",
+        "Top unmet words: asked for, in no catalog project",
+    ]
     assert page.tags.count("svg") == 4
     assert page.outside == []
     text = " ".join("".join(page.text).split())
@@ -215,13 +251,16 @@ def test_an_empty_log_gives_a_report_that_says_so(tmp_path: Path):
     assert f"The search log is empty: no requests from {DAYS[0]} to {DAYS[2]} (UTC)." in "".join(page.text)
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--since", "2024-02-30"], "error: --since '2024-02-30' is not a date (YYYY-MM-DD)"),
-    (["--since", "last week"], "error: --since 'last week' is not a date (YYYY-MM-DD)"),
-    (["--until", "2024/03/01"], "error: --until '2024/03/01' is not a date (YYYY-MM-DD)"),
-    (["--since", "2024-03-02", "--until", "2024-03-01"], "error: --since 2024-03-02 is after --until 2024-03-01"),
-    (["--top", "0"], "error: --top must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--since", "2024-02-30"], "error: --since '2024-02-30' is not a date (YYYY-MM-DD)"),
+        (["--since", "last week"], "error: --since 'last week' is not a date (YYYY-MM-DD)"),
+        (["--until", "2024/03/01"], "error: --until '2024/03/01' is not a date (YYYY-MM-DD)"),
+        (["--since", "2024-03-02", "--until", "2024-03-01"], "error: --since 2024-03-02 is after --until 2024-03-01"),
+        (["--top", "0"], "error: --top must be at least 1"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(argv: list[str], message: str, tmp_path: Path):
     code, out, err = _run(["report", "--state", str(tmp_path / "never-made.sqlite3"), *argv])
     assert (code, out, err) == (2, "", message + "\n")

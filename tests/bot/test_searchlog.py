@@ -55,8 +55,16 @@ def _search(log: RecordingLog, engine, request: str, user: str = RAW_USER, **whe
 def test_a_search_is_one_row_with_what_was_asked_understood_and_shown(place: LogPlace, engine):
     log = place.open()
     response = engine.search("pytorch tutorials, not yolo", limit=5, offset=5)
-    search_id = log.record_search(response, request="pytorch tutorials, not yolo", surface=Surface.THREAD,
-                                  team="T1", channel="C9", user=RAW_USER, page=1, message_ts="1700000000.000100")
+    search_id = log.record_search(
+        response,
+        request="pytorch tutorials, not yolo",
+        surface=Surface.THREAD,
+        team="T1",
+        channel="C9",
+        user=RAW_USER,
+        page=1,
+        message_ts="1700000000.000100",
+    )
     [record] = _everything(log).searches
     assert record.search_id == search_id
     assert (record.surface, record.team, record.channel, record.page) == (Surface.THREAD, "T1", "C9", 1)
@@ -183,7 +191,9 @@ def test_a_failing_log_never_costs_the_user_their_answer(tmp_path: Path, engine,
         assert log.record_feedback(search_id, RAW_USER, Vote.HELPFUL) is VoteResult.UNKNOWN
     assert search_id
     assert [r.getMessage().split(":")[0] for r in caplog.records] == [
-        "the search log could not record a search", "the search log could not record a vote"]
+        "the search log could not record a search",
+        "the search log could not record a vote",
+    ]
 
 
 def test_search_log_false_records_nothing(tmp_path: Path, engine):
@@ -244,6 +254,12 @@ def test_every_conversation_event_has_its_surface():
 def test_an_open_button_value_reads_back_and_a_forged_one_does_not():
     ref = OpenRef(search="1d8729fe2910", project="42", rank=7)
     assert OpenRef.read(ref.value()) == ref
-    for forged in (None, "", "not json", '{"search": "x", "project": "1", "rank": 0}',
-                   '{"search": "", "project": "1", "rank": 1}', json.dumps({"search": "x" * 200, "project": "1", "rank": 1})):
+    for forged in (
+        None,
+        "",
+        "not json",
+        '{"search": "x", "project": "1", "rank": 0}',
+        '{"search": "", "project": "1", "rank": 1}',
+        json.dumps({"search": "x" * 200, "project": "1", "rank": 1}),
+    ):
         assert OpenRef.read(forged) is None

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.cli import main as cli_main
-from tests.support import BotHarness, mention_event
+from tests.support import BotHarness
 from tests.support.slack_requests import click_form
 
 
@@ -43,20 +43,29 @@ def test_a_conversation_leaves_log_rows_votes_and_clicks(harness: BotHarness):
 
     helpful = harness.button(first, "Found it")
     for button in (helpful, helpful, harness.button(first, "Not helpful")):  # twice the same, then changed
-        assert harness.slack.post(click_form(button, sent, channel, harness.fake.response_url()),
-                                  "application/x-www-form-urlencoded").status == 200
+        assert (
+            harness.slack.post(
+                click_form(button, sent, channel, harness.fake.response_url()), "application/x-www-form-urlencoded"
+            ).status
+            == 200
+        )
     opened = accessories(first)[1]  # the second result's "Open" button
     assert opened["text"]["text"] == "Open" and opened["url"].startswith("http")
-    assert harness.slack.post(click_form(opened, sent, channel, harness.fake.response_url()),
-                              "application/x-www-form-urlencoded").status == 200
+    assert (
+        harness.slack.post(
+            click_form(opened, sent, channel, harness.fake.response_url()), "application/x-www-form-urlencoded"
+        ).status
+        == 200
+    )
 
     window = read_log(harness)
     searches = {s.search_id: s for s in window.searches}
     asked = searches[helpful["value"]]
     assert (asked.surface.value, asked.channel, asked.request, asked.page) == ("mention", channel, "gan papers", 0)
     assert asked.shown and asked.total >= len(asked.shown) and "U0ALICE" not in asked.user_key
-    assert any(s.zero_result for s in window.searches if s.request == "zzqx blorptastic") == (empty.body["text"]
-                                                                                            .startswith("No projects"))
+    assert any(s.zero_result for s in window.searches if s.request == "zzqx blorptastic") == (
+        empty.body["text"].startswith("No projects")
+    )
     assert [(v.search_id, v.vote.value) for v in window.votes] == [(helpful["value"], "not_helpful")]  # one vote, changed
     assert [(c.search_id, c.rank) for c in window.clicks] == [(helpful["value"], 2)]
     thanks = [c.body.get("text", "") for c in harness.fake.calls("response_url")]
@@ -67,8 +76,10 @@ def test_the_report_reads_what_slack_users_did(harness: BotHarness):
     first = harness.mention("gan papers")
     harness.mention("gan papers")
     channel, sent = first.body["channel"], {**first.answer["message"], "ts": first.answer["ts"]}
-    harness.slack.post(click_form(harness.button(first, "Found it"), sent, channel, harness.fake.response_url()),
-                       "application/x-www-form-urlencoded")
+    harness.slack.post(
+        click_form(harness.button(first, "Found it"), sent, channel, harness.fake.response_url()),
+        "application/x-www-form-urlencoded",
+    )
     read_log(harness)
     out, err = io.StringIO(), io.StringIO()
     previous = {k: os.environ.get(k) for k in ("CATALOG_PATH", "TAXONOMY_PATH")}

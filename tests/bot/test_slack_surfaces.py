@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.support import BOT_USER_ID, BotHarness, BotServer, FakeSlack, bot_env, message_event, mention_event, next_ts
+from tests.support import BOT_USER_ID, BotHarness, BotServer, FakeSlack, bot_env, mention_event, message_event, next_ts
 
 
 def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness: BotHarness):
@@ -19,8 +19,9 @@ def test_mention_gets_a_threaded_reply_with_results_tags_and_suggestions(harness
     labels = [b["text"]["text"] for b in reply.buttons]
     assert any(re.fullmatch(r"\+ [a-z-]+ \(\d+\)", label) for label in labels)
     assert "More results" in labels and "Start over" in labels
-    assert re.search(r"Reply in this thread to refine: only [a-z-]+ · not [a-z-]+ · newest first · more · more like #1",
-                     reply.text)
+    assert re.search(
+        r"Reply in this thread to refine: only [a-z-]+ · not [a-z-]+ · newest first · more · more like #1", reply.text
+    )
     assert re.match(r"\d+ results for tags: #pytorch #tutorial #object-detection", reply.body["text"])
 
 
@@ -173,19 +174,25 @@ def test_own_and_other_bots_messages_and_edits_get_no_reply(harness: BotHarness)
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(harness: BotHarness):
-    body = json.dumps({"type": "event_callback", "event_id": "Ev0BAD", "team_id": "T0TEAM",
-                       "event": mention_event("gan papers")})
+    body = json.dumps({"type": "event_callback", "event_id": "Ev0BAD", "team_id": "T0TEAM", "event": mention_event("gan papers")})
     assert harness.slack.post(body, "application/json", secret="wrong-secret").status == 401
     assert harness.slack.post(body, "application/json", signed=False).status == 401
     import time
+
     assert harness.slack.post(body, "application/json", timestamp=int(time.time()) - 600).status == 401
     harness.settle()
     assert harness.posts_in("C0CHAN") == []
 
 
 def test_unknown_event_type_is_acknowledged_and_ignored(harness: BotHarness):
-    reply = harness.slack.event({"type": "reaction_added", "user": "U0ALICE", "reaction": "tada",
-                                 "item": {"type": "message", "channel": "C0CHAN", "ts": next_ts()}})
+    reply = harness.slack.event(
+        {
+            "type": "reaction_added",
+            "user": "U0ALICE",
+            "reaction": "tada",
+            "item": {"type": "message", "channel": "C0CHAN", "ts": next_ts()},
+        }
+    )
     assert reply.status == 200
     harness.settle()
     assert harness.posts_in("C0CHAN") == []
@@ -248,10 +255,12 @@ def test_the_same_click_twice_shows_the_same_page(harness: BotHarness):
 def test_chit_chat_and_messages_to_someone_else_are_ignored(harness: BotHarness):
     first = harness.mention("object detection")
     thread = first.body["thread_ts"]
-    for event in (message_event("<@U0CAROL> have a look at number 3", thread_ts=thread),
-                  message_event("only pytorch", user="U0BOB", thread_ts=thread),
-                  message_event("thanks!", thread_ts=thread),
-                  message_event(":tada:", thread_ts=thread)):
+    for event in (
+        message_event("<@U0CAROL> have a look at number 3", thread_ts=thread),
+        message_event("only pytorch", user="U0BOB", thread_ts=thread),
+        message_event("thanks!", thread_ts=thread),
+        message_event(":tada:", thread_ts=thread),
+    ):
         assert harness.slack.event(event).status == 200
     harness.settle()
     assert harness.posts_in("C0CHAN") == [first], "nothing reposted, nothing answered"

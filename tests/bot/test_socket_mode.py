@@ -19,14 +19,18 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.support import (
-    FakeSlack, bot_env, click_form, command_form, event_callback, mention_event, message_event,
+    FakeSlack,
+    bot_env,
+    click_form,
+    command_form,
+    event_callback,
+    mention_event,
+    message_event,
 )
 from tests.support.checks import first_rank
 from tests.support.fake_slack import Call
 from tests.support.fake_socket import FakeSocketMode, SocketModeBot
 from tests.support.redis_db import REDIS_URL, redis_namespace, wait_answered
-
-
 
 PAGES = 20
 
@@ -39,8 +43,9 @@ def socket(fake: FakeSlack) -> Iterator[FakeSocketMode]:
 
 
 def _posts(fake: FakeSlack, channel: str, count: int) -> list[Call]:
-    return fake.wait_for("chat.postMessage", count, timeout=15,
-                         where=lambda c: c.body.get("channel") == channel and c.answer.get("ok"))
+    return fake.wait_for(
+        "chat.postMessage", count, timeout=15, where=lambda c: c.body.get("channel") == channel and c.answer.get("ok")
+    )
 
 
 def _delivered(socket: FakeSocketMode, kind: str, payload: dict[str, Any], **how: Any) -> dict[str, Any]:
@@ -56,12 +61,12 @@ def _click(fake: FakeSlack, message: Call, label: str) -> dict[str, Any]:
     return json.loads(form["payload"])
 
 
-def test_one_connection_answers_every_surface_and_a_redelivered_event_once(fake: FakeSlack,
-                                                                          socket: FakeSocketMode, tmp_path: Path):
+def test_one_connection_answers_every_surface_and_a_redelivered_event_once(
+    fake: FakeSlack, socket: FakeSocketMode, tmp_path: Path
+):
     with SocketModeBot(bot_env(fake, tmp_path), socket):
         mention = mention_event("gan papers", channel="C0SOCK")
-        assert _delivered(socket, "events_api", event_callback(mention, event_id="Ev0SOCK")) == {
-            "envelope_id": "env-1"}
+        assert _delivered(socket, "events_api", event_callback(mention, event_id="Ev0SOCK")) == {"envelope_id": "env-1"}
         [first] = _posts(fake, "C0SOCK", 1)
         assert first.body["thread_ts"] == mention["ts"] and "StyleGAN2 Paper" in first.text
         _delivered(socket, "events_api", event_callback(mention, event_id="Ev0SOCK"), retry_attempt=1)
@@ -81,12 +86,14 @@ def test_one_connection_answers_every_surface_and_a_redelivered_event_once(fake:
         _delivered(socket, "slash_commands", dict(parse_qsl(form)))
         [answer] = _posts(fake, "C0SOCKCMD", 1)
         assert "reinforcement" in answer.text.lower()
-        assert len([c for c in fake.posts() if c.body.get("channel") == "C0SOCK"]) == 3, \
+        assert len([c for c in fake.posts() if c.body.get("channel") == "C0SOCK"]) == 3, (
             "the redelivered mention got no second answer"
+        )
 
 
 def test_two_processes_connected_at_once_answer_each_event_once_and_refine_across_both(
-        fake: FakeSlack, socket: FakeSocketMode, tmp_path: Path):
+    fake: FakeSlack, socket: FakeSocketMode, tmp_path: Path
+):
     with redis_namespace() as prefix:
         envs = []
         for name in ("a", "b"):
@@ -96,19 +103,18 @@ def test_two_processes_connected_at_once_answer_each_event_once_and_refine_acros
             mentions = [mention_event("gan papers", channel="C0TWO") for _ in range(6)]
             for i, event in enumerate(mentions):  # each to one connection, and Slack's redelivery to the other
                 _delivered(socket, "events_api", event_callback(event, event_id=f"Ev0TWO{i}"), to=i)
-                _delivered(socket, "events_api", event_callback(event, event_id=f"Ev0TWO{i}"), to=i + 1,
-                           retry_attempt=1)
+                _delivered(socket, "events_api", event_callback(event, event_id=f"Ev0TWO{i}"), to=i + 1, retry_attempt=1)
             wait_answered(prefix)
             posts = fake.posts()
             for event in mentions:
                 assert len([c for c in posts if c.body.get("thread_ts") == event["ts"]]) == 1, "answered once"
 
             root = mentions[0]["ts"]
-            _delivered(socket, "events_api", event_callback(message_event("1 per page", channel="C0TWO",
-                                                                          thread_ts=root)), to=1)
+            _delivered(socket, "events_api", event_callback(message_event("1 per page", channel="C0TWO", thread_ts=root)), to=1)
             for page in range(2, PAGES + 2):  # each as soon as the last is acknowledged, over the two connections in turn
-                _delivered(socket, "events_api", event_callback(message_event(f"page {page}", channel="C0TWO",
-                                                                              thread_ts=root)), to=page)
+                _delivered(
+                    socket, "events_api", event_callback(message_event(f"page {page}", channel="C0TWO", thread_ts=root)), to=page
+                )
             wait_answered(prefix)
             replies = [c for c in fake.posts() if c.body.get("thread_ts") == root][2:]
             assert [first_rank(reply) for reply in replies] == list(range(2, PAGES + 2))

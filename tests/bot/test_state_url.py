@@ -23,8 +23,7 @@ def http_env(clean_env):  # noqa: F811 (the imported fixture)
 
 def test_state_url_selects_redis_and_its_absence_the_sqlite_file(tmp_path):
     with redis_namespace() as prefix:
-        store = open_store(load_settings(state_url=REDIS_URL, state_prefix=prefix,
-                                         state_db_path=tmp_path / "unused.sqlite3"))
+        store = open_store(load_settings(state_url=REDIS_URL, state_prefix=prefix, state_db_path=tmp_path / "unused.sqlite3"))
         try:
             assert isinstance(store, RedisStateStore) and store.prefix == prefix
         finally:
@@ -42,8 +41,7 @@ def test_a_state_url_that_is_not_redis_is_one_line_and_exit_2(http_env, value):
     http_env.setenv("STATE_URL", value)
     code, _, err = run(["serve", "--http"])
     assert code == 2
-    assert err.strip().splitlines() == [
-        "error: invalid setting STATE_URL: must be a Redis url such as redis://127.0.0.1:6379/0"]
+    assert err.strip().splitlines() == ["error: invalid setting STATE_URL: must be a Redis url such as redis://127.0.0.1:6379/0"]
 
 
 @pytest.mark.parametrize("argv", [["serve", "--http"], ["serve", "--http", "--workers", "2"], ["run"]])
@@ -57,11 +55,16 @@ def test_an_unreachable_redis_is_one_line_and_exit_2_without_the_password(http_e
     assert "hunter2" not in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["serve", "--http", "--workers", "2"],
-     "error: --workers 2 needs STATE_URL (a Redis server): the SQLite state file cannot be shared by worker processes"),
-    (["serve", "--http", "--workers", "0"], "error: --workers must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["serve", "--http", "--workers", "2"],
+            "error: --workers 2 needs STATE_URL (a Redis server): the SQLite state file cannot be shared by worker processes",
+        ),
+        (["serve", "--http", "--workers", "0"], "error: --workers must be at least 1"),
+    ],
+)
 def test_workers_need_redis_and_a_positive_count(http_env, argv, expected):
     code, _, err = run(argv)
     assert code == 2 and err.strip().splitlines() == [expected]
@@ -72,4 +75,5 @@ def test_workers_are_refused_in_socket_mode(http_env):
     http_env.setenv("STATE_URL", REDIS_URL)
     code, _, err = run(["serve", "--workers", "2"])
     assert code == 2 and err.strip().splitlines() == [
-        "error: --workers is for HTTP mode (--http); for Socket Mode start several processes instead"]
+        "error: --workers is for HTTP mode (--http); for Socket Mode start several processes instead"
+    ]

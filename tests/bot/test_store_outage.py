@@ -37,8 +37,9 @@ def relayed(fake: FakeSlack, tmp_path: Path) -> Iterator[tuple[BotHarness, TcpPr
 
 
 def _answers(fake: FakeSlack, channel: str, count: int) -> list[Call]:
-    return fake.wait_for("chat.postMessage", count, timeout=30,
-                         where=lambda c: c.body.get("channel") == channel and c.answer.get("ok"))
+    return fake.wait_for(
+        "chat.postMessage", count, timeout=30, where=lambda c: c.body.get("channel") == channel and c.answer.get("ok")
+    )
 
 
 def _one_line_each_way(logs: LogWatch, answered: int) -> None:
@@ -50,14 +51,17 @@ def _one_line_each_way(logs: LogWatch, answered: int) -> None:
 
 
 def test_requests_while_the_store_is_away_are_acked_and_answered_in_order_when_it_is_back(
-        relayed: tuple[BotHarness, TcpProxy, str], fake: FakeSlack, logs: LogWatch):
+    relayed: tuple[BotHarness, TcpProxy, str], fake: FakeSlack, logs: LogWatch
+):
     harness, proxy, _ = relayed
     first = harness.mention("gan papers", channel="C0AWAY")
     root = first.body["thread_ts"]
     proxy.cut()
-    sent = [harness.slack.event(message_event("only pytorch", channel="C0AWAY", thread_ts=root)),
-            harness.slack.event(message_event("newest first", channel="C0AWAY", thread_ts=root)),
-            harness.command("reinforcement learning", channel="C0AWAYCMD")]
+    sent = [
+        harness.slack.event(message_event("only pytorch", channel="C0AWAY", thread_ts=root)),
+        harness.slack.event(message_event("newest first", channel="C0AWAY", thread_ts=root)),
+        harness.command("reinforcement learning", channel="C0AWAYCMD"),
+    ]
     assert [reply.status for reply in sent] == [200, 200, 200], "acknowledged, not a 500 that Slack would retry"
     logs.wait_for(AWAY, level=logging.ERROR)
     logs.wait_for("cannot renew the state store lease")  # away long enough for the held requests to be retried
@@ -74,7 +78,8 @@ def test_requests_while_the_store_is_away_are_acked_and_answered_in_order_when_i
 
 
 def test_a_restarted_server_that_forgot_everything_answers_what_was_held(
-        relayed: tuple[BotHarness, TcpProxy, str], fake: FakeSlack, logs: LogWatch):
+    relayed: tuple[BotHarness, TcpProxy, str], fake: FakeSlack, logs: LogWatch
+):
     harness, proxy, prefix = relayed
     harness.mention("gan papers", channel="C0RESTART")
     proxy.cut()

@@ -12,35 +12,75 @@ import pytest
 from bot.cli import main
 from retrieval.missing_tags import DEFAULT_MIN_CONFIDENCE
 
-DETECTION = ["real-time object detector with bounding boxes", "detecting objects and drawing bounding boxes",
-             "anchor boxes for an object detector", "single shot object detection of boxes",
-             "bounding box regression for detecting objects", "object detection with anchor-free boxes",
-             "small objects detection with feature pyramids and boxes", "a detector of objects in aerial images",
-             "bounding boxes for objects in video frames", "two-stage object detector with region proposals"]
-LANGUAGE = ["neural machine translation of sentences", "translating sentences between language pairs",
-            "tokenizing text for language models", "language model pretraining on text corpora",
-            "sentence embeddings for text similarity", "text summarization of long documents",
-            "question answering over text passages", "named entities in sentences of text",
-            "translation quality estimation for sentences", "language identification of short text"]
+DETECTION = [
+    "real-time object detector with bounding boxes",
+    "detecting objects and drawing bounding boxes",
+    "anchor boxes for an object detector",
+    "single shot object detection of boxes",
+    "bounding box regression for detecting objects",
+    "object detection with anchor-free boxes",
+    "small objects detection with feature pyramids and boxes",
+    "a detector of objects in aerial images",
+    "bounding boxes for objects in video frames",
+    "two-stage object detector with region proposals",
+]
+LANGUAGE = [
+    "neural machine translation of sentences",
+    "translating sentences between language pairs",
+    "tokenizing text for language models",
+    "language model pretraining on text corpora",
+    "sentence embeddings for text similarity",
+    "text summarization of long documents",
+    "question answering over text passages",
+    "named entities in sentences of text",
+    "translation quality estimation for sentences",
+    "language identification of short text",
+]
 UNTAGGED_ID, YOLO_ID = 100, 101
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     folder = tmp_path_factory.mktemp("catalog")
-    projects = [{"id": n, "title": title.title(), "description": f"An implementation: {title}.",
-                 "tags": ["object-detection", "computer-vision", "code"]} for n, title in enumerate(DETECTION)]
-    projects += [{"id": 50 + n, "title": title.title(), "description": f"A library for {title}.",
-                  "tags": ["natural-language-processing", "code"]} for n, title in enumerate(LANGUAGE)]
-    projects += [
-        {"id": UNTAGGED_ID, "title": "Fast Object Detector", "description": "Detecting objects with bounding boxes "
-         "and anchor boxes, an object detector for images.", "tags": ["computer-vision"]},
-        {"id": YOLO_ID, "title": "Tiny YOLO Object Detector", "description": "Bounding boxes of objects, detecting "
-         "objects with an object detector in real time.", "tags": ["yolo"]},
+    projects = [
+        {
+            "id": n,
+            "title": title.title(),
+            "description": f"An implementation: {title}.",
+            "tags": ["object-detection", "computer-vision", "code"],
+        }
+        for n, title in enumerate(DETECTION)
     ]
-    tags = [{"tag": "object-detection", "parents": ["computer-vision"]},
-            {"tag": "yolo", "parents": ["object-detection"]}, {"tag": "computer-vision"},
-            {"tag": "natural-language-processing"}, {"tag": "code"}]
+    projects += [
+        {
+            "id": 50 + n,
+            "title": title.title(),
+            "description": f"A library for {title}.",
+            "tags": ["natural-language-processing", "code"],
+        }
+        for n, title in enumerate(LANGUAGE)
+    ]
+    projects += [
+        {
+            "id": UNTAGGED_ID,
+            "title": "Fast Object Detector",
+            "description": "Detecting objects with bounding boxes and anchor boxes, an object detector for images.",
+            "tags": ["computer-vision"],
+        },
+        {
+            "id": YOLO_ID,
+            "title": "Tiny YOLO Object Detector",
+            "description": "Bounding boxes of objects, detecting objects with an object detector in real time.",
+            "tags": ["yolo"],
+        },
+    ]
+    tags = [
+        {"tag": "object-detection", "parents": ["computer-vision"]},
+        {"tag": "yolo", "parents": ["object-detection"]},
+        {"tag": "computer-vision"},
+        {"tag": "natural-language-processing"},
+        {"tag": "code"},
+    ]
     (folder / "projects.json").write_text(json.dumps(projects))
     (folder / "tags.json").write_text(json.dumps(tags))
     return ["--catalog", str(folder / "projects.json"), "--taxonomy", str(folder / "tags.json")]
@@ -86,15 +126,21 @@ def test_the_terminal_table_names_project_tag_and_confidence(catalog):
     code, out, err = _run(["suggest-tags", *catalog, "--limit", "1"])
     assert code == 0, err
     row = next(line for line in out.splitlines() if "Fast Object Detector" in line)
-    assert [cell.strip() for cell in row.strip("│ ").split("│")][:3] == [str(UNTAGGED_ID), "Fast Object Detector",
-                                                                          "#object-detection"]
+    assert [cell.strip() for cell in row.strip("│ ").split("│")][:3] == [
+        str(UNTAGGED_ID),
+        "Fast Object Detector",
+        "#object-detection",
+    ]
     assert f"with confidence {DEFAULT_MIN_CONFIDENCE:.2f} or more" in out.splitlines()[-1]
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--min-confidence", "1.5"], "error: --min-confidence must be between 0 and 1"),
-    (["--limit", "0"], "error: --limit must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--min-confidence", "1.5"], "error: --min-confidence must be between 0 and 1"),
+        (["--limit", "0"], "error: --limit must be at least 1"),
+    ],
+)
 def test_bad_options_are_one_line_and_exit_2(catalog, argv, message):
     assert _run(["suggest-tags", *catalog, *argv]) == (2, "", message + "\n")
 

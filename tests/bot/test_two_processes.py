@@ -39,8 +39,10 @@ def prefix() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def bots(slack: FakeSlack, prefix: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[BotHarness]]:
-    servers = [BotServer(bot_env(slack, tmp_path_factory.mktemp(name), STATE_URL=REDIS_URL, STATE_PREFIX=prefix),
-                         subprocess=True) for name in ("a", "b")]
+    servers = [
+        BotServer(bot_env(slack, tmp_path_factory.mktemp(name), STATE_URL=REDIS_URL, STATE_PREFIX=prefix), subprocess=True)
+        for name in ("a", "b")
+    ]
     try:
         for server in servers:
             server.start(START_TIMEOUT)
@@ -77,7 +79,8 @@ def test_a_refinement_sent_to_b_refines_the_search_a_answered(bots: list[BotHarn
 
 
 def test_refinements_alternating_between_a_and_b_apply_one_at_a_time_in_arrival_order(
-        bots: list[BotHarness], prefix: str, tmp_path: Path):
+    bots: list[BotHarness], prefix: str, tmp_path: Path
+):
     """One result per page, then "page 2" … "page 21", each sent as soon as the previous one
     is acknowledged, to A and B in turn. Every reply must show its own page, in that order,
     and the thread's history must hold every step: a reply applied on a stale state (two at
@@ -102,18 +105,19 @@ def test_refinements_alternating_between_a_and_b_apply_one_at_a_time_in_arrival_
         store.close()
     assert state is not None and state == last, "the thread's state is the last reply's"
     assert (state.page, state.page_size) == (REFINEMENTS, 1)
-    assert [step.page for step in state.history] == list(range(REFINEMENTS - 10, REFINEMENTS)), \
+    assert [step.page for step in state.history] == list(range(REFINEMENTS - 10, REFINEMENTS)), (
         "every step is in the history, in order"
+    )
 
 
-def test_a_click_on_an_older_message_sent_to_the_other_process_acts_on_that_messages_search(
-        bots: list[BotHarness]):
+def test_a_click_on_an_older_message_sent_to_the_other_process_acts_on_that_messages_search(bots: list[BotHarness]):
     a, b = bots
     first = a.mention("gan papers", channel="C0CLICK")
     refined = b.reply(first, "only pytorch")
     assert "#pytorch" in refined.text
     older = b.click(first, "More results")
     assert older.body["thread_ts"] == first.body["thread_ts"]
-    assert "tags: #generative-adversarial-networks #paper ·" in older.text and "#pytorch" not in older.text.split(
-        "\n")[0], older.text
+    assert "tags: #generative-adversarial-networks #paper ·" in older.text and "#pytorch" not in older.text.split("\n")[0], (
+        older.text
+    )
     assert "6. " in older.text, "the second page of the first message's search"

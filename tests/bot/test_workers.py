@@ -67,15 +67,16 @@ def test_two_workers_answer_each_mention_once_and_share_the_threads(fake: FakeSl
     assert bot.process.returncode == 0, bot.output()
 
 
-def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake: FakeSlack, tmp_path: Path,
-                                                                            prefix: str):
+def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake: FakeSlack, tmp_path: Path, prefix: str):
     """A acknowledged the mention and was posting its answer when it died: B, which keeps
     running, answers it once A's lease has lapsed; Slack's retry of it to B is a duplicate."""
     release = threading.Event()
     held = Fault(hold=release, error="never_seen", when=lambda body: body.get("channel") == "C0KILL")
     fake.inject("chat.postMessage", held)
-    bots = [BotServer(bot_env(fake, tmp_path / name, STATE_URL=REDIS_URL, STATE_PREFIX=prefix), subprocess=True)
-            for name in ("a", "b")]
+    bots = [
+        BotServer(bot_env(fake, tmp_path / name, STATE_URL=REDIS_URL, STATE_PREFIX=prefix), subprocess=True)
+        for name in ("a", "b")
+    ]
     for bot, name in zip(bots, ("a", "b")):
         (tmp_path / name).mkdir()
         bot.start(START_TIMEOUT)
@@ -87,8 +88,11 @@ def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake:
         bots[0].kill()
         release.set()  # Slack never got A's post
 
-        [answer] = fake.wait_for("chat.postMessage", timeout=LEASE_SECONDS + 2 * SWEEP_INTERVAL + 10,
-                                 where=lambda c: c.body["channel"] == "C0KILL" and c.answer.get("ok"))
+        [answer] = fake.wait_for(
+            "chat.postMessage",
+            timeout=LEASE_SECONDS + 2 * SWEEP_INTERVAL + 10,
+            where=lambda c: c.body["channel"] == "C0KILL" and c.answer.get("ok"),
+        )
         assert answer.body["thread_ts"] == event["ts"] and "StyleGAN2 Paper" in answer.text
         assert "answering 1 request a stopped process had acknowledged but not answered" in bots[1].output()
         assert b.slack.event(event, event_id="Ev0KILLED", retry_num=1).status == 200
@@ -99,12 +103,18 @@ def test_a_request_claimed_by_a_killed_process_is_answered_by_another_once(fake:
             bot.stop()
 
 
-def test_workers_that_cannot_load_the_catalog_stop_the_server_with_one_line_and_exit_2(fake: FakeSlack,
-                                                                                        tmp_path: Path, prefix: str):
+def test_workers_that_cannot_load_the_catalog_stop_the_server_with_one_line_and_exit_2(
+    fake: FakeSlack, tmp_path: Path, prefix: str
+):
     env = bot_env(fake, tmp_path, STATE_URL=REDIS_URL, STATE_PREFIX=prefix, CATALOG_PATH=str(tmp_path / "none.json"))
-    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--http", "--workers", "2", "--host", "127.0.0.1",
-                             "--port", str(free_port())], cwd=ROOT, env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=START_TIMEOUT)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http", "--workers", "2", "--host", "127.0.0.1", "--port", str(free_port())],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
+    )
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: 1 problem in the catalog or taxonomy; `findproject validate` lists them"]

@@ -20,8 +20,14 @@ from retrieval.cache import cache_path, load_engine
 from retrieval.engine import EngineSettings, SearchEngine
 from tests.conftest import DEMO_PROJECTS, DEMO_TAGS
 
-REQUESTS = ["pytorch tutorials on object detection, not yolo", "transformers", "#computer-vision",
-            "gans -pytorch", "newest nlp", "learning code"]
+REQUESTS = [
+    "pytorch tutorials on object detection, not yolo",
+    "transformers",
+    "#computer-vision",
+    "gans -pytorch",
+    "newest nlp",
+    "learning code",
+]
 
 
 @pytest.fixture
@@ -50,8 +56,15 @@ def answers(engine: SearchEngine) -> list:
     out = []
     for request in REQUESTS:
         response = engine.search(request, limit=20)
-        out.append((response.total, [(r.project.id, r.score) for r in response.results],
-                    [s.tag for s in response.suggested_tags], response.notes, response.parsed.expanded_tags))
+        out.append(
+            (
+                response.total,
+                [(r.project.id, r.score) for r in response.results],
+                [s.tag for s in response.suggested_tags],
+                response.notes,
+                response.parsed.expanded_tags,
+            )
+        )
     return out
 
 

@@ -14,8 +14,14 @@ from retrieval.problems import MAX_LISTED, CatalogError, Problem, format_problem
 from tests.conftest import MWML_PROJECTS, needs_mwml
 
 GOOD = [
-    {"id": 1, "title": "First", "description": "One.", "tags": ["pytorch"], "created_on": "2020-02-17 06:30:41",
-     "url": "https://example.org/one"},
+    {
+        "id": 1,
+        "title": "First",
+        "description": "One.",
+        "tags": ["pytorch"],
+        "created_on": "2020-02-17 06:30:41",
+        "url": "https://example.org/one",
+    },
     {"id": "two", "title": "Second", "description": "Two.", "tags": ["keras"]},
 ]
 
@@ -234,14 +240,14 @@ def test_an_empty_catalog_does_not_load(tmp_path, content):
 def bad_catalog(tmp_path: Path) -> Path:
     records = [
         GOOD[0],
-        {"id": 2, "description": "no title"},                            # 2
-        {"id": 3, "title": "Fine"},                                      # 3
-        {"id": 1, "title": "Duplicate"},                                 # 4
-        {"id": 4, "title": "Bad date", "created_on": "31/02/2020"},      # 5
-        {"id": 5, "title": "Bad url", "url": "ftp://example.org"},       # 6
-        "not an object",                                                 # 7
-        {"title": "No id"},                                              # 8
-        {"id": 6, "title": "Also fine", "tag": "keras"},                 # 9
+        {"id": 2, "description": "no title"},  # 2
+        {"id": 3, "title": "Fine"},  # 3
+        {"id": 1, "title": "Duplicate"},  # 4
+        {"id": 4, "title": "Bad date", "created_on": "31/02/2020"},  # 5
+        {"id": 5, "title": "Bad url", "url": "ftp://example.org"},  # 6
+        "not an object",  # 7
+        {"title": "No id"},  # 8
+        {"id": 6, "title": "Also fine", "tag": "keras"},  # 9
     ]
     return write_json(tmp_path, records)
 

@@ -34,8 +34,17 @@ def search_json(request: str, *options: str) -> dict:
 # ---- the JSON contract ---------------------------------------------------------------------
 
 TOP_KEYS = ["request", "parsed", "total", "relaxed", "notes", "results", "suggested_tags"]
-PARSED_KEYS = ["keywords", "phrases", "include_tags", "inferred_tags", "expanded_tags", "exclude_tags", "sort",
-               "date_from", "date_to"]
+PARSED_KEYS = [
+    "keywords",
+    "phrases",
+    "include_tags",
+    "inferred_tags",
+    "expanded_tags",
+    "exclude_tags",
+    "sort",
+    "date_from",
+    "date_to",
+]
 RESULT_KEYS = ["id", "title", "description", "tags", "created_on", "url", "score"]
 
 
@@ -73,9 +82,17 @@ def test_json_output_matches_the_contract_exactly():
     data = search_json("#pytorch #object-detection")
     assert_contract(data)
     assert data["request"] == "#pytorch #object-detection"
-    assert data["parsed"] == {"keywords": [], "phrases": [], "include_tags": ["pytorch", "object-detection"],
-                              "inferred_tags": [], "expanded_tags": [], "exclude_tags": [], "sort": "relevance",
-                              "date_from": None, "date_to": None}
+    assert data["parsed"] == {
+        "keywords": [],
+        "phrases": [],
+        "include_tags": ["pytorch", "object-detection"],
+        "inferred_tags": [],
+        "expanded_tags": [],
+        "exclude_tags": [],
+        "sort": "relevance",
+        "date_from": None,
+        "date_to": None,
+    }
     assert (data["total"], data["relaxed"], data["notes"], data["suggested_tags"]) == (2, False, [], [])
     assert data["results"][0] == {
         "id": 1,
@@ -89,8 +106,9 @@ def test_json_output_matches_the_contract_exactly():
     assert data["results"][1]["id"] == 3 and data["results"][1]["url"] is None
 
 
-@pytest.mark.parametrize("request_text", ['"real-time detector" -#keras', "pytorch paper", "detector", "tag:cv newest",
-                                          "zebra", ""])
+@pytest.mark.parametrize(
+    "request_text", ['"real-time detector" -#keras', "pytorch paper", "detector", "tag:cv newest", "zebra", ""]
+)
 def test_json_contract_holds_for_every_kind_of_request(request_text):
     assert_contract(search_json(request_text))
 
@@ -118,7 +136,10 @@ def test_string_ids_stay_strings(tmp_path):
 def test_search_json_as_a_real_process():
     completed = subprocess.run(
         [sys.executable, "-m", "bot.cli", "search", "--json", "#nlp -#paper", *ON_SMALL],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert completed.returncode == 0, completed.stderr
     assert "Traceback" not in completed.stderr
@@ -133,7 +154,10 @@ def test_bad_catalog_as_a_real_process(tmp_path):
     path.write_text('[{"id": 1, "title": "ok"}, {"id": 1, "title": "again"}, {"id": 2}]', encoding="utf-8")
     completed = subprocess.run(
         [sys.executable, "-m", "bot.cli", "search", "x", "--catalog", str(path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr + completed.stdout
@@ -226,7 +250,8 @@ def test_batch_from_stdin(monkeypatch):
     code, out, _ = run("search", "--batch", "-", *ON_SMALL)
     assert code == 0
     assert [json.loads(line)["parsed"]["include_tags"] for line in out.splitlines()] == [
-        ["natural-language-processing"], ["paper"],
+        ["natural-language-processing"],
+        ["paper"],
     ]
 
 
@@ -410,8 +435,9 @@ def test_validate_needs_a_catalog():
 
 @needs_mwml
 def test_mwml_pytorch_object_detection_via_the_cli():
-    code, out, err = run("search", "--json", "#pytorch #object-detection",
-                         "--catalog", str(MWML_PROJECTS), "--taxonomy", str(MWML_TAGS))
+    code, out, err = run(
+        "search", "--json", "#pytorch #object-detection", "--catalog", str(MWML_PROJECTS), "--taxonomy", str(MWML_TAGS)
+    )
     assert code == 0, err
     data = json.loads(out)
     assert_contract(data)

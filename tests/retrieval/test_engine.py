@@ -43,7 +43,8 @@ def carries(engine: SearchEngine, project: Project, tag: str) -> bool:
 
 def expected_ids(engine: SearchEngine, include=(), exclude=()) -> set:
     return {
-        p.id for p in engine.projects
+        p.id
+        for p in engine.projects
         if all(carries(engine, p, t) for t in include) and not any(carries(engine, p, t) for t in exclude)
     }
 
@@ -95,9 +96,16 @@ def test_exclusion_alone_returns_everything_else(engine):
     assert set(ids(response)) == {5, 6, 7, 8, 9}
 
 
-@pytest.mark.parametrize(("alias", "canonical"), [("#nlp", "#natural-language-processing"), ("tag:cv", "#computer-vision"),
-                                                   ("#gans", "#generative-adversarial-networks"),
-                                                   ("#tf-lite", "#tensorflow-lite"), ("#Machine-Vision", "#computer-vision")])
+@pytest.mark.parametrize(
+    ("alias", "canonical"),
+    [
+        ("#nlp", "#natural-language-processing"),
+        ("tag:cv", "#computer-vision"),
+        ("#gans", "#generative-adversarial-networks"),
+        ("#tf-lite", "#tensorflow-lite"),
+        ("#Machine-Vision", "#computer-vision"),
+    ],
+)
 def test_an_alias_or_variant_in_a_filter_resolves(engine, alias, canonical):
     by_alias, by_name = engine.search(alias, limit=100), engine.search(canonical, limit=100)
     assert by_alias.parsed.include_tags == by_name.parsed.include_tags == [canonical[1:]]
@@ -195,8 +203,9 @@ def test_ties_break_by_newest_then_id(tie_engine):
     assert ids(response) == [5, 3, 9, 10, 2]
 
 
-@pytest.mark.parametrize(("limit", "offset", "expected"), [(2, 0, [5, 3]), (3, 0, [5, 3, 9]), (2, 1, [3, 9]),
-                                                            (2, 2, [9, 10]), (1, 4, [2])])
+@pytest.mark.parametrize(
+    ("limit", "offset", "expected"), [(2, 0, [5, 3]), (3, 0, [5, 3, 9]), (2, 1, [3, 9]), (2, 2, [9, 10]), (1, 4, [2])]
+)
 def test_tie_breaks_hold_at_page_edges(tie_engine, limit, offset, expected):
     assert ids(tie_engine.search("zebra", limit=limit, offset=offset)) == expected
 
@@ -433,8 +442,7 @@ def test_mwml_alias_and_parent_filters(mwml_engine):
 
 
 @needs_mwml
-@pytest.mark.parametrize("request_text", ["pytorch", "#computer-vision", "transformers tutorial", "#nlp -#tutorial",
-                                          "gans"])
+@pytest.mark.parametrize("request_text", ["pytorch", "#computer-vision", "transformers tutorial", "#nlp -#tutorial", "gans"])
 def test_mwml_suggestions_follow_the_rules(mwml_engine, request_text):
     response = check_suggestions(mwml_engine, request_text)
     assert response.suggested_tags

@@ -18,8 +18,7 @@ def _project(number: int, created_on: datetime | None) -> Project:
 
 def test_timestamps_equal_the_property_for_naive_dates_and_none():
     rng = random.Random(7)
-    dates = [datetime(1900, 1, 1) + timedelta(microseconds=rng.randrange(0, 200 * 365 * 86400 * 10**6))
-             for _ in range(5000)]
+    dates = [datetime(1900, 1, 1) + timedelta(microseconds=rng.randrange(0, 200 * 365 * 86400 * 10**6)) for _ in range(5000)]
     projects = [_project(i, d) for i, d in enumerate(dates)] + [_project(-1, None)]
     got = Catalog.from_projects(projects).timestamps
     assert got.dtype == np.float64
@@ -27,15 +26,19 @@ def test_timestamps_equal_the_property_for_naive_dates_and_none():
 
 
 def test_timestamps_with_aware_dates_fall_back_to_the_property():
-    projects = [_project(1, datetime(2020, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))),
-                _project(2, datetime(2021, 6, 1, 8, 30)), _project(3, None)]
+    projects = [
+        _project(1, datetime(2020, 1, 1, 12, tzinfo=timezone(timedelta(hours=5)))),
+        _project(2, datetime(2021, 6, 1, 8, 30)),
+        _project(3, None),
+    ]
     assert Catalog.from_projects(projects).timestamps.tolist() == [p.timestamp for p in projects]
 
 
 def test_aliased_tags_become_canonical_once(demo_engine):
     raw = ["nlp", "natural-language-processing", "pytorch", "nlp"]
-    engine = SearchEngine([Project.model_construct(id=1, title="x", description="", tags=raw, created_on=None)],
-                          demo_engine.taxonomy)
+    engine = SearchEngine(
+        [Project.model_construct(id=1, title="x", description="", tags=raw, created_on=None)], demo_engine.taxonomy
+    )
     expected = list(dict.fromkeys(demo_engine.taxonomy.canonical(t) for t in raw))
     assert engine.projects[0].tags == expected
     assert len(expected) < len(raw)
@@ -45,7 +48,7 @@ def test_id_order_equals_the_sorted_keys():
     from retrieval.ids import id_key, id_order
 
     rng = random.Random(3)
-    ints = [Project.model_construct(id=rng.randrange(-10**6, 10**6)) for _ in range(3000)]
+    ints = [Project.model_construct(id=rng.randrange(-(10**6), 10**6)) for _ in range(3000)]
     ints += ints[:50]  # repeated ids keep their order (stable)
     mixed = ints[:100] + [Project.model_construct(id=f"p{rng.randrange(10**6)}") for _ in range(100)]
     huge = ints[:10] + [Project.model_construct(id=2**70)]
@@ -71,8 +74,11 @@ def test_tag_postings_equal_the_plain_loop(mwml_engine, demo_engine):
 
 
 def test_canonical_tags_keep_first_use_order_and_each_tag_once():
-    projects = [Project(id=1, title="a", tags=["b", "x"]), Project(id=2, title="b", tags=["y", "a", "x"]),
-                Project(id=3, title="c")]
+    projects = [
+        Project(id=1, title="a", tags=["b", "x"]),
+        Project(id=2, title="b", tags=["y", "a", "x"]),
+        Project(id=3, title="c"),
+    ]
     merged = {"x": "a", "y": "b"}
     catalog = Catalog.from_projects(projects).with_canonical_tags(lambda tag: merged.get(tag, tag))
     assert [catalog.tags(doc) for doc in range(3)] == [["b", "a"], ["b", "a"], []]

@@ -18,7 +18,8 @@ def test_scores_are_bit_identical_to_get_scores_on_random_queries():
     analyzer = Analyzer()
     projects = json.loads(MWML_PROJECTS.read_text(encoding="utf-8"))
     corpus = [
-        analyzer.terms(p["title"]) * 2 + analyzer.terms(p["description"])
+        analyzer.terms(p["title"]) * 2
+        + analyzer.terms(p["description"])
         + [t for tag in p["tags"] for t in analyzer.tag_terms(tag)]
         for p in projects
     ]

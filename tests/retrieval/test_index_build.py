@@ -15,8 +15,10 @@ def _corpus(seed: int, n_docs: int, vocab: int, common: float) -> list[list[str]
     words = [f"w{i}" for i in range(vocab)]
     docs = []
     for _ in range(n_docs):
-        doc = [rng.choice(words[: max(1, vocab // 20)]) if rng.random() < common else rng.choice(words)
-               for _ in range(rng.randint(0, 30))]
+        doc = [
+            rng.choice(words[: max(1, vocab // 20)]) if rng.random() < common else rng.choice(words)
+            for _ in range(rng.randint(0, 30))
+        ]
         docs.append(doc)
     return docs
 
@@ -66,8 +68,9 @@ def test_postings_and_the_radix_order_match_a_plain_count():
 
 def test_bit_identical_with_a_vocabulary_beyond_16_bits():
     rng = random.Random(9)
-    corpus = [[f"t{rng.randrange(10**6)}" for _ in range(rng.randint(30, 60))] + ["common"] * rng.randint(0, 2)
-              for _ in range(3001)]
+    corpus = [
+        [f"t{rng.randrange(10**6)}" for _ in range(rng.randint(30, 60))] + ["common"] * rng.randint(0, 2) for _ in range(3001)
+    ]
     index = BM25Index(corpus)
     assert len(index.vocabulary) > 1 << 16
     reference = BM25Okapi(corpus)

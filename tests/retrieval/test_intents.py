@@ -14,13 +14,24 @@ from retrieval.analyzer import STOP_WORDS
 from retrieval.vocabulary import NEGATIONS
 
 
-@pytest.mark.parametrize("request_text", [
-    "cv libraries not built on pytorch", "cv libraries not using pytorch", "cv libraries w/o pytorch",
-    "cv libraries, anything but pytorch", "cv libraries other than pytorch", "skip pytorch, cv libraries",
-    "non-pytorch cv libraries", "pytorch-free cv libraries", "cv libraries, neither pytorch nor keras",
-    "cv libraries that use keras instead of pytorch", "cv libraries, we can't use pytorch",
-    "cv libraries, cannot use pytorch", "stay away from pytorch, cv libraries",
-])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "cv libraries not built on pytorch",
+        "cv libraries not using pytorch",
+        "cv libraries w/o pytorch",
+        "cv libraries, anything but pytorch",
+        "cv libraries other than pytorch",
+        "skip pytorch, cv libraries",
+        "non-pytorch cv libraries",
+        "pytorch-free cv libraries",
+        "cv libraries, neither pytorch nor keras",
+        "cv libraries that use keras instead of pytorch",
+        "cv libraries, we can't use pytorch",
+        "cv libraries, cannot use pytorch",
+        "stay away from pytorch, cv libraries",
+    ],
+)
 def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request_text):
     query = mwml_engine.parse(request_text)
     assert "pytorch" in query.exclude_tags and "pytorch" not in query.include_tags
@@ -65,14 +76,36 @@ def test_notes_hold_for_the_results_they_sit_above(mwml_engine):
     for request in ["hyperparameter tuning library", "jax gan notebooks", "rl papers", "graph neural networks"]:
         response = mwml_engine.search(request, limit=10)
         intents = [t for t in response.parsed.include_tags if t in response.parsed.inferred_tags]
-        lacking = [r for r in response.results
-                   if not all(set(r.project.tags) & mwml_engine.taxonomy.descendants(t) for t in intents)]
+        lacking = [
+            r for r in response.results if not all(set(r.project.tags) & mwml_engine.taxonomy.descendants(t) for t in intents)
+        ]
         assert response.relaxed == bool(lacking)
         assert any("close matches" in n for n in response.notes) == bool(lacking)
 
 
-_WORDS = ["gan", "pytorch", "tutorial", "segmentation", "anyone", "lol", "weekend", "graph", "bert", "speech",
-          "library", "not", "without", "keras", "yolo", "detection", "papers", "dataset", "the", "for", ","]
+_WORDS = [
+    "gan",
+    "pytorch",
+    "tutorial",
+    "segmentation",
+    "anyone",
+    "lol",
+    "weekend",
+    "graph",
+    "bert",
+    "speech",
+    "library",
+    "not",
+    "without",
+    "keras",
+    "yolo",
+    "detection",
+    "papers",
+    "dataset",
+    "the",
+    "for",
+    ",",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

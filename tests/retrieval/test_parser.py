@@ -62,10 +62,21 @@ def test_short_words_are_never_fuzzed(engine):
 @pytest.mark.parametrize(
     "word, tag",
     [
-        ("tutorials", "tutorial"), ("guides", "tutorial"), ("papers", "paper"), ("research", "research"),
-        ("libraries", "library"), ("packages", "library"), ("frameworks", "library"),
-        ("notebooks", "notebook"), ("colab", "notebook"), ("videos", "video"), ("talks", "video"),
-        ("datasets", "dataset"), ("code", "code"), ("repos", "code"), ("implementations", "code"),
+        ("tutorials", "tutorial"),
+        ("guides", "tutorial"),
+        ("papers", "paper"),
+        ("research", "research"),
+        ("libraries", "library"),
+        ("packages", "library"),
+        ("frameworks", "library"),
+        ("notebooks", "notebook"),
+        ("colab", "notebook"),
+        ("videos", "video"),
+        ("talks", "video"),
+        ("datasets", "dataset"),
+        ("code", "code"),
+        ("repos", "code"),
+        ("implementations", "code"),
         ("demos", "demo"),
     ],
 )
@@ -76,9 +87,15 @@ def test_resource_types(engine, word, tag):
 @pytest.mark.parametrize(
     "request_text",
     [
-        "object detection not yolo", "object detection without yolo", "object detection, no yolo",
-        "object detection except yolo", "object detection excluding yolo", "object detection but not yolo",
-        "object detection -yolo", "object detection -tag:yolo", "object detection -#yolo",
+        "object detection not yolo",
+        "object detection without yolo",
+        "object detection, no yolo",
+        "object detection except yolo",
+        "object detection excluding yolo",
+        "object detection but not yolo",
+        "object detection -yolo",
+        "object detection -tag:yolo",
+        "object detection -#yolo",
     ],
 )
 def test_every_negation_form_excludes(engine, request_text):
@@ -122,8 +139,14 @@ def test_explicit_syntax_takes_precedence_and_is_hard(engine):
 
 @pytest.mark.parametrize(
     "request_text",
-    ["find me gan papers", "show gan papers please", "any gan papers", "looking for gan papers",
-     "something about gan papers", "please show me some gan papers"],
+    [
+        "find me gan papers",
+        "show gan papers please",
+        "any gan papers",
+        "looking for gan papers",
+        "something about gan papers",
+        "please show me some gan papers",
+    ],
 )
 def test_filler_never_becomes_keywords(engine, request_text):
     query = engine.parse(request_text)
@@ -153,6 +176,7 @@ def test_echo_lists_every_part(engine):
 
 
 # ---- adversarial input -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["", "   ", "the and of a", "!!! ??? ...", "🤖🔥🚀", "\u200b\u202e"])
 def test_empty_or_meaningless_requests_parse_to_an_empty_query(engine, text):
@@ -199,9 +223,38 @@ def test_the_parser_never_raises(engine, text):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(
-    ["not", "no", "-", "#", "tag:", '"', "pytorch", "yolo", "object", "detection", "newest", ",", "gan",
-     "papers", "without", "but", "-#yolo", "tag:jax", "🤖", "\u202e", "most", "recent", "nlp"]), max_size=20))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "not",
+                "no",
+                "-",
+                "#",
+                "tag:",
+                '"',
+                "pytorch",
+                "yolo",
+                "object",
+                "detection",
+                "newest",
+                ",",
+                "gan",
+                "papers",
+                "without",
+                "but",
+                "-#yolo",
+                "tag:jax",
+                "🤖",
+                "\u202e",
+                "most",
+                "recent",
+                "nlp",
+            ]
+        ),
+        max_size=20,
+    )
+)
 def test_parser_and_search_never_raise_on_request_like_noise(engine, words):
     response = engine.search(" ".join(words))
     assert response.total >= 0

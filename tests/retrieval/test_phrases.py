@@ -19,11 +19,29 @@ from retrieval.analyzer import word_tokens
 from tests.support.answers import REQUESTS
 
 _SPACE = re.compile(r"\s+")
-COMMON = ["neural network", "object detection", "machine learning", "deep learning", "data augmentation",
-          "question answering", "graph neural networks", "reinforcement learning", "transfer learning",
-          "pytorch lightning", "hugging face", "generative adversarial networks", "computer vision",
-          "natural language processing", "from scratch", "convolutional neural network", "in production",
-          "neural networks", "the", "tutorial", "learning to rank"]
+COMMON = [
+    "neural network",
+    "object detection",
+    "machine learning",
+    "deep learning",
+    "data augmentation",
+    "question answering",
+    "graph neural networks",
+    "reinforcement learning",
+    "transfer learning",
+    "pytorch lightning",
+    "hugging face",
+    "generative adversarial networks",
+    "computer vision",
+    "natural language processing",
+    "from scratch",
+    "convolutional neural network",
+    "in production",
+    "neural networks",
+    "the",
+    "tutorial",
+    "learning to rank",
+]
 
 
 def substring_search(engine, phrase: str) -> np.ndarray:
@@ -58,7 +76,7 @@ def _ngrams(engine) -> list[str]:
         for text in (project.title, project.description):
             words = word_tokens(text)
             for n in (1, 2, 3):
-                grams.update(" ".join(words[i:i + n]) for i in range(len(words) - n + 1))
+                grams.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
     return sorted(grams)
 
 
@@ -81,8 +99,7 @@ def test_every_word_ngram_of_the_catalog_differs_only_by_punctuation_or_inside_w
 
 def _in_a_row(words: list[str], phrase: list[str]) -> bool:
     n = len(phrase)
-    return any(words[i:i + n - 1] == phrase[:-1] and words[i + n - 1].startswith(phrase[-1])
-               for i in range(len(words) - n + 1))
+    return any(words[i : i + n - 1] == phrase[:-1] and words[i + n - 1].startswith(phrase[-1]) for i in range(len(words) - n + 1))
 
 
 def test_positions_find_every_run_a_plain_scan_of_the_words_finds(demo_engine):
@@ -105,8 +122,7 @@ def test_a_title_naming_an_excluded_tag_is_found_by_its_terms_in_a_row(demo_engi
     found = 0
     for name in ("object detection", "yolo", "style transfer", "reinforcement learning", "pytorch", "neural network"):
         terms = demo_engine.analyzer.terms(name)
-        expected = [doc for doc, title in enumerate(titles)
-                    if any(title[i:i + len(terms)] == terms for i in range(len(title)))]
+        expected = [doc for doc, title in enumerate(titles) if any(title[i : i + len(terms)] == terms for i in range(len(title)))]
         assert np.flatnonzero(demo_engine.corpus.title_mask(terms)).tolist() == expected
         found += len(expected)
     assert found > 10

@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def large_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("catalog") / "projects.json"
-    projects = [{"id": n, "title": f"GAN project {n}", "description": "a generative adversarial network",
-                 "tags": ["gan"]} for n in range(MIN_ITEMS)]
+    projects = [
+        {"id": n, "title": f"GAN project {n}", "description": "a generative adversarial network", "tags": ["gan"]}
+        for n in range(MIN_ITEMS)
+    ]
     path.write_text(json.dumps(projects))
     return path
 
@@ -38,8 +40,7 @@ def _search(catalog: Path, *args: str, terminal: bool) -> tuple[str, str]:
         assert result.returncode == 0, result.stderr
         return result.stdout, result.stderr
     master, slave = pty.openpty()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, cwd=ROOT,
-                               env=env)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL, cwd=ROOT, env=env)
     os.close(slave)
     chunks: list[bytes] = []
 

@@ -25,7 +25,10 @@ ODD = [
     {"id": 10, "title": "t", "tags": ["Object  Detection", "object_detection", "--", "NLP"], "url": ""},
     {"id": 11, "title": "t", "description": 7},
     {"id": 12, "title": "t", "created_on": "2019-08-08 10:00:00", "tags": []},
-    {"id": True, "title": "t"}, {"title": "no id"}, {"id": 13}, ["not", "an", "object"],
+    {"id": True, "title": "t"},
+    {"title": "no id"},
+    {"id": 13},
+    ["not", "an", "object"],
 ]
 
 
@@ -53,12 +56,26 @@ def test_real_catalogs_validate_to_the_models_projects(path):
         pytest.skip(f"{path} is not in this checkout")
     records = json.loads(path.read_text(encoding="utf-8"))
     got = [fields for _, fields in validated(enumerate(records, start=1), path.name)]
-    assert got == [Fields(*Project.model_validate({**r, "tags": r.get("tags", r.get("tag"))}).model_dump().values())
-                   for r in records]
+    assert got == [
+        Fields(*Project.model_validate({**r, "tags": r.get("tags", r.get("tag"))}).model_dump().values()) for r in records
+    ]
 
 
-CASES = ["[]", " [ ] ", '[{"a":1}]', '[{"a":1},]', '[{"a":1} {"b":2}]', '[{"a":1}]x', "[1,2", '[{"a":1},\n{"b": }]',
-         "\x0b[1]", '[\n{"a":1},\n{"b":2}\n]\n', "[", "[{", '[{"a": "\\q"}]']
+CASES = [
+    "[]",
+    " [ ] ",
+    '[{"a":1}]',
+    '[{"a":1},]',
+    '[{"a":1} {"b":2}]',
+    '[{"a":1}]x',
+    "[1,2",
+    '[{"a":1},\n{"b": }]',
+    "\x0b[1]",
+    '[\n{"a":1},\n{"b":2}\n]\n',
+    "[",
+    "[{",
+    '[{"a": "\\q"}]',
+]
 
 
 @pytest.mark.parametrize("text", CASES)

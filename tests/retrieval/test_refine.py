@@ -34,8 +34,15 @@ def read(engine: SearchEngine, previous: Query, reply: str, page_size: int = 5) 
 
 
 @pytest.mark.parametrize(
-    "reply, tag", [("only pytorch", "pytorch"), ("just papers", "paper"), ("also tutorials", "tutorial"),
-                   ("with #jax", "jax"), ("pytorch only", "pytorch"), ("#keras", "keras")],
+    "reply, tag",
+    [
+        ("only pytorch", "pytorch"),
+        ("just papers", "paper"),
+        ("also tutorials", "tutorial"),
+        ("with #jax", "jax"),
+        ("pytorch only", "pytorch"),
+        ("#keras", "keras"),
+    ],
 )
 def test_add_includes(engine, start, reply, tag):
     refinement = read(engine, start, reply)
@@ -46,8 +53,14 @@ def test_add_includes(engine, start, reply, tag):
 
 
 @pytest.mark.parametrize(
-    "reply, tag", [("not tensorflow", "tensorflow"), ("no videos", "video"), ("without keras", "keras"),
-                   ("-#yolo", "yolo"), ("except demos", "demo")],
+    "reply, tag",
+    [
+        ("not tensorflow", "tensorflow"),
+        ("no videos", "video"),
+        ("without keras", "keras"),
+        ("-#yolo", "yolo"),
+        ("except demos", "demo"),
+    ],
 )
 def test_add_excludes(engine, start, reply, tag):
     refinement = read(engine, start, reply)
@@ -62,8 +75,18 @@ def test_excluding_an_included_tag_moves_it(engine, start):
     assert "pytorch" in after.exclude_tags and "pytorch" not in after.include_tags
 
 
-@pytest.mark.parametrize("reply", ["drop pytorch", "remove #pytorch", "any framework", "forget pytorch",
-                                   "drop the pytorch part", "remove the pytorch filter", "no longer pytorch"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "drop pytorch",
+        "remove #pytorch",
+        "any framework",
+        "forget pytorch",
+        "drop the pytorch part",
+        "remove the pytorch filter",
+        "no longer pytorch",
+    ],
+)
 def test_remove_a_constraint(engine, start, reply):
     query = read(engine, start, "only pytorch").query
     refinement = read(engine, query, reply)
@@ -136,8 +159,10 @@ def test_words_a_reply_adds_narrow_the_search(engine, start):
     assert {r.project.id for r in after.results} <= {r.project.id for r in engine.search(start, limit=100).results}
 
 
-@pytest.mark.parametrize("reply", ["zzqx blorf", "is this any good?", "what do you think about the third one?",
-                                   "I think the second one looks promising"])
+@pytest.mark.parametrize(
+    "reply",
+    ["zzqx blorf", "is this any good?", "what do you think about the third one?", "I think the second one looks promising"],
+)
 def test_a_reply_that_reads_as_nothing_is_not_understood(engine, start, reply):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
@@ -154,25 +179,34 @@ def test_help(engine, start, reply):
     assert read(engine, start, reply).kind is RefinementKind.HELP
 
 
-@pytest.mark.parametrize("reply, size", [("show 3", 3), ("top 5 only", 5), ("just 2 results", 2), ("fewer", 3),
-                                         ("show me 10 per page", 10)])
+@pytest.mark.parametrize(
+    "reply, size", [("show 3", 3), ("top 5 only", 5), ("just 2 results", 2), ("fewer", 3), ("show me 10 per page", 10)]
+)
 def test_page_size(engine, start, reply, size):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.PAGE_SIZE and refinement.page_size == size and refinement.query == start
 
 
-@pytest.mark.parametrize("reply, rank", [("more like the second one", 2), ("similar to #3", 3),
-                                         ("show me more like number 1", 1), ("something like the 4th", 4)])
+@pytest.mark.parametrize(
+    "reply, rank",
+    [("more like the second one", 2), ("similar to #3", 3), ("show me more like number 1", 1), ("something like the 4th", 4)],
+)
 def test_more_like_one_of_the_results(engine, start, reply, rank):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.SIMILAR and refinement.rank == rank
 
 
-@pytest.mark.parametrize("reply, start_date, end_date", [
-    ("from 2020", date(2020, 1, 1), date(2020, 12, 31)), ("since 2021", date(2021, 1, 1), None),
-    ("before 2019", None, date(2018, 12, 31)), ("this year", date(2026, 1, 1), date(2026, 12, 31)),
-    ("last year", date(2025, 1, 1), date(2025, 12, 31)), ("anything from 2020?", date(2020, 1, 1), date(2020, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "reply, start_date, end_date",
+    [
+        ("from 2020", date(2020, 1, 1), date(2020, 12, 31)),
+        ("since 2021", date(2021, 1, 1), None),
+        ("before 2019", None, date(2018, 12, 31)),
+        ("this year", date(2026, 1, 1), date(2026, 12, 31)),
+        ("last year", date(2025, 1, 1), date(2025, 12, 31)),
+        ("anything from 2020?", date(2020, 1, 1), date(2020, 12, 31)),
+    ],
+)
 def test_dates(engine, start, reply, start_date, end_date):
     query = read(engine, start, reply).query
     assert (query.date_from, query.date_to) == (start_date, end_date)
@@ -184,8 +218,17 @@ def test_a_request_names_its_dates_too(engine):
     assert query.date_from == date(2021, 1, 1) and "generative-adversarial-networks" in query.include_tags
 
 
-@pytest.mark.parametrize("reply", ["what about tensorflow?", "tensorflow instead", "use tensorflow instead of pytorch",
-                                   "switch to tensorflow", "how about tensorflow instead", "try tensorflow"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "what about tensorflow?",
+        "tensorflow instead",
+        "use tensorflow instead of pytorch",
+        "switch to tensorflow",
+        "how about tensorflow instead",
+        "try tensorflow",
+    ],
+)
 def test_a_swap_trades_a_tag_for_one_of_its_kind(engine, start, reply):
     query = read(engine, start, "only pytorch").query
     swapped = read(engine, query, reply).query

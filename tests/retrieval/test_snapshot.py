@@ -80,11 +80,11 @@ def _damaged(data: bytearray, damage: str) -> bytearray:
     elif damage == "empty":
         return bytearray()
     elif damage == "format":
-        manifest = json.loads(data[manifest_at:manifest_at + length])
+        manifest = json.loads(data[manifest_at : manifest_at + length])
         manifest["format"] = snapfile.FORMAT + 1
         return _with_manifest(data, manifest)
     elif damage == "array bounds":
-        manifest = json.loads(data[manifest_at:manifest_at + length])
+        manifest = json.loads(data[manifest_at : manifest_at + length])
         manifest["arrays"]["index.docs"]["shape"] = [10**12]
         return _with_manifest(data, manifest)
     return data
@@ -97,15 +97,23 @@ def _with_manifest(data: bytearray, manifest: dict) -> bytearray:
     encoded = json.dumps(manifest).encode()
     prefix = struct.pack(f"<{len(snapfile.MAGIC)}sQ32s", snapfile.MAGIC, len(encoded), hashlib.sha256(encoded).digest())
     header = (prefix + encoded).ljust(snapfile.HEADER, b"\0")
-    return bytearray(header) + data[snapfile.HEADER:]
+    return bytearray(header) + data[snapfile.HEADER :]
 
 
-@pytest.mark.parametrize("damage, says", [
-    ("truncated", "truncated"), ("extended", "truncated or damaged"), ("data flipped", "checksum"),
-    ("manifest flipped", "damaged header"), ("magic", "not a FindProject snapshot"),
-    ("foreign", "not a FindProject snapshot"), ("empty", "not a FindProject snapshot"),
-    ("format", "snapshot format"), ("array bounds", "out of bounds"),
-])
+@pytest.mark.parametrize(
+    "damage, says",
+    [
+        ("truncated", "truncated"),
+        ("extended", "truncated or damaged"),
+        ("data flipped", "checksum"),
+        ("manifest flipped", "damaged header"),
+        ("magic", "not a FindProject snapshot"),
+        ("foreign", "not a FindProject snapshot"),
+        ("empty", "not a FindProject snapshot"),
+        ("format", "snapshot format"),
+        ("array bounds", "out of bounds"),
+    ],
+)
 def test_a_damaged_or_foreign_file_is_refused_with_one_line(saved, tmp_path, damage, says):
     path = tmp_path / "damaged.snapshot"
     path.write_bytes(bytes(_damaged(bytearray(saved.read_bytes()), damage)))

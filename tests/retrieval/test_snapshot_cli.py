@@ -91,8 +91,15 @@ def test_index_build_of_an_invalid_catalog_lists_the_problems(tmp_path):
 
 
 def _bot(*argv: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *argv], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_chat_starts_from_a_snapshot(built):
@@ -105,11 +112,24 @@ def test_chat_starts_from_a_snapshot(built):
 def test_serve_refuses_an_unusable_snapshot_in_one_line(tmp_path):
     bad = tmp_path / "bad.snapshot"
     bad.write_bytes(b"nothing useful")
-    result = _bot("serve", "--http", "--port", "0", "--snapshot", str(bad),
-                  env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "secret", "STATE_DB_PATH": str(tmp_path / "s.db"),
-                       "SLACK_APP_TOKEN": ""})
+    result = _bot(
+        "serve",
+        "--http",
+        "--port",
+        "0",
+        "--snapshot",
+        str(bad),
+        env={
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "secret",
+            "STATE_DB_PATH": str(tmp_path / "s.db"),
+            "SLACK_APP_TOKEN": "",
+        },
+    )
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert lines == [f"error: snapshot {bad} cannot be used: not a FindProject snapshot; "
-                     "build one with `findproject index build --catalog … --taxonomy … --out FILE`"]
+    assert lines == [
+        f"error: snapshot {bad} cannot be used: not a FindProject snapshot; "
+        "build one with `findproject index build --catalog … --taxonomy … --out FILE`"
+    ]
     assert "Traceback" not in result.stderr

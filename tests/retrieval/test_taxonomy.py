@@ -83,7 +83,10 @@ def test_canonical_leaves_unknown_tags_alone(taxonomy):
 def test_parent_expands_to_every_descendant_across_levels(taxonomy):
     # yolo -> object-detection -> computer-vision (written as its alias 'cv')
     assert taxonomy.descendants("computer-vision") == {
-        "computer-vision", "object-detection", "yolo", "image-segmentation",
+        "computer-vision",
+        "object-detection",
+        "yolo",
+        "image-segmentation",
     }
     assert taxonomy.descendants("object-detection") == {"object-detection", "yolo"}
     assert taxonomy.descendants("yolo") == {"yolo"}
@@ -202,11 +205,11 @@ def test_a_duplicate_tag_is_a_problem(tmp_path):
 
 def test_every_problem_is_listed_in_file_order(tmp_path):
     records = [
-        tag("pytorch", aliases=["keras"]),      # 1 alias = tag name
-        tag("keras"),                           # 2
-        tag("loop", parents=["loop"]),          # 3 self parent
-        {"aliases": []},                        # 4 no tag
-        tag("keras"),                           # 5 duplicate
+        tag("pytorch", aliases=["keras"]),  # 1 alias = tag name
+        tag("keras"),  # 2
+        tag("loop", parents=["loop"]),  # 3 self parent
+        {"aliases": []},  # 4 no tag
+        tag("keras"),  # 5 duplicate
     ]
     assert [p.position for p in problems_of(write_tags(tmp_path, records))] == [1, 3, 4, 5]
 

@@ -7,14 +7,38 @@
 """
 
 from tests.support.bot_server import BotServer, bot_env, free_port
-from tests.support.harness import BotHarness
 from tests.support.fake_slack import BOT_USER_ID, TEAM_ID, Call, FakeSlack, Fault, block_texts
+from tests.support.harness import BotHarness
 from tests.support.slack_requests import (
-    SIGNING_SECRET, SlackSender, click_form, command_form, event_callback, mention_event, message_event, next_ts, sign,
+    SIGNING_SECRET,
+    SlackSender,
+    click_form,
+    command_form,
+    event_callback,
+    mention_event,
+    message_event,
+    next_ts,
+    sign,
 )
 
 __all__ = [
-    "BOT_USER_ID", "SIGNING_SECRET", "TEAM_ID", "BotHarness", "BotServer", "Call", "FakeSlack", "Fault", "SlackSender",
-    "block_texts", "bot_env", "click_form", "command_form", "event_callback", "free_port", "mention_event",
-    "message_event", "next_ts", "sign",
+    "BOT_USER_ID",
+    "SIGNING_SECRET",
+    "TEAM_ID",
+    "BotHarness",
+    "BotServer",
+    "Call",
+    "FakeSlack",
+    "Fault",
+    "SlackSender",
+    "block_texts",
+    "bot_env",
+    "click_form",
+    "command_form",
+    "event_callback",
+    "free_port",
+    "mention_event",
+    "message_event",
+    "next_ts",
+    "sign",
 ]

@@ -25,9 +25,15 @@ from bench_requests import REQUESTS  # noqa: E402
 
 # The benchmark's 202 requests, without quoted phrases (whose matching changed on purpose:
 # tests/retrieval/test_phrases.py), plus paging, explicit syntax and dates.
-EXTRA = [("paging", "pytorch"), ("paging", "learning"), ("syntax", "#computer-vision -#pytorch"),
-         ("syntax", "tag:nlp newest"), ("dates", "gans since 2019"), ("words", "not beginner tutorials"),
-         ("empty", "")]
+EXTRA = [
+    ("paging", "pytorch"),
+    ("paging", "learning"),
+    ("syntax", "#computer-vision -#pytorch"),
+    ("syntax", "tag:nlp newest"),
+    ("dates", "gans since 2019"),
+    ("words", "not beginner tutorials"),
+    ("empty", ""),
+]
 
 
 def requests() -> list[str]:
@@ -39,14 +45,24 @@ def answers(engine: Any) -> list[dict[str, Any]]:
     for text in requests():
         for offset in (0, 20):
             response = engine.search(text, limit=20, offset=offset)
-            whole = {"total": response.total, "relaxed": response.relaxed, "notes": response.notes,
-                     "parsed": response.parsed.model_dump(mode="json"),
-                     "projects": [r.project.model_dump(mode="json") for r in response.results],
-                     "suggested": [s.model_dump(mode="json") for s in response.suggested_tags]}
-            out.append({"request": text, "offset": offset, "total": response.total,
-                         "results": [[r.project.id, repr(r.score)] for r in response.results],
-                         # everything else the response says (the projects' every field included), hashed
-                         "digest": hashlib.sha256(json.dumps(whole, sort_keys=True).encode()).hexdigest()})
+            whole = {
+                "total": response.total,
+                "relaxed": response.relaxed,
+                "notes": response.notes,
+                "parsed": response.parsed.model_dump(mode="json"),
+                "projects": [r.project.model_dump(mode="json") for r in response.results],
+                "suggested": [s.model_dump(mode="json") for s in response.suggested_tags],
+            }
+            out.append(
+                {
+                    "request": text,
+                    "offset": offset,
+                    "total": response.total,
+                    "results": [[r.project.id, repr(r.score)] for r in response.results],
+                    # everything else the response says (the projects' every field included), hashed
+                    "digest": hashlib.sha256(json.dumps(whole, sort_keys=True).encode()).hexdigest(),
+                }
+            )
     return out
 
 

@@ -58,8 +58,7 @@ def free_port() -> int:
 class BotServer:
     """Start with ``with BotServer(env) as bot`` (or ``start()``); ``bot.url`` is its base url."""
 
-    def __init__(self, env: dict[str, str], subprocess: bool = False, port: int | None = None,
-                 args: tuple[str, ...] = ()):
+    def __init__(self, env: dict[str, str], subprocess: bool = False, port: int | None = None, args: tuple[str, ...] = ()):
         self.env = env
         self.use_subprocess = subprocess
         self.args = args  # more `serve` options for a subprocess, such as ("--workers", "2")
@@ -87,8 +86,7 @@ class BotServer:
 
     def command(self) -> list[str]:
         """What a subprocess runs."""
-        return [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port),
-                *self.args]
+        return [sys.executable, "-m", "bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(self.port), *self.args]
 
     def _start_process(self) -> None:
         command = self.command()
@@ -101,8 +99,9 @@ class BotServer:
                 os.close(handle)
                 self.log_path = Path(name)
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def output(self) -> str:
         """Everything the subprocess bot has logged so far (all its starts)."""
@@ -113,8 +112,9 @@ class BotServer:
         from bot.settings import load_settings
 
         settings = load_settings(**{name.lower(): value for name, value in self.env.items()})
-        config = uvicorn.Config(http_app(settings), host="127.0.0.1", port=self.port, lifespan="on",
-                                log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            http_app(settings), host="127.0.0.1", port=self.port, lifespan="on", log_level="warning", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="bot-http", daemon=True)
         self._thread.start()

@@ -52,8 +52,12 @@ class Call:
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
-        return [element for block in self.body.get("blocks") or [] if block.get("type") == "actions"
-                for element in block.get("elements", [])]
+        return [
+            element
+            for block in self.body.get("blocks") or []
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+        ]
 
 
 @dataclass
@@ -131,8 +135,7 @@ class FakeSlack:
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]  # kept, so restart() comes back on the same port
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-slack",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="fake-slack", daemon=True)
         self._thread.start()
         return self
 
@@ -186,8 +189,9 @@ class FakeSlack:
             self._calls.clear()
             self._faults.clear()
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
-                 where: Callable[[Call], bool] | None = None) -> list[Call]:
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, where: Callable[[Call], bool] | None = None
+    ) -> list[Call]:
         """Block until ``count`` matching calls were recorded; the matching calls, or AssertionError."""
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -197,8 +201,9 @@ class FakeSlack:
                     return found
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"expected {plural(count, method + ' call')}, got {len(found)}: "
-                                         f"{[c.body for c in found]}")
+                    raise AssertionError(
+                        f"expected {plural(count, method + ' call')}, got {len(found)}: {[c.body for c in found]}"
+                    )
                 self._lock.wait(remaining)
 
     # ---- the server side ----------------------------------------------------------------
@@ -252,13 +257,24 @@ class FakeSlack:
         if not headers.get("authorization", "").startswith("Bearer xoxb-"):
             return {"ok": False, "error": "not_authed"}
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "findproject",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "findproject",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+            }
         if method in ("chat.postMessage", "chat.update"):
             ts = body.get("ts") or self._next_ts()
             message = {k: v for k, v in body.items() if k in ("text", "blocks", "thread_ts")}
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {**message, "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id}}
+            return {
+                "ok": True,
+                "channel": body.get("channel"),
+                "ts": ts,
+                "message": {**message, "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id},
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "conversations.info":
@@ -286,8 +302,7 @@ def _decode(raw: str, content_type: str) -> dict[str, Any]:
     return body
 
 
-def _reply(request: BaseHTTPRequestHandler, status: int, answer: dict[str, Any],
-           headers: dict[str, str] | None = None) -> None:
+def _reply(request: BaseHTTPRequestHandler, status: int, answer: dict[str, Any], headers: dict[str, str] | None = None) -> None:
     data = json.dumps(answer).encode("utf-8")
     try:
         request.send_response(status)

@@ -63,9 +63,14 @@ class FakeSocketMode:
         """Deliver one envelope over connection ``to`` (an index into the open ones; by default
         the next one in turn, as Slack spreads them); returns its envelope id."""
         envelope_id = f"env-{next(self._ids)}"
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": kind == "slash_commands", "retry_attempt": retry_attempt,
-                    "retry_reason": "timeout" if retry_attempt else ""}
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind == "slash_commands",
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
         with self._changed:
             if not self._open:
                 raise AssertionError("no Socket Mode connection is open")
@@ -110,8 +115,11 @@ class FakeSocketMode:
     # ---- the server side --------------------------------------------------------------
 
     def _session(self, connection: ServerConnection) -> None:
-        connection.send(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"},
-                                    "debug_info": {"host": "fake"}}))
+        connection.send(
+            json.dumps(
+                {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}, "debug_info": {"host": "fake"}}
+            )
+        )
         with self._changed:
             self._open.append(connection)
             self._connected += 1

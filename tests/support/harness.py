@@ -36,8 +36,9 @@ class BotHarness:
         """A human reply in the thread of the bot's message ``to``; waits for the bot's answer."""
         channel = to.body["channel"]
         thread = to.body.get("thread_ts") or to.answer["ts"]
-        event = message_event(text, channel=channel, user=user, thread_ts=thread,
-                              channel_type="im" if channel.startswith("D") else "channel")
+        event = message_event(
+            text, channel=channel, user=user, thread_ts=thread, channel_type="im" if channel.startswith("D") else "channel"
+        )
         return self.expect_reply(lambda: self.slack.event(event), channel)
 
     def dm(self, text: str, channel: str = "D0ALICE") -> Call:
@@ -70,8 +71,9 @@ class BotHarness:
         before = len(self.posts_in(channel))
         reply = action()
         assert reply.status == 200, reply
-        found = self.fake.wait_for("chat.postMessage", before + 1, timeout,
-                                   where=lambda c: c.body.get("channel") == channel and c.answer.get("ok"))
+        found = self.fake.wait_for(
+            "chat.postMessage", before + 1, timeout, where=lambda c: c.body.get("channel") == channel and c.answer.get("ok")
+        )
         return found[before]
 
     def settle(self) -> None:

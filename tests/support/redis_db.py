@@ -47,7 +47,7 @@ def redis_namespace() -> Iterator[str]:
         try:
             keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
             for start in range(0, len(keys), 500):
-                client.delete(*keys[start:start + 500])
+                client.delete(*keys[start : start + 500])
         finally:
             client.close()
 

@@ -36,8 +36,14 @@ class LogPlace:
         self.where = where  # the SQLite file, or the Redis key prefix
         self._logs: list[RecordingLog] = []
 
-    def open(self, *, secret: bytes | None = b"test secret", keep_text: bool = True, retention_days: float = 90,
-             clock: Callable[[], float] = time.time) -> RecordingLog:
+    def open(
+        self,
+        *,
+        secret: bytes | None = b"test secret",
+        keep_text: bool = True,
+        retention_days: float = 90,
+        clock: Callable[[], float] = time.time,
+    ) -> RecordingLog:
         policy = {"secret": secret, "keep_text": keep_text, "retention_days": retention_days, "clock": clock}
         if self.kind == "sqlite":
             opened: RecordingLog = SQLiteSearchLog(self.where, **policy)

@@ -39,53 +39,107 @@ def next_ts() -> str:
 
 def event_callback(event: dict[str, Any], event_id: str | None = None, team: str = TEAM_ID) -> dict[str, Any]:
     return {
-        "token": "legacy-unused", "team_id": team, "api_app_id": "A0APP", "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()),
+        "token": "legacy-unused",
+        "team_id": team,
+        "api_app_id": "A0APP",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{next(_ids):08d}",
+        "event_time": int(time.time()),
         "authorizations": [{"team_id": team, "user_id": BOT_USER_ID, "is_bot": True}],
         "event": event,
     }
 
 
-def message_event(text: str, channel: str = "C0CHAN", user: str = "U0ALICE", ts: str | None = None,
-                  thread_ts: str | None = None, channel_type: str = "channel", **extra: Any) -> dict[str, Any]:
-    event = {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts or next_ts(),
-             "channel_type": channel_type, "team": TEAM_ID, **extra}
+def message_event(
+    text: str,
+    channel: str = "C0CHAN",
+    user: str = "U0ALICE",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+    **extra: Any,
+) -> dict[str, Any]:
+    event = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts or next_ts(),
+        "channel_type": channel_type,
+        "team": TEAM_ID,
+        **extra,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def mention_event(text: str, channel: str = "C0CHAN", user: str = "U0ALICE", ts: str | None = None,
-                  thread_ts: str | None = None) -> dict[str, Any]:
-    event = {"type": "app_mention", "channel": channel, "user": user, "ts": ts or next_ts(),
-             "text": f"<@{BOT_USER_ID}> {text}".rstrip(), "team": TEAM_ID}
+def mention_event(
+    text: str, channel: str = "C0CHAN", user: str = "U0ALICE", ts: str | None = None, thread_ts: str | None = None
+) -> dict[str, Any]:
+    event = {
+        "type": "app_mention",
+        "channel": channel,
+        "user": user,
+        "ts": ts or next_ts(),
+        "text": f"<@{BOT_USER_ID}> {text}".rstrip(),
+        "team": TEAM_ID,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def command_form(text: str, response_url: str, channel: str = "C0CHAN", user: str = "U0ALICE",
-                 command: str = "/findproject") -> str:
-    return urlencode({
-        "token": "legacy-unused", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
-        "channel_name": "general", "user_id": user, "user_name": "alice", "command": command, "text": text,
-        "api_app_id": "A0APP", "response_url": response_url, "trigger_id": f"tr{next(_ids)}",
-    })
+def command_form(
+    text: str, response_url: str, channel: str = "C0CHAN", user: str = "U0ALICE", command: str = "/findproject"
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy-unused",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "alice",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": response_url,
+            "trigger_id": f"tr{next(_ids)}",
+        }
+    )
 
 
-def click_form(button: dict[str, Any], message: dict[str, Any], channel: str, response_url: str,
-               user: str = "U0ALICE") -> str:
+def click_form(button: dict[str, Any], message: dict[str, Any], channel: str, response_url: str, user: str = "U0ALICE") -> str:
     """A block_actions payload for clicking ``button`` (as the bot sent it) on ``message``."""
     thread_ts = message.get("thread_ts")
     payload = {
-        "type": "block_actions", "team": {"id": TEAM_ID, "domain": "fake"}, "api_app_id": "A0APP",
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "api_app_id": "A0APP",
         "user": {"id": user, "username": "alice", "team_id": TEAM_ID},
-        "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel,
-                      "is_ephemeral": False, **({"thread_ts": thread_ts} if thread_ts else {})},
-        "channel": {"id": channel, "name": "general"}, "message": message,
-        "response_url": response_url, "trigger_id": f"tr{next(_ids)}",
-        "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b",
-                     "text": button["text"], "value": button.get("value", ""), "action_ts": str(time.time())}],
+        "container": {
+            "type": "message",
+            "message_ts": message["ts"],
+            "channel_id": channel,
+            "is_ephemeral": False,
+            **({"thread_ts": thread_ts} if thread_ts else {}),
+        },
+        "channel": {"id": channel, "name": "general"},
+        "message": message,
+        "response_url": response_url,
+        "trigger_id": f"tr{next(_ids)}",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "text": button["text"],
+                "value": button.get("value", ""),
+                "action_ts": str(time.time()),
+            }
+        ],
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -106,11 +160,21 @@ class SlackSender:
         self.url = base_url.rstrip("/") + "/slack/events"
         self.secret = secret
 
-    def post(self, body: str | bytes, content_type: str, signed: bool = True, timestamp: int | None = None,
-             headers: dict[str, str] | None = None, secret: str | None = None) -> Reply:
+    def post(
+        self,
+        body: str | bytes,
+        content_type: str,
+        signed: bool = True,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+        secret: str | None = None,
+    ) -> Reply:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        all_headers = {"Content-Type": content_type, **(sign(secret or self.secret, data, timestamp) if signed else {}),
-                       **(headers or {})}
+        all_headers = {
+            "Content-Type": content_type,
+            **(sign(secret or self.secret, data, timestamp) if signed else {}),
+            **(headers or {}),
+        }
         request = urllib.request.Request(self.url, data=data, headers=all_headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -118,8 +182,7 @@ class SlackSender:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode("utf-8", "replace"))
 
-    def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None,
-              **kwargs: Any) -> Reply:
+    def event(self, event: dict[str, Any], event_id: str | None = None, retry_num: int | None = None, **kwargs: Any) -> Reply:
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
         body = json.dumps(event_callback(event, event_id))
         return self.post(body, "application/json", headers=headers, **kwargs)

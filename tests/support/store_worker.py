@@ -44,9 +44,14 @@ class StoreWorker:
 
     def __init__(self, spec: dict[str, Any], timeout: float = 30.0):
         self.timeout = timeout
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.support.store_worker", json.dumps(spec)],
-                                        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.store_worker", json.dumps(spec)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self._lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self.expect("ready")
