@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bot.searchlog import ClickRecord, LogWindow, RecordingLog, SearchRecord, VoteRecord, VoteResult
+from bot.sqlite_store import immediate
 from bot.store import StateStoreError
 from bot.user_keys import new_stored_secret
 
@@ -75,7 +76,7 @@ class SQLiteSearchLog(RecordingLog):
             )
 
     def _put_vote(self, vote: VoteRecord) -> VoteResult:
-        with self._failures("recording a vote"), self._immediate():
+        with self._failures("recording a vote"), immediate(self._db):
             if self._db.execute("SELECT 1 FROM search_log WHERE search_id = ?", (vote.search_id,)).fetchone() is None:
                 return VoteResult.UNKNOWN
             row = self._db.execute(
@@ -106,13 +107,13 @@ class SQLiteSearchLog(RecordingLog):
 
     def _purge(self, before: float) -> int:
         old = "search_id IN (SELECT search_id FROM search_log WHERE at < ?)"
-        with self._failures("deleting old searches"), self._immediate():
+        with self._failures("deleting old searches"), immediate(self._db):
             self._db.execute(f"DELETE FROM search_votes WHERE {old}", (before,))
             self._db.execute(f"DELETE FROM search_clicks WHERE {old}", (before,))
             return self._db.execute("DELETE FROM search_log WHERE at < ?", (before,)).rowcount
 
     def _stored_secret(self) -> str:
-        with self._failures("reading the user-key secret"), self._immediate():
+        with self._failures("reading the user-key secret"), immediate(self._db):
             self._db.execute("INSERT OR IGNORE INTO search_log_secret (only, secret) VALUES (1, ?)", (new_stored_secret(),))
             return self._db.execute("SELECT secret FROM search_log_secret").fetchone()[0]
 
@@ -151,17 +152,6 @@ class SQLiteSearchLog(RecordingLog):
                 yield
             except (sqlite3.Error, OSError) as exc:
                 raise StateStoreError(f"the search log in {self.path} failed while {doing}: {exc}") from None
-
-    @contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """One write transaction taken up front, so a check-then-write is atomic across processes."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
 
 def _utc(seconds: float) -> datetime:

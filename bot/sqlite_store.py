@@ -53,6 +53,18 @@ CREATE INDEX IF NOT EXISTS claims_at ON claims (claimed_at);
 CLAIM_COLUMNS = {"owner": "TEXT NOT NULL DEFAULT ''", "done": "INTEGER NOT NULL DEFAULT 1", "job": "TEXT"}
 
 
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taken up front, so a check-then-write is atomic across processes."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 class SQLiteStateStore:
     """Thread state and claims in one file; every call is one short transaction.
 
@@ -116,7 +128,7 @@ class SQLiteStateStore:
         """True when this process should handle ``event``: it is new, or its owner died
         before finishing it. ``job`` (the request) lets a later process replay it."""
         now = self.clock()
-        with self._lock, self._immediate():
+        with self._lock, immediate(self._db):
             row = self._db.execute("SELECT owner, done, claimed_at FROM claims WHERE event = ?", (event,)).fetchone()
             if row is None:
                 self._db.execute(
@@ -185,17 +197,6 @@ class SQLiteStateStore:
     def _maybe_expire(self) -> None:
         if self.clock() - self._last_expiry >= EXPIRE_INTERVAL:
             self.expire()
-
-    @contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """One write transaction, taken up front, so a check-then-write is atomic across processes."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def _open(self) -> sqlite3.Connection:
         if not self._memory:
