@@ -53,8 +53,11 @@ class Corpus:
         self.timestamps = catalog.timestamps
         self.id_order, self.id_rank = id_order, id_rank
         self.doc_of = IdLookup(id_order, catalog.project_id)
-        self.tag_mask = functools.lru_cache(maxsize=4096)(self._tag_mask)
-        self.excluded = functools.lru_cache(maxsize=1024)(self._excluded)
+        # A mask is a byte per project (1 MB at a million): the caches hold MASK_CACHE_BYTES of
+        # them, so each worker process keeps a bounded private share; counts are kept apart.
+        self.tag_mask = functools.lru_cache(maxsize=_masks(3 * MASK_CACHE_BYTES // 4, len(catalog), 4096))(self._tag_mask)
+        self.excluded = functools.lru_cache(maxsize=_masks(MASK_CACHE_BYTES // 4, len(catalog), 1024))(self._excluded)
+        self.carrying = functools.lru_cache(maxsize=65_536)(self._carrying)
 
     @classmethod
     def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, index: BM25Index, phrases: Phrases) -> Corpus:
@@ -96,6 +99,10 @@ class Corpus:
                 mask[docs] = True
         mask.flags.writeable = False
         return mask
+
+    def _carrying(self, tag: str) -> int:
+        """How many projects carry the tag or a tag below it."""
+        return int(np.count_nonzero(self.tag_mask(tag)))
 
     def all_tags(self, tags: Sequence[str]) -> np.ndarray:
         mask = np.ones(len(self.catalog), dtype=bool)
@@ -170,6 +177,14 @@ class Corpus:
         if end:
             mask &= self.timestamps < _epoch_seconds(end) + 86_400
         return mask
+
+
+MASK_CACHE_BYTES = 32 << 20
+
+
+def _masks(budget: int, n_docs: int, most: int) -> int:
+    """How many masks of n_docs bytes fit the budget (at least 8, at most ``most``)."""
+    return max(8, min(most, budget // max(1, n_docs)))
 
 
 def _epoch_seconds(day: date) -> float:

@@ -89,5 +89,5 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
 
 
 def _idf(corpus: Corpus, tag: str) -> float:
-    carried = int(corpus.tag_mask(tag).sum())
+    carried = corpus.carrying(tag)
     return math.log((len(corpus) + 1) / (carried + 1)) + 1e-6  # a tag on every project still counts a little
