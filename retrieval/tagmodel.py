@@ -125,8 +125,9 @@ def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: T
     vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=2)
     features = vectorizer.fit_transform(texts)
     # One binary fit per tag (about 1,400 on a large catalog): liblinear releases the GIL, so
-    # threads fit them on every core; each fit is deterministic, so the model is the same.
-    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c), n_jobs=os.cpu_count())
+    # threads fit them on every core. liblinear shuffles with random_state: fixed, every build
+    # (and every thread order) gives the same model.
+    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c, random_state=0), n_jobs=os.cpu_count())
     with parallel_config(backend="threading"):
         classifier.fit(features, targets)
     classifier.classes_ = binarizer.classes_  # tag names rather than column numbers
