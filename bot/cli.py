@@ -12,19 +12,16 @@ import importlib
 import importlib.metadata
 import json
 import logging
-import os
 import sys
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot import logs
 from bot.engines import open_engine
 from bot.settings import SettingsError, load_settings
+from bot.snapshots import add_snapshot_option, snapshot_setting
 from bot.terminal import results, understood
-from retrieval import snapshot
-from retrieval.cache import source
 from retrieval.catalog import load_catalog
 from retrieval.engine import SearchEngine
 from retrieval.missing_tags import DEFAULT_MIN_CONFIDENCE
@@ -100,32 +97,6 @@ def _add_catalog_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-invalid", action="store_true", help="load the valid records, report the rest")
 
 
-def _add_snapshot_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--snapshot",
-        type=Path,
-        metavar="FILE",
-        help="start from this snapshot (`findproject index build`) instead of a catalog (default: SNAPSHOT_PATH)",
-    )
-
-
-@contextlib.contextmanager
-def _snapshot_setting(path: Path | None) -> Iterator[None]:
-    """--snapshot FILE is SNAPSHOT_PATH for this command: its settings, and worker processes it starts, read it."""
-    if path is None:
-        yield
-        return
-    previous = os.environ.get("SNAPSHOT_PATH")
-    os.environ["SNAPSHOT_PATH"] = str(path)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SNAPSHOT_PATH"]
-        else:
-            os.environ["SNAPSHOT_PATH"] = previous
-
-
 def cmd_search(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.batch and args.request is None:
         print("error: give a REQUEST or --batch FILE", file=err)
@@ -196,21 +167,6 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_index_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """One snapshot file (retrieval/snapshot.py) that `serve`, `run`, `chat` and `search` start from."""
-    started = time.perf_counter()
-    engine = SearchEngine.from_paths(args.catalog, args.taxonomy, skip_invalid=args.skip_invalid)
-    if engine.skipped:
-        print(f"Skipped {plural(len(engine.skipped), 'invalid record')}:\n{format_problems(engine.skipped)}", file=err)
-    snapshot.save(engine, args.out, source=source(args.catalog, args.taxonomy))
-    megabytes = args.out.stat().st_size / 2**20
-    out.write(
-        f"wrote {args.out}: {plural(len(engine.catalog), 'project')}, {megabytes:,.1f} MiB, "
-        f"in {time.perf_counter() - started:.1f} s\n"
-    )
-    return EXIT_OK
-
-
 Command = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
 
@@ -270,13 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--offset", type=int, default=0, help="results to skip (default 0)")
     search.add_argument("--json", action="store_true", help="print the JSON contract")
     search.add_argument("--batch", metavar="FILE", help="one request per line ('-' = stdin); writes JSONL")
-    _add_snapshot_option(search)
+    add_snapshot_option(search)
     search.set_defaults(handler=cmd_search)
 
     index = commands.add_parser(
         "index",
         help="build a snapshot to start from",
         description="Build the search index, the tag model and a columnar catalog into one file.",
+        **_examples("findproject index build --catalog projects.json --taxonomy tags.json --out catalog.snapshot"),
     )
     index_commands = index.add_subparsers(dest="index_command", metavar="COMMAND", required=True)
     build = index_commands.add_parser(
@@ -293,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--taxonomy", type=Path, help="tags.json taxonomy")
     build.add_argument("--out", type=Path, required=True, help="the snapshot file to write (replaced atomically)")
     build.add_argument("--skip-invalid", action="store_true", help="index the valid records, report the rest")
-    build.set_defaults(handler=cmd_index_build)
+    build.set_defaults(handler=_bot_command("bot.snapshots", "cmd_index_build"))
 
     validate = commands.add_parser(
         "validate",
@@ -324,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, default=1, help="HTTP mode: processes sharing the port (default 1; more need STATE_URL)"
     )
-    _add_snapshot_option(serve)
+    add_snapshot_option(serve)
     serve.set_defaults(handler=_bot_command("bot.server", "cmd_serve"))
     chat = commands.add_parser(
         "chat",
@@ -334,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument("--catalog", type=Path, help="catalog JSON/JSONL (default: CATALOG_PATH, the demo)")
     chat.add_argument("--taxonomy", type=Path, help="tags.json taxonomy (default: TAXONOMY_PATH)")
-    _add_snapshot_option(chat)
+    add_snapshot_option(chat)
     chat.set_defaults(handler=_bot_command("bot.chat", "cmd_chat"))
     run = commands.add_parser(
         "run",
@@ -342,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve Slack when SLACK_BOT_TOKEN is set, else open the console chat on the catalog.",
         **_examples("findproject run"),
     )
-    _add_snapshot_option(run)
+    add_snapshot_option(run)
     run.set_defaults(handler=_bot_command("bot.server", "cmd_run"))
 
     report = commands.add_parser(
@@ -403,7 +360,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         parser.print_help(err)
         return EXIT_BAD_INPUT
     try:
-        with _snapshot_setting(getattr(args, "snapshot", None)):
+        with snapshot_setting(getattr(args, "snapshot", None)):
             return handler(args, out, err)
     except CatalogError as exc:
         count = plural(len(exc.problems), "problem")

@@ -133,3 +133,15 @@ def test_serve_refuses_an_unusable_snapshot_in_one_line(tmp_path):
         "build one with `findproject index build --catalog … --taxonomy … --out FILE`"
     ]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["index", "--help"], ["index", "build", "--help"]])
+def test_index_help_has_examples_that_parse(argv):
+    import shlex
+
+    code, out, _ = run(*argv)
+    assert code == 0 and out.startswith(f"usage: findproject {' '.join(argv[:-1])}")
+    examples = out.split("\nexamples:\n", 1)[1].strip().splitlines()
+    for line in examples:
+        args = cli.build_parser().parse_args(shlex.split(line)[1:])
+        assert args.command in ("index", "serve")
