@@ -9,10 +9,11 @@ from retrieval.tagmodel import TagModel, _examples, fit_pipeline
 
 def test_training_is_deterministic_and_prediction_matches_scikit_learn(demo_engine):
     catalog, taxonomy, terms = demo_engine.catalog, demo_engine.taxonomy, demo_engine.analyzer.terms
-    first = TagModel.train(catalog, taxonomy, terms)
-    second = TagModel.train(catalog, taxonomy, terms)
-    assert first is not None and second is not None
-    assert first.tags == second.tags and np.array_equal(first.coef, second.coef)
+    # Threaded fits once differed in about one test run in five with ten repeats: thirty show it.
+    first, *others = [TagModel.train(catalog, taxonomy, terms) for _ in range(30)]
+    assert first is not None
+    for other in others:
+        assert other is not None and first.tags == other.tags and np.array_equal(first.coef, other.coef)
     texts, labels = _examples(catalog, taxonomy)
     vectorizer, classifier = fit_pipeline(texts, labels, terms)
     for request in ["recommend products to users", "turn speech into text", "gan gan gan tutorials", "zzz"]:
