@@ -24,15 +24,19 @@ from retrieval.models import Query, Sort, normalize_tag
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
 from retrieval.vocabulary import (
+    BACK_REFERENCES,
     CLAUSE_BREAKS,
+    COPULAS,
     FILLER,
     LIST_JOINS,
     NEGATED_AUXILIARIES,
+    NEGATED_COPULAS,
     NEGATION_PAIRS,
     NEGATIONS,
     NEWEST_WORDS,
     OLDEST_WORDS,
     QUESTION_SUBJECTS,
+    RULED_OUT,
 )
 
 MAX_REQUEST_CHARS = 2000
@@ -46,9 +50,10 @@ _LEXEME = re.compile(
       | (?P<sep>[,;!?()\[\]:/|&]|\.(?!\w))""",
     re.VERBOSE | re.UNICODE,
 )
-# Written shorthands, spelled out before lexing: "w/o X", "non-X", "X-free", and "X/Y" for "X or Y".
+# Written shorthands, spelled out before lexing: "w/o X", "w/ X", "non-X", "X-free", and "X/Y" for "X or Y".
 _SHORTHANDS = [
     (re.compile(r"(?<!\w)w/o(?!\w)", re.IGNORECASE), " without "),
+    (re.compile(r"(?<!\w)w/(?!\w)", re.IGNORECASE), " with "),
     (re.compile(r"(?<=\w)/(?=\w)"), " or "),
     (re.compile(r"(?<!\w)non-(?=\w)", re.IGNORECASE), " not "),
     (re.compile(r"(?<![\w-])([\w.+#]+(?:-[\w.+#]+)*)-free(?!\w)", re.IGNORECASE), r" without \1 "),
@@ -133,6 +138,10 @@ class _Walk:
     names no tag excludes its one content word ("not beginner"); with several, what to
     exclude is unclear, so they are shown as ignored rather than guessed. After a negated
     verb ("the ones it can't map") the words describe, so they are shown as ignored too.
+
+    A negation may also come after what it rules out ("tf is banned", "pytorch isn't an
+    option") or point back to it ("we did the tf.js ones, so skip those"): the tag named
+    last is then taken back from the intents and excluded.
     """
 
     def __init__(self, parser: RequestParser, words: list[str | None], state: _State):
@@ -142,6 +151,7 @@ class _Walk:
         self.after_excluded_tag = False
         self.scope_tags = 0
         self.scope_words: list[str] = []
+        self.last_mention: tuple[str, list[str], int] | None = None  # tag, its words, where it ended
 
     def run(self) -> None:
         words, i = self.words, 0
@@ -161,6 +171,17 @@ class _Walk:
             if listed and (word != "and" or self._ends_clause(i + 1 + listed[1])):
                 return i + 1
             self._close_scope()
+        if self._rules_out_last_tag(i):
+            # The rest of the clause says why ("off the table for me"): shown as ignored.
+            self._close_scope()
+            self._exclude_last_mention()
+            end = i + 1
+            while not self._ends_clause(end) and self.words[end] not in CLAUSE_BREAKS:
+                if self.parser.is_content(word := self.words[end] or ""):
+                    self.state.ignored.append(word)
+                end += 1
+            self.scope_tags = 0
+            return end
         if cue := self._cue_length(i):
             self._close_scope()
             self.negating = True
@@ -182,10 +203,32 @@ class _Walk:
             else:
                 self.state.inferred.append(tag)
                 self.state.tag_words.extend(spoken)
+                self.last_mention = (tag, spoken, i + length)
             return i + length
+        if self.negating and not self.scope_tags and word in BACK_REFERENCES and self.last_mention:
+            self._exclude_last_mention()
+            return i + 1
         if self.parser.is_content(word):
             (self.scope_words if self.negating else self.state.keywords).append(word)
         return i + 1
+
+    def _rules_out_last_tag(self, i: int) -> bool:
+        """Whether a negation of the tag just named starts at ``i``: "X is banned", "X isn't ..."."""
+        if self.negating or self.last_mention is None or self.last_mention[2] != i:
+            return False
+        word, after = self.words[i], self.words[i + 1] if i + 1 < len(self.words) else None
+        return word in NEGATED_COPULAS or (word in COPULAS and after in RULED_OUT)
+
+    def _exclude_last_mention(self) -> None:
+        """Take the tag named last back from the intents, with its words, and exclude it."""
+        assert self.last_mention is not None
+        tag, spoken, _ = self.last_mention
+        self.state.inferred.remove(tag)
+        for word in spoken:
+            self.state.tag_words.remove(word)
+        self.state.exclude.append(tag)
+        self.scope_tags += 1
+        self.last_mention = None
 
     def _cue_length(self, i: int) -> int:
         """How many words the negation cue at ``i`` spans (0 if none)."""

@@ -106,6 +106,8 @@ NEGATIONS = frozenset(
         "skipping",
         "non",
         "nothing",
+        "besides",
+        "outside",
         *NEGATED_AUXILIARIES,
     }  # "don't" is "don", "t"
 )
@@ -122,8 +124,18 @@ NEGATION_PAIRS = frozenset(
         ("but", "not"),
         ("can", "t"),
         ("away", "from"),
+        ("done", "with"),
+        ("tired", "of"),
+        ("sick", "of"),
     }
 )
+# A negation said after its subject: "tf is banned", "pytorch isn't an option", "nlp is off
+# the table". A copula right after a tag, then a negation or a word that rules it out.
+COPULAS = frozenset({"is", "are", "s", "was", "were", "re"})
+NEGATED_COPULAS = frozenset({"isn", "isnt", "aren", "arent", "wasn", "wasnt", "weren", "werent", "ain", "aint"})
+RULED_OUT = frozenset({"not", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out"})
+# Words a negation can point back with: "we did the tf.js ones, so skip those".
+BACK_REFERENCES = frozenset({"those", "these", "them"})
 # Words that end a negation's clause ("not pytorch but tensorflow", "no gans because ...").
 CLAUSE_BREAKS = frozenset({"but", "because", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"})
 # Words that carry a negation on to the next excluded item ("not yolo or ssd").

@@ -290,3 +290,39 @@ def test_negation_lists_and_contractions(engine, request_text, excluded, wanted)
     query = engine.parse(request_text)
     assert set(query.exclude_tags) == excluded
     assert wanted <= tags_of(query)
+
+
+@pytest.mark.parametrize(
+    "request_text, excluded, wanted",
+    [
+        # Said after the tag: a copula, then a negation or a word that rules it out.
+        ("gan tutorials? pytorch is banned at work", {"pytorch"}, {"generative-adversarial-networks", "tutorial"}),
+        ("object detection code, pytorch isn't an option for me", {"pytorch"}, {"object-detection"}),
+        ("transfer learning tutorials, nlp is off the table", {"natural-language-processing"}, {"tutorial"}),
+        # Pointing back: the tag named last.
+        ("we already read the pytorch ones so skip those, any vision tutorials?", {"pytorch"}, {"tutorial"}),
+        # More cues.
+        ("anything besides yolo for object detection", {"yolo"}, {"object-detection"}),
+        ("self-supervised papers outside computer vision", {"computer-vision"}, {"paper"}),
+        ("i'm done with tensorflow, gan tutorials pls", {"tensorflow"}, {"generative-adversarial-networks", "tutorial"}),
+    ],
+)
+def test_negations_said_after_the_tag_or_pointing_back(engine, request_text, excluded, wanted):
+    query = engine.parse(request_text)
+    assert set(query.exclude_tags) == excluded
+    assert wanted <= tags_of(query)
+    assert not excluded & tags_of(query)
+    assert "option" not in query.exclude_words  # the rest of "isn't an option" says why, it rules nothing out
+
+
+@pytest.mark.parametrize(
+    "request_text, wanted",
+    [
+        ("pytorch models that aren't huge", {"pytorch"}),  # a relative clause describes, the tag stays wanted
+        ("pytorch tutorials are what i need", {"pytorch", "tutorial"}),
+        ("gan tutorials w/ pytorch", {"pytorch", "tutorial"}),
+    ],
+)
+def test_a_copula_after_a_tag_is_no_negation_by_itself(engine, request_text, wanted):
+    query = engine.parse(request_text)
+    assert wanted <= tags_of(query) and not query.exclude_tags
