@@ -39,6 +39,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -48,12 +50,14 @@ from bot.outcomes import Outcome, TurnKind  # noqa: E402
 from bot.slack_text import read  # noqa: E402
 from bot.sqlite_store import SQLiteStateStore  # noqa: E402
 from bot.store import ThreadKey, ThreadState  # noqa: E402
+from retrieval import replies  # noqa: E402
 from retrieval.analyzer import STOP_WORDS  # noqa: E402
 from retrieval.engine import SearchEngine  # noqa: E402
 from retrieval.refine import positive_tags  # noqa: E402
 from retrieval.vocabulary import FILLER  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "madewithml"
+CASES = ROOT / "benchmarks" / "cases"
 TODAY = date(2026, 12, 1)
 BOT, ASKER, OTHER = "U0BOT", "U0ASKER", "U0OTHER"
 PAGE_SIZE = 5
@@ -265,15 +269,46 @@ def run(engine: SearchEngine, cases: list[dict[str, Any]], verbose: bool = False
     return report
 
 
+REPLY_C = [1.0, 3.0, 10.0, 30.0, 100.0]
+REPLY_CONFIDENCE = [0.3, 0.4, 0.5, 0.6, 0.7]
+TUNING_CONVERSATIONS = [CASES / f"conversations_tuning{n}.jsonl" for n in ("", "2", "3", "4")]
+
+
+def fit_replies(catalog: Path) -> None:
+    """The reply model's settings (retrieval/replies.py): C by 5-fold cross-validation over the
+    example replies, then the confidence below which the rules read a reply, by turn accuracy
+    on the tuning conversations (never the blind set)."""
+    examples = replies.load_examples()
+    order = np.random.default_rng(0).permutation(len(examples)).tolist()
+    for c in REPLY_C:
+        right = 0
+        for fold in range(5):
+            held = set(order[fold::5])
+            model = replies.train_reply_model([e for i, e in enumerate(examples) if i not in held], c)
+            for i in held:
+                right += model.labels[int(model.predict(replies.reply_features(examples[i][0])).argmax())] == examples[i][1]
+        print(f"C={c:<6g} cross-validated move accuracy on {len(examples)} example replies: {right / len(examples):.3f}")
+    engine = SearchEngine.from_paths(catalog / "projects.json", catalog / "tags.json")
+    cases = [case for path in TUNING_CONVERSATIONS for case in load(path)]
+    for confidence in REPLY_CONFIDENCE:
+        replies.MIN_CONFIDENCE = confidence
+        report = run(engine, cases)
+        print(f"min confidence {confidence}: turn accuracy {report['turn_accuracy']:.1%} on {report['turns']} tuning turns")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=Path, default=ROOT / "benchmarks" / "cases" / "conversations_tuning.jsonl")
     parser.add_argument("--catalog", type=Path, default=SHARED, help="a folder with projects.json and tags.json")
     parser.add_argument("--verbose", action="store_true", help="list every wrong turn")
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--fit-replies", action="store_true", help="choose the reply model's C and confidence (tuning sets)")
     args = parser.parse_args(argv)
     if not (args.catalog / "projects.json").exists():
         print(f"skipped: no catalog at {args.catalog} (the Made With ML catalog lives in ../shared/data/madewithml)")
+        return 0
+    if args.fit_replies:
+        fit_replies(args.catalog)
         return 0
     if not args.cases.exists():
         print(f"error: no cases file at {args.cases}", file=sys.stderr)

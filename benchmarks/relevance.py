@@ -42,17 +42,19 @@ CASES = ROOT / "benchmarks" / "cases"
 DEFAULT_CASES = [
     SHARED / "eval" / "dev.jsonl",
     CASES / "tuning.jsonl",
+    CASES / "tuning2.jsonl",
     CASES / "team.jsonl",
     CASES / "short.jsonl",
     CASES / "blind.jsonl",
 ]
-TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl"]
+TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl", CASES / "tuning2.jsonl"]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
 GRID = {
     "tag_weight": [0.0, 0.125, 0.25, 0.5],
     "tag_share_weight": [0.5, 1.0, 2.0, 3.0, 4.0, 6.0],
     "subject_power": [0.0, 0.5, 1.0],
     "expansion_weight": [0.0, 0.125, 0.25, 0.5],
+    "title_evidence": [0.0, 0.25, 0.5, 1.0],
 }
 Searcher = Callable[[str], list[Project]]
 

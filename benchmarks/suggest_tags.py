@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from retrieval.engine import SearchEngine  # noqa: E402
 from retrieval.missing_tags import implied_tags, likely_missing, suggest_missing_tags  # noqa: E402
 from retrieval.models import Project  # noqa: E402
-from retrieval.tagmodel import TagModel  # noqa: E402
+from retrieval.tagmodel import train_tag_model  # noqa: E402
 from retrieval.taxonomy import Taxonomy  # noqa: E402
 
 MWML = ROOT.parent / "shared" / "data" / "madewithml"
@@ -73,7 +73,7 @@ def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str
     """How many cases; per method the rank (1-based, None past max(KS)) of each hidden tag; and per
     training, each case's confidences (what --min-confidence compares)."""
     projects, taxonomy, terms = engine.projects, engine.taxonomy, engine.analyzer.terms
-    cases = hidden_tags(projects, taxonomy, set(engine.models.tag_model.tags), seed)
+    cases = hidden_tags(projects, taxonomy, set(engine.models.tag_model.labels), seed)
     order = sorted(cases)
     random.Random(seed).shuffle(order)
     ranks: dict[str, list[int | None]] = {}
@@ -87,11 +87,11 @@ def evaluate(engine: SearchEngine, folds: int, seed: int) -> tuple[int, dict[str
         in_fold = set(fold)
         trainings = {"in-catalog": masked, "held-out": [p for i, p in enumerate(masked) if i not in in_fold]}
         for name, training in trainings.items():
-            model = TagModel.train(training, taxonomy, terms)
+            model = train_tag_model(training, taxonomy, terms)
             frequent = frequent_tags(training, taxonomy)
             for position in fold:
                 project, tag = masked[position], cases[position]
-                scored = likely_missing(project, model, terms, taxonomy, len(model.tags))
+                scored = likely_missing(project, model, terms, taxonomy, len(model.labels))
                 suggested = [t for t, _ in scored[: max(KS)]]
                 confidences.setdefault(name, []).append(
                     Case(dict(scored).get(tag, 0.0), [c for _, c in scored if c >= min(THRESHOLDS)])
@@ -115,7 +115,7 @@ def main() -> None:
     engine = SearchEngine.from_paths(args.catalog, args.taxonomy)
     count, ranks, confidences = evaluate(engine, args.folds, args.seed)
     print(
-        f"{args.catalog}: {len(engine.projects):,} projects, {len(engine.models.tag_model.tags)} learnable tags, "
+        f"{args.catalog}: {len(engine.projects):,} projects, {len(engine.models.tag_model.labels)} learnable tags, "
         f"{count:,} projects with a hidden tag, {args.folds} folds, seed {args.seed}"
     )
     print("\n| method | " + " | ".join(f"recall@{k}" for k in KS) + " |")

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.engine import SearchEngine  # noqa: E402
-from retrieval.tagmodel import C, _examples, fit_pipeline  # noqa: E402
+from retrieval.linear import fit_pipeline  # noqa: E402
+from retrieval.tagmodel import C, _examples  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "madewithml"
 

@@ -163,7 +163,8 @@ class Conversation:
                 return _notice(text, "This is already the first page.")
             return self._results(text, state.then(state.query, page=state.page - 1), home, keys, "previous page")
         if kind is RefinementKind.PAGE_SIZE:
-            return self._results(text, state.then(state.query, page_size=reading.page_size), home, keys, reading.change)
+            # The query too: "just the 3 most recent" sets the order with the size.
+            return self._results(text, state.then(reading.query, page_size=reading.page_size), home, keys, reading.change)
         if kind is RefinementKind.SIMILAR:
             return self._similar(state, reading.rank or 0, text, home, keys)
         return self._results(text, state.then(reading.query), home, keys, reading.change)

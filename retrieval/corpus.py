@@ -56,7 +56,8 @@ class Corpus:
         # A mask is a byte per project (1 MB at a million): the caches hold MASK_CACHE_BYTES of
         # them, so each worker process keeps a bounded private share; counts are kept apart.
         self.tag_mask = functools.lru_cache(maxsize=_masks(3 * MASK_CACHE_BYTES // 4, len(catalog), 4096))(self._tag_mask)
-        self.excluded = functools.lru_cache(maxsize=_masks(MASK_CACHE_BYTES // 4, len(catalog), 1024))(self._excluded)
+        self.excluded = functools.lru_cache(maxsize=_masks(MASK_CACHE_BYTES // 8, len(catalog), 1024))(self._excluded)
+        self.titled = functools.lru_cache(maxsize=_masks(MASK_CACHE_BYTES // 8, len(catalog), 1024))(self._titled)
         self.carrying = functools.lru_cache(maxsize=65_536)(self._carrying)
 
     @classmethod
@@ -116,9 +117,15 @@ class Corpus:
         "not yolo" also means not #yolov3 and not a project titled "YOLO made simple".
         Read-only and cached: a common exclusion ("not pytorch") is checked against many titles once.
         """
-        mask = self.tag_mask(tag).copy()
+        mask = self.tag_mask(tag) | self.titled(tag)
         for variant in self._variants(tag):
             mask |= self.tag_mask(variant)
+        mask.flags.writeable = False
+        return mask
+
+    def _titled(self, tag: str) -> np.ndarray:
+        """Documents whose title names the tag (its name or an alias), tagged or not (read-only: cached)."""
+        mask = np.zeros(len(self.catalog), dtype=bool)
         for name in self._names(tag):
             terms = self.analyzer.terms(name)
             if terms:

@@ -1,7 +1,8 @@
-"""Date ranges in plain words: "from 2020", "since 2021", "before 2019", "this year", "last year".
+"""Date ranges in plain words: "from 2020", "since 2021", "before 2019", "since june 2020",
+"this year", "last year".
 
-A named year means that whole year ("from 2020", "in 2020"); "since", "after" and
-"before" open one end. Relative words count from ``today``, which the caller passes
+A named year means that whole year ("from 2020", "in 2020"), a named month that month ("in
+june 2020"); "since", "after" and "before" open one end. Relative words count from ``today``, which the caller passes
 in, so a test or a benchmark can fix the clock.
 """
 
@@ -11,14 +12,18 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
-YEAR = r"(?:19|20)\d\d"
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december|sept|" + "|".join(MONTHS)
+# A year, after an optional month name: "2020", "june 2020", "Sept. 2021".
+YEAR = rf"(?:(?P<m>{_MONTH_NAMES})\.?\s+)?(?P<a>(?:19|20)\d\d)"
+_PLAIN_YEAR = r"(?:19|20)\d\d"
 _PHRASES = [
-    ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{YEAR})\s*(?:and|to|until|till|-|–)\s*(?P<b>{YEAR})\b")),
-    ("range", re.compile(rf"\b(?P<a>{YEAR})\s*(?:-|–|to)\s*(?P<b>{YEAR})\b")),
+    ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{_PLAIN_YEAR})\s*(?:and|to|until|till|-|–)\s*(?P<b>{_PLAIN_YEAR})\b")),
+    ("range", re.compile(rf"\b(?P<a>{_PLAIN_YEAR})\s*(?:-|–|to)\s*(?P<b>{_PLAIN_YEAR})\b")),
     (
         "onwards",
         re.compile(
-            rf"\b(?:(?:from|in|since)\s+)?(?P<a>{YEAR})\s*(?:on\b|onwards?\b|and later\b|or later\b|"
+            rf"\b(?:(?:from|in|since)\s+)?{YEAR}\s*(?:on\b|onwards?\b|and later\b|or later\b|"
             rf"and newer\b|or newer\b|and after\b|\+)"
         ),
     ),
@@ -26,12 +31,12 @@ _PHRASES = [
         "since",
         re.compile(
             rf"\b(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+"
-            rf"(?:the\s+)?(?:start of\s+)?(?P<a>{YEAR})\b"
+            rf"(?:the\s+)?(?:start of\s+)?{YEAR}\b"
         ),
     ),
-    ("before", re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+(?P<a>{YEAR})\b")),
-    ("until", re.compile(rf"\b(?:until|till|up to|through|no later than|by)\s+(?P<a>{YEAR})\b")),
-    ("during", re.compile(rf"\b(?:in|during|of|for|from)?\s*(?:the\s+year\s+)?(?P<a>{YEAR})\b")),
+    ("before", re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+{YEAR}\b")),
+    ("until", re.compile(rf"\b(?:until|till|up to|through|no later than|by)\s+{YEAR}\b")),
+    ("during", re.compile(rf"\b(?:in|during|of|for|from)?\s*(?:the\s+year\s+)?{YEAR}\b")),
     (
         "relative",
         re.compile(
@@ -73,22 +78,28 @@ def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
     if kind in ("between", "range"):
         first, last = sorted((int(groups["a"]), int(groups["b"])))
         return DateRange(date(first, 1, 1), date(last, 12, 31))
-    if kind in ("since", "onwards"):
-        year = int(groups["a"])
-        after = match.group().lstrip().startswith(("after", "newer", "later"))
-        return DateRange(date(year + after, 1, 1), None)
-    if kind == "before":
-        return DateRange(None, date(int(groups["a"]) - 1, 12, 31))
-    if kind == "until":
-        return DateRange(None, date(int(groups["a"]), 12, 31))
-    if kind == "during":
-        year = int(groups["a"])
-        return DateRange(date(year, 1, 1), date(year, 12, 31))
+    if kind in ("since", "onwards", "before", "until", "during"):
+        start, end = _span(int(groups["a"]), groups.get("m"))
+        if kind == "since" or kind == "onwards":
+            after = match.group().lstrip().startswith(("after", "newer", "later"))
+            return DateRange(end + timedelta(days=1) if after else start, None)
+        if kind == "before":
+            return DateRange(None, start - timedelta(days=1))
+        return DateRange(None, end) if kind == "until" else DateRange(start, end)
     if kind == "relative":
         return _relative(groups["which"], groups["unit"], today)
     count = int(groups["n"]) if groups["n"].isdigit() else _NUMBERS[groups["n"]]
     days = count * (365 if groups["unit"] == "years" else 30)
     return DateRange(today - timedelta(days=days), None) if count else None
+
+
+def _span(year: int, month: str | None) -> tuple[date, date]:
+    """The first and last day of a year, or of a month of it."""
+    if month is None:
+        return date(year, 1, 1), date(year, 12, 31)
+    number = MONTHS.index(month[:3]) + 1
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return date(year, number, 1), following - timedelta(days=1)
 
 
 def _relative(which: str, unit: str, today: date) -> DateRange:

@@ -97,7 +97,7 @@ class SearchEngine:
         self.catalog, self.taxonomy, self.analyzer, self.index = corpus.catalog, corpus.taxonomy, corpus.analyzer, corpus.index
         tag_counts = {tag: int(docs.size) for tag, docs in corpus.tag_docs.items()}
         matcher = TagMatcher(self.taxonomy, self.analyzer, tag_counts, self.index.doc_freq)
-        self.parser = RequestParser(self.taxonomy, self.analyzer, matcher, models.lexicon, settings.filler_ratio)
+        self.parser = RequestParser(self.taxonomy, self.analyzer, matcher, models.lexicon, settings.filler_ratio, models.replies)
 
     @classmethod
     def from_paths(

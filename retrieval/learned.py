@@ -1,8 +1,9 @@
-"""What an engine learns from its catalog: the word statistics and the tag model.
+"""What an engine learns: the catalog's word statistics, its tag model, and the reply model.
 
 Built with the index from the catalog's columns (the lexicon from the word counts of the index's
 one pass over the text; the tag model on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
-(retrieval/snapshot.py), so a start-up from a snapshot or the cache trains nothing.
+(retrieval/snapshot.py), so a start-up from a snapshot or the cache trains nothing. The reply
+model learns from the package's example replies, not the catalog (retrieval/replies.py).
 """
 
 from __future__ import annotations
@@ -13,16 +14,23 @@ from dataclasses import dataclass
 from retrieval.analyzer import Analyzer
 from retrieval.columns import Catalog
 from retrieval.lexicon import Lexicon
-from retrieval.tagmodel import TagModel
+from retrieval.linear import LinearTextModel
+from retrieval.replies import train_reply_model
+from retrieval.tagmodel import train_tag_model
 from retrieval.taxonomy import Taxonomy
 
 
 @dataclass
 class LearnedModels:
     lexicon: Lexicon
-    tag_model: TagModel | None
+    tag_model: LinearTextModel | None
+    replies: LinearTextModel
 
     @classmethod
     def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, word_counts: Counter[str]) -> LearnedModels:
         """``word_counts``: the word forms of every title, description and tag, counted as the catalog was indexed."""
-        return cls(lexicon=Lexicon.build(word_counts), tag_model=TagModel.train(catalog, taxonomy, analyzer.terms))
+        return cls(
+            lexicon=Lexicon.build(word_counts),
+            tag_model=train_tag_model(catalog, taxonomy, analyzer.terms),
+            replies=train_reply_model(),
+        )

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from retrieval.linear import LinearTextModel
 from retrieval.models import Project
 from retrieval.progress import tracked
-from retrieval.tagmodel import TagModel, Terms, training_text
+from retrieval.tagmodel import Terms, training_text
 from retrieval.taxonomy import Taxonomy
 
 # suggest-tags' default. The model has read each project without its missing tag, which pulls
@@ -40,21 +41,21 @@ def implied_tags(project: Project, taxonomy: Taxonomy) -> set[str]:
     return set().union(*(taxonomy.with_ancestors(tag) for tag in project.tags))
 
 
-def likely_missing(project: Project, model: TagModel, terms: Terms, taxonomy: Taxonomy, k: int) -> list[tuple[str, float]]:
+def likely_missing(project: Project, model: LinearTextModel, terms: Terms, taxonomy: Taxonomy, k: int) -> list[tuple[str, float]]:
     """The project's ``k`` likeliest tags that it neither carries nor implies, likeliest first."""
     probabilities = model.predict(terms(training_text(project.title, project.description)))
     implied = implied_tags(project, taxonomy)
     order = np.argsort(-probabilities, kind="stable")
-    return [(model.tags[i], float(probabilities[i])) for i in order if model.tags[i] not in implied][:k]
+    return [(model.labels[i], float(probabilities[i])) for i in order if model.labels[i] not in implied][:k]
 
 
 def suggest_missing_tags(
-    projects: Sequence[Project], model: TagModel, terms: Terms, taxonomy: Taxonomy, min_confidence: float
+    projects: Sequence[Project], model: LinearTextModel, terms: Terms, taxonomy: Taxonomy, min_confidence: float
 ) -> list[TagSuggestion]:
     """Every (project, tag) at ``min_confidence`` or more, most confident first (then by id and tag)."""
     found = []
     for project in tracked(projects, "reading projects"):
-        for tag, confidence in likely_missing(project, model, terms, taxonomy, len(model.tags)):
+        for tag, confidence in likely_missing(project, model, terms, taxonomy, len(model.labels)):
             if confidence < min_confidence:
                 break
             found.append(TagSuggestion(id=str(project.id), title=project.title, tag=tag, confidence=round(confidence, 4)))

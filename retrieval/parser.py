@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from retrieval.analyzer import STOP_WORDS, Analyzer
 from retrieval.lexicon import Lexicon
+from retrieval.linear import LinearTextModel
 from retrieval.models import Query, Sort, normalize_tag
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
@@ -71,8 +72,17 @@ class _Lexeme:
 class RequestParser:
     """Parses requests against one catalog's vocabulary."""
 
-    def __init__(self, taxonomy: Taxonomy, analyzer: Analyzer, tags: TagMatcher, lexicon: Lexicon, filler_ratio: float):
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        analyzer: Analyzer,
+        tags: TagMatcher,
+        lexicon: Lexicon,
+        filler_ratio: float,
+        replies: LinearTextModel | None = None,
+    ):
         self.filler_ratio = filler_ratio
+        self.replies = replies  # the reply model, for replies to a search (retrieval/refine.py)
         self.taxonomy = taxonomy
         self.analyzer = analyzer
         self.tags = tags
@@ -314,12 +324,18 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def spell_out(text: str) -> str:
+    """Written shorthands in words: "w/o X" -> "without X", "X-free" -> "without X", "X/Y" -> "X or Y"."""
+    for pattern, replacement in _SHORTHANDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _clean(text: str) -> str:
     """NFKC, straight quotes, no control or invisible characters, shorthands spelled out, bounded."""
     text = unicodedata.normalize("NFKC", text[: MAX_REQUEST_CHARS * 2]).translate(_QUOTES)
     text = _INVISIBLE.sub(" ", text)[:MAX_REQUEST_CHARS]
-    for pattern, replacement in _SHORTHANDS:
-        text = pattern.sub(replacement, text)
+    text = spell_out(text)
     if text.count('"') % 2:
         text = text.replace('"', " ")
     return text

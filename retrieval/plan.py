@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from retrieval.corpus import Corpus
+from retrieval.linear import LinearTextModel
 from retrieval.models import ExpandedTag, Query
-from retrieval.tagmodel import TagModel
 
 
 class RankingWeights(BaseModel):
@@ -34,10 +34,12 @@ class RankingWeights(BaseModel):
 
     tag_weight: float = 0.0
     # Added to tag_weight in proportion to the share of the request's words that named tags.
-    tag_share_weight: float = 2.0
+    tag_share_weight: float = 3.0
     # Each intent's part of the weight goes with idf ** subject_power (0: all alike).
     subject_power: float = 0.0
-    expansion_weight: float = 0.125
+    # What a project whose title names a tag intent, untagged, gets of that intent's weight.
+    title_evidence: float = 0.5
+    expansion_weight: float = 0.5
     expansions: int = 3
     min_expansion: float = 0.25
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
@@ -51,9 +53,10 @@ class Plan:
     required: list[str]
     intents: dict[str, float]  # soft tag intent -> weight
     expansions: dict[str, float]  # predicted tag -> weight
+    title_evidence: float  # share of an intent's weight a title naming it earns
 
 
-def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: RankingWeights) -> Plan:
+def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weights: RankingWeights) -> Plan:
     analyzer = corpus.analyzer
     content = [t for word in [*query.keywords, *query.tag_words, *query.phrases] for t in analyzer.terms(word)]
     soft = [t for t in query.include_tags if t in query.inferred_tags]
@@ -72,7 +75,7 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
         taken = {*query.include_tags, *query.exclude_tags}
         likely = [
             (tag, p)
-            for tag, p in zip(tag_model.tags, tag_model.predict(said))
+            for tag, p in zip(tag_model.labels, tag_model.predict(said))
             if p >= weights.min_expansion and tag not in taken and corpus.tag_count(tag)
         ]
         # The most telling first: a likely rare tag says more than a likely broad one.
@@ -85,6 +88,7 @@ def plan(query: Query, corpus: Corpus, tag_model: TagModel | None, weights: Rank
         required=required,
         intents=intents,
         expansions=expansions,
+        title_evidence=weights.title_evidence,
     )
 
 

@@ -24,7 +24,8 @@ from pydantic import BaseModel
 from retrieval.analyzer import STOP_WORDS, singular
 from retrieval.dates import take_dates
 from retrieval.models import Query, Sort
-from retrieval.parser import MAX_REQUEST_CHARS, RequestParser
+from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
+from retrieval.replies import EDIT, read_move
 from retrieval.vocabulary import FILLER
 
 # The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
@@ -125,6 +126,10 @@ NOT_UNDERSTOOD = (
     "I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
     "not videos · what about keras · since 2021 · show 3 · more like #2 · undo · start over."
 )
+UNSUPPORTED = (
+    "I can only search the catalog: find, narrow, page and reorder projects. The search is unchanged. "
+    "Try: only pytorch · not videos · more · undo · start over."
+)
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
@@ -207,7 +212,8 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     (
         _whole(
             "newest|newest first|latest|latest first|most recent|recent first|most recent first|sort by date|"
-            "by date|newer first|recent ones first|sort by newest|order by date|new first|date"
+            "by date|newer first|recent ones first|sort by newest|order by date|new first|date|anything newer|"
+            "anything more recent|something newer|newer ones|more recent ones|any newer ones|newer stuff"
         ),
         RefinementKind.CHANGE,
         Sort.NEWEST,
@@ -228,7 +234,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
 ]
 _LEAD = re.compile(
     r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
-    r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|"
+    r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
     r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
 )
@@ -238,6 +244,10 @@ _PAGE_SIZE = re.compile(
     rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
     r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
     r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$"
+)
+_ORDERED_SIZE = re.compile(
+    rf"^(?P<size>(?:(?:the|top|first|only|just|show me|show|give me)\s+)*{_NUMBER})\s+"
+    r"(?:most\s+)?(?P<order>newest|latest|recent|oldest|earliest)(?:\s+ones?|\s+results?|\s+first)?$"
 )
 _SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
 _GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
@@ -276,22 +286,28 @@ _SWAP_PAIR_CUE = re.compile(
 )
 _SWAP_ONE = [
     re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),
+    re.compile(r"^what\s+if\s+(?:we|i)\s+(?:try|use|went\s+with|go\s+with)\s+(?P<new>.+?)(?:\s+instead)?$"),
+    re.compile(r"^(?:no|nah|nope)?[\s,]*more\s+like\s+(?P<new>.+)$"),
     re.compile(r"^(?:switch|change|move|go|swap)\s+(?:it\s+|that\s+|over\s+)?(?:to|for)\s+(?P<new>.+?)(?:\s+instead)?$"),
-    re.compile(r"^(?:make\s+it|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
-    re.compile(r"^(?:make\s+it|try|rather|instead|(?:i'?d\s+|i\s+would\s+|i\s+)?prefer|go\s+with)\s+(?P<new>.+)$"),
+    re.compile(r"^(?:make\s+it|make\s+that|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
+    re.compile(r"^(?:make\s+it|make\s+that|try|rather|instead|(?:i'?d\s+|i\s+would\s+|i\s+)?prefer|go\s+with)\s+(?P<new>.+)$"),
     re.compile(r"^(?P<new>.+?)\s+(?:instead|rather)$"),
     re.compile(r"^(?:and|but|or)\s+(?:in|with|for)\s+(?P<new>.+?)\s+instead$"),
 ]
 _NEW = re.compile(
     r"^(?:actually|new search|new request|new question|search for|look for|look up|change of plan|"
     r"forget (?:that|it|this|all that|about that)|never mind|scratch that|different question|"
-    r"something else|start over with|start over)\b[\s,:;.-]*(?P<rest>.*)$"
+    r"something else|start over with|start over|(?P<topic>new topic|change of subject|switching gears(?: entirely)?|"
+    r"(?:(?:totally|completely|entirely|something)\s+)?(?:different|unrelated)(?:\s+(?:q|question|topic|thing|one))?))"
+    r"\b[\s,:;.\u2013\u2014-]*(?:but\s+)?(?P<rest>.*)$"
 )
 _DROP = re.compile(
-    r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|"
+    r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|nvm|never mind|ditch|"
     r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
     r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$"
 )
+# Drop verbs that also reject: said of what the search lacks, they exclude it ("ditch the videos").
+_REJECTING = re.compile(r"^(?:skip|ditch|lose|get rid of|leave out|cut|without|no need for|don'?t need|do not need)\b")
 _DROP_TAIL = re.compile(
     r"\s+(?:part|parts|filter|filters|tag|tags|bit|bits|requirement|requirements|constraint|"
     r"constraints|restriction|restrictions|condition|limit|one|thing|stuff)$"
@@ -306,10 +322,12 @@ _INCLUDE = re.compile(
     r"^(?:only|just|also|with|and|plus|add|must have|include|including|in|using|that use|that uses|"
     r"written in|built with|made with|implemented in|based on|for|on|about|more|but|but in|"
     r"preferably|ideally|especially|focused on|focus on|specifically|mainly|mostly|narrow to|"
-    r"narrow it to|narrow down to|limit to|restrict to|anything on|anything about|anything with|"
-    r"anything for|something on|something about|something with|something for|any on|any with|"
+    r"narrow it to|narrow down to|limit to|restrict to|filter to|filter it to|filter down to|filter by|filter for|"
+    r"anything on|anything about|anything with|"
+    r"anything for|something on|something about|something with|something for|"
     r"is there anything on|is there anything about|is there anything with|are there any|"
-    r"do you have anything on|do you have anything about|do you have any|got any|have any)\s+"
+    r"do you have anything on|do you have anything about|do you have any|got any|have any|"
+    r"(?:ones?|any|anything|something|stuff|projects?|results?|those)\s+(?:that|which|about|on|for|with|using|in))\s+"
     r"(?P<rest>.+)$"
 )
 # Verbs that only say a date is meant ("published after 2019").
@@ -317,6 +335,8 @@ _DATE_VERBS = re.compile(
     r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
     r"come out|appeared|ones?|stuff|things?|results?|projects?)\b"
 )
+# Where one clause of a reply ends and the next begins ("forget kubernetes, just distributed training").
+_CLAUSE_BREAK = re.compile(r"[,;.!?]+\s|\s[-\u2013\u2014]+\s|\s(?:and|then|and then|but)\s")
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
 _RESULT_NOUNS = re.compile(
@@ -393,7 +413,8 @@ class _Reader:
         """A reader for the rest of a reply, on top of what its first part changed."""
         return _Reader(self.parser, previous, self.today, self.doc_freq, self.page_size)
 
-    def read(self, text: str) -> Refinement:
+    def read(self, text: str, fragments: bool = True) -> Refinement:
+        """``fragments``: whether a reply with no cue may still read as words to narrow by."""
         self.question = (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
         said = _said(text)
         if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
@@ -403,6 +424,7 @@ class _Reader:
             self._ack,
             self._page_size,
             self._similar,
+            self._learned,
             self._dates,
             self._swap,
             self._new,
@@ -412,8 +434,17 @@ class _Reader:
         ):
             found = reading(said)
             if found is not None:
-                return found
-        return self._fragment(said, explicit=False)
+                break
+        if not fragments:
+            return found or self._not_understood()
+        whole = found or self._fragment(said, explicit=False)
+        clauses = self._clauses(said)
+        if clauses is None:
+            return whole
+        by_clause, read = clauses
+        if read < 2 and whole.explicit and whole.kind is not RefinementKind.NOT_UNDERSTOOD:
+            return whole  # one cued clause says less than a reading of the whole ("only pytorch and keras")
+        return by_clause
 
     # ---- whole replies --------------------------------------------------------------------
 
@@ -422,8 +453,7 @@ class _Reader:
         for pattern, kind, sort in _COMMANDS:
             if pattern.match(said) or pattern.match(bare):
                 if sort is not None:
-                    words = {Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first"}
-                    return self._changed(self.previous.model_copy(update={"sort": sort}), words.get(sort, "most relevant first"))
+                    return self._changed(self.previous.model_copy(update={"sort": sort}), _SORT_CHANGES[sort])
                 if kind is RefinementKind.RESET:
                     return Refinement(kind=kind, query=Query(), change="started over")
                 return self._same(kind, change=_KIND_CHANGES.get(kind, ""))
@@ -447,6 +477,14 @@ class _Reader:
             return self._same(RefinementKind.PAGE_SIZE, page_size=MAX_PAGE_SIZE, change="more results per page")
         if go := _GO_TO_PAGE.match(bare):
             return self._same(RefinementKind.PAGE, page=max(0, int(go.group("n")) - 1), change=f"page {go.group('n')}")
+        ordered = _ORDERED_SIZE.match(bare)
+        if ordered:  # "just the 3 most recent": the size, and the order
+            sized = self._page_size(ordered.group("size"))
+            if sized is None or sized.kind is not RefinementKind.PAGE_SIZE:
+                return sized
+            sort = Sort.OLDEST if ordered.group("order") in ("oldest", "earliest") else Sort.NEWEST
+            query = self.previous.model_copy(update={"sort": sort})
+            return sized.model_copy(update={"query": query, "change": f"{sized.change}, {_SORT_CHANGES[sort]}"})
         match = _PAGE_SIZE.match(bare)
         if match is None or not _SIZE_CUE.search(said):  # "nice one" is no page size
             return None
@@ -465,6 +503,60 @@ class _Reader:
         word = match.group("rank")
         rank = -1 if word == "last" else _number(word)
         return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+
+    def _learned(self, said: str) -> Refinement | None:
+        """The move the reply model reads ("what else is there": the next page); None for a
+        change to what is searched, which the rules below read, or when the move needs a
+        number the reply does not hold."""
+        model = self.parser.replies
+        if model is None:
+            return None
+        kind = read_move(model, said).kind
+        if kind == EDIT:
+            return None
+        if kind in _SORTS:
+            return self._changed(self.previous.model_copy(update={"sort": _SORTS[kind]}), _SORT_CHANGES[_SORTS[kind]])
+        if kind == "ack":
+            return self._same(RefinementKind.ACK)
+        if kind == "unsupported":
+            return self._same(RefinementKind.NOT_UNDERSTOOD, change=UNSUPPORTED)
+        if kind == "fewer":
+            return self._page_size("fewer")
+        if kind == "reset":
+            return Refinement(kind=RefinementKind.RESET, query=Query(), change="started over")
+        if kind in ("page", "page_size", "similar"):
+            numbers = [_number(w) for w in re.findall(r"[a-z0-9]+", said) if w.isdigit() or w in ORDINALS]
+            if not numbers:
+                return None
+            if kind == "similar":
+                return self._same(RefinementKind.SIMILAR, rank=numbers[0], change="similar projects")
+            if kind == "page":
+                return self._same(RefinementKind.PAGE, page=max(0, numbers[0] - 1), change=f"page {numbers[0]}")
+            return self._page_size(f"show {numbers[0]}")
+        move = RefinementKind(kind)
+        return self._same(move, change=_KIND_CHANGES.get(move, ""))
+
+    def _clauses(self, said: str) -> tuple[Refinement, int] | None:
+        """A reply of several clauses that reads as nothing whole ("forget kubernetes, just
+        distributed training"): each clause read on top of the one before; clauses with no cue
+        ("hmm, too narrow", the "keras" of "only pytorch and keras") are passed over. None when
+        no clause reads; else the reading and how many clauses read."""
+        parts = [p for p in (_EDGE.sub("", p) for p in _CLAUSE_BREAK.split(said)) if p]
+        if len(parts) < 2:
+            return None
+        reading: Refinement | None = None
+        read = 0
+        for part in parts:
+            found = self._again(reading.query if reading else self.previous).read(part, fragments=False)
+            if not found.explicit or found.kind is RefinementKind.NOT_UNDERSTOOD:
+                continue
+            read += 1
+            if found.kind is not RefinementKind.CHANGE or (reading and reading.kind is not RefinementKind.CHANGE):
+                reading = found  # a move, or a change after a move: the last one said wins
+                continue
+            change = f"{reading.change}; {found.change}" if reading else found.change
+            reading = found.model_copy(update={"change": change})
+        return (reading, read) if reading else None
 
     # ---- changes to the query -------------------------------------------------------------
 
@@ -497,7 +589,8 @@ class _Reader:
         return None
 
     def _new(self, said: str) -> Refinement | None:
-        """ "actually, <request>": a new search, unless the rest is itself a cued change ("actually, only pytorch")."""
+        """ "actually, <request>": a new search, unless the rest is itself a cued change ("actually, only pytorch");
+        "totally different q: <request>" always."""
         match = _NEW.match(_polite(said))
         if match is None:
             return None
@@ -505,8 +598,8 @@ class _Reader:
         if not rest or _only_filler(rest):
             return None
         inner = self._again(self.previous).read(rest)
-        if inner.explicit and inner.kind is not RefinementKind.NOT_UNDERSTOOD:
-            return inner
+        if inner.explicit and inner.kind is not RefinementKind.NOT_UNDERSTOOD and not match.group("topic"):
+            return inner  # "actually, only pytorch"; but a new topic is a new search whatever it says
         query = read_request(self.parser, _without_result_nouns(rest), self.today)
         return inner if query.is_empty else Refinement(kind=RefinementKind.NEW, query=query, change="new search")
 
@@ -515,7 +608,10 @@ class _Reader:
         if match is None:
             return None
         rest = _DROP_TAIL.sub("", re.sub(r"^(?:the|that|this|those|these|all|any|my|our)\s+", "", match.group("rest")))
-        return self._removed(rest, strict=False)
+        dropped = self._removed(rest, strict=True)
+        if dropped is None and _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
+            return self._merged(f"not {rest}", explicit=True)  # "skip the videos" with none in the search: none from now on
+        return dropped or self._removed(rest, strict=False)
 
     def _exclude(self, said: str) -> Refinement | None:
         match = _EXCLUDE.match(_polite(said))
@@ -527,7 +623,8 @@ class _Reader:
 
     def _include(self, said: str) -> Refinement | None:
         bare = _polite(said)
-        if (match := _ANY.match(bare)) and (removed := self._removed(match.group("rest"), strict=True)):
+        any_category = (match := _ANY.match(bare)) and match.group("rest").split()[0] in CATEGORY_WORDS
+        if match and any_category and (removed := self._removed(match.group("rest"), strict=True)):
             return removed
         match = _INCLUDE.match(bare) or _TRAILING_ONLY.match(bare)
         if match:
@@ -543,9 +640,11 @@ class _Reader:
         where the search has one already takes its place ("keras" after "pytorch ...")."""
         bare = _without_result_nouns(_polite(said))
         words = bare.split()
+        part = self.parser.parse(bare)
+        if words and part.exclude_tags and not positive_tags(part):
+            return self._merged(bare, explicit=True)  # "we did the hf ones already, so skip those"
         if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
             return self._not_understood()
-        part = self.parser.parse(bare)
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
@@ -574,6 +673,7 @@ class _Reader:
         required = [singular(w) for w in words if w not in unknown] + part.phrases
         query = query.model_copy(
             update={
+                "tag_words": _unique([*query.tag_words, *part.tag_words]),  # they rank, as in a request
                 "exclude_tags": _unique([*query.exclude_tags, *excluded]),
                 "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
                 "phrases": _unique([*query.phrases, *required]),
@@ -730,6 +830,8 @@ class _Reader:
         return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD)
 
 
+_SORTS = {"newest": Sort.NEWEST, "oldest": Sort.OLDEST, "relevance": Sort.RELEVANCE}
+_SORT_CHANGES = {Sort.NEWEST: "newest first", Sort.OLDEST: "oldest first", Sort.RELEVANCE: "most relevant first"}
 _KIND_CHANGES = {
     RefinementKind.NEXT_PAGE: "next page",
     RefinementKind.PREVIOUS_PAGE: "previous page",
@@ -739,7 +841,7 @@ _KIND_CHANGES = {
 
 def _said(text: str) -> str:
     """The reply, lower-cased, single-spaced, without edge punctuation or closing niceties."""
-    said = re.sub(r"\s+", " ", (text or "")[:MAX_REQUEST_CHARS].strip().lower()).replace("\u2019", "'")
+    said = re.sub(r"\s+", " ", spell_out((text or "")[:MAX_REQUEST_CHARS]).strip().lower()).replace("\u2019", "'")
     said = _EDGE.sub("", said)
     return _EDGE.sub("", _TAIL.sub("", said))
 

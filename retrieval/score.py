@@ -30,7 +30,7 @@ def score(plan: Plan, corpus: Corpus) -> Scored:
     complete = np.ones(n, dtype=bool)
     for tag, weight in plan.intents.items():
         mask = corpus.tag_mask(tag)
-        scores = scores + weight * mask
+        scores = scores + weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
         complete &= mask
     for tag, weight in plan.expansions.items():
         scores = scores + weight * corpus.tag_mask(tag)

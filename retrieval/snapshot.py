@@ -29,11 +29,11 @@ from retrieval.engine import EngineSettings, SearchEngine
 from retrieval.index import BM25Index
 from retrieval.learned import LearnedModels
 from retrieval.lexicon import Lexicon
+from retrieval.linear import LinearTextModel
 from retrieval.models import Tag
 from retrieval.positions import Phrases, Positions
 from retrieval.problems import Problem
 from retrieval.snapfile import SnapshotError
-from retrieval.tagmodel import TagModel
 from retrieval.taxonomy import Taxonomy
 
 __all__ = ["SnapshotError", "code_version", "load", "save"]
@@ -43,9 +43,9 @@ _STRINGS = ("ids", "titles", "descriptions", "dates", "urls")
 
 
 def code_version() -> str:
-    """The snapshot format, the analyzer and the source of the retrieval package, hashed."""
+    """The snapshot format, the analyzer and the source of the retrieval package (its example replies too), hashed."""
     digest = hashlib.sha256(f"format {snapfile.FORMAT}\nanalyzer {Analyzer.version}\n".encode())
-    for source in sorted(_PACKAGE.glob("*.py")):
+    for source in sorted([*_PACKAGE.glob("*.py"), *_PACKAGE.glob("*.jsonl")]):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -76,11 +76,9 @@ def save(engine: SearchEngine, path: str | Path, *, key: str = "", source: dict[
     index = engine.index
     _put_strings(arrays, "index.vocabulary", StringColumn.of(_in_id_order(index.vocabulary)))
     arrays |= {f"index.{name}": array for name, array in index.arrays().items()}
-    tag_model = models.tag_model
-    if tag_model is not None:
-        _put_strings(arrays, "tag_model.vocabulary", StringColumn.of(_in_id_order(tag_model.vocabulary)))
-        _put_strings(arrays, "tag_model.tags", StringColumn.of(tag_model.tags))
-        arrays |= {"tag_model.idf": tag_model.idf, "tag_model.coef": tag_model.coef, "tag_model.intercept": tag_model.intercept}
+    if models.tag_model is not None:
+        _put_model(arrays, "tag_model", models.tag_model)
+    _put_model(arrays, "replies", models.replies)
     lexicon = models.lexicon
     _put_json(arrays, "lexicon", {"counts": lexicon.counts, "excess": lexicon.excess, "english": sorted(lexicon.english)})
     _put_json(arrays, "taxonomy", [entry.model_dump(by_alias=True) for entry in engine.taxonomy.entries.values()])
@@ -144,20 +142,29 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], engine_class:
         arrays["corpus.id_rank"],
     )
     lexicon = _json(arrays, "lexicon")
-    tag_model = None
-    if "tag_model.coef" in arrays:
-        tag_model = TagModel(
-            tags=list(_strings(arrays, "tag_model.tags")),
-            vocabulary=_numbered(_strings(arrays, "tag_model.vocabulary")),
-            idf=arrays["tag_model.idf"],
-            coef=arrays["tag_model.coef"],
-            intercept=arrays["tag_model.intercept"],
-        )
     models = LearnedModels(
-        Lexicon(counts=lexicon["counts"], excess=lexicon["excess"], english=frozenset(lexicon["english"])), tag_model
+        Lexicon(counts=lexicon["counts"], excess=lexicon["excess"], english=frozenset(lexicon["english"])),
+        _model(arrays, "tag_model") if "tag_model.coef" in arrays else None,
+        _model(arrays, "replies"),
     )
     skipped = [Problem.model_validate(problem) for problem in _json(arrays, "skipped")]
     return engine_class.assembled(corpus, models, EngineSettings.model_validate(meta["settings"]), skipped)
+
+
+def _put_model(arrays: dict[str, np.ndarray], name: str, model: LinearTextModel) -> None:
+    _put_strings(arrays, f"{name}.vocabulary", StringColumn.of(_in_id_order(model.vocabulary)))
+    _put_strings(arrays, f"{name}.labels", StringColumn.of(model.labels))
+    arrays |= {f"{name}.idf": model.idf, f"{name}.coef": model.coef, f"{name}.intercept": model.intercept}
+
+
+def _model(arrays: dict[str, np.ndarray], name: str) -> LinearTextModel:
+    return LinearTextModel(
+        labels=list(_strings(arrays, f"{name}.labels")),
+        vocabulary=_numbered(_strings(arrays, f"{name}.vocabulary")),
+        idf=arrays[f"{name}.idf"],
+        coef=arrays[f"{name}.coef"],
+        intercept=arrays[f"{name}.intercept"],
+    )
 
 
 def _put_strings(arrays: dict[str, np.ndarray], name: str, column: StringColumn) -> None:

@@ -89,13 +89,14 @@ class TagMatcher:
     def match_at(self, words: list[str | None], start: int) -> tuple[str, int] | None:
         """The longest tag named at ``start`` and its length in words, not across punctuation (None)."""
         first = words[start]
-        if first is None or first in STOP_WORDS:
+        if first is None:
             return None
         end = start
         while end < len(words) and words[end] is not None and end - start < MAX_NGRAM:
             end += 1
-        # A filler word ("recommendation") may open a longer name ("recommendation systems").
-        shortest = start + 2 if first in FILLER else start + 1
+        # A filler or stop word ("recommendation", "few") may open a longer name
+        # ("recommendation systems", "few-shot learning"), never name a tag alone.
+        shortest = start + 2 if first in FILLER or first in STOP_WORDS else start + 1
         for stop in range(end, shortest - 1, -1):
             span = [w for w in words[start:stop] if w is not None]
             if len(span) > 1 and span[-1] in STOP_WORDS:

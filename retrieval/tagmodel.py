@@ -5,24 +5,17 @@ description. Here it bridges the words people use and the tags the catalog uses
 ("recommend products to users" -> #recommendation-systems): its predictions become soft
 expansions of a request. The catalog maintainers' tools reuse it to suggest missing tags.
 
-Training uses scikit-learn: TF-IDF over the engine's own analyzer terms, then one logistic
-regression per tag (one-vs-rest, liblinear: deterministic). Only topic tags are learned
-(resource types like #tutorial say what a project is, not what it is about), and only those
-with ``MIN_EXAMPLES`` projects. The fitted vocabulary, idf, coefficients and intercepts are
-then kept as numpy arrays, so prediction needs neither scikit-learn nor its import time;
-``predict`` reproduces the pipeline's ``predict_proba`` (tests/retrieval/test_tagmodel.py).
+It is a linear text model (retrieval/linear.py) over the engine's own analyzer terms. Only
+topic tags are learned (resource types like #tutorial say what a project is, not what it is
+about), and only those with ``MIN_EXAMPLES`` projects.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 
 from retrieval.columns import Catalog
+from retrieval.linear import Features, LinearTextModel
 from retrieval.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 5
@@ -35,7 +28,7 @@ C = 10.0
 # catalog (2,032) is learned whole.
 MAX_TRAINING_DOCS = 3_000
 
-Terms = Callable[[str], list[str]]
+Terms = Features
 
 
 def training_text(title: str, description: str) -> str:
@@ -43,45 +36,12 @@ def training_text(title: str, description: str) -> str:
     return f"{title} {title} {description}"
 
 
-@dataclass
-class TagModel:
-    """Per-tag linear scores over TF-IDF features; ``predict`` gives one probability per tag."""
-
-    tags: list[str]
-    vocabulary: dict[str, int]
-    idf: np.ndarray  # (n_terms,)
-    coef: np.ndarray  # (n_terms, n_tags), float32
-    intercept: np.ndarray  # (n_tags,)
-
-    @classmethod
-    def train(cls, catalog: Catalog, taxonomy: Taxonomy, terms: Terms, c: float = C) -> TagModel | None:
-        """Fit on the catalog; None when too few topic tags have enough examples to learn."""
-        texts, labels = _examples(catalog, taxonomy)
-        if len(labels) < 2:
-            return None
-        pipeline = fit_pipeline(texts, labels, terms, c)
-        vectorizer, classifier = pipeline
-        tags = list(classifier.classes_)
-        coef = np.vstack([est.coef_.ravel() for est in classifier.estimators_]).T.astype(np.float32)
-        intercept = np.array([est.intercept_[0] for est in classifier.estimators_], dtype=np.float64)
-        return cls(
-            tags=tags,
-            vocabulary={t: int(i) for t, i in vectorizer.vocabulary_.items()},
-            idf=vectorizer.idf_.astype(np.float64),
-            coef=coef,
-            intercept=intercept,
-        )
-
-    def predict(self, terms: Sequence[str]) -> np.ndarray:
-        """P(tag | text) for every tag in ``self.tags``, from the text's analyzer terms."""
-        counts = Counter(self.vocabulary[t] for t in terms if t in self.vocabulary)
-        logits = self.intercept.copy()
-        if counts:
-            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = np.array([1.0 + math.log(counts[c]) for c in columns]) * self.idf[columns]
-            weights /= np.linalg.norm(weights)
-            logits += weights @ self.coef[columns].astype(np.float64)
-        return 1.0 / (1.0 + np.exp(-logits))
+def train_tag_model(catalog: Catalog, taxonomy: Taxonomy, terms: Terms, c: float = C) -> LinearTextModel | None:
+    """Fit on the catalog; None when too few topic tags have enough examples to learn."""
+    texts, labels = _examples(catalog, taxonomy)
+    if len(labels) < 2:
+        return None
+    return LinearTextModel.fit(texts, labels, terms, c)
 
 
 def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[list[str]]]:
@@ -109,24 +69,3 @@ def _examples(catalog: Catalog, taxonomy: Taxonomy) -> tuple[list[str], list[lis
     present = {t for tags in labels for t in tags}
     texts = [training_text(catalog.titles[doc], catalog.descriptions[doc]) for doc in chosen.tolist()]
     return texts, (labels if len(present) >= 2 else [])
-
-
-def fit_pipeline(texts: Sequence[str], labels: Sequence[Sequence[str]], terms: Terms, c: float = C):
-    """The scikit-learn model itself: (TfidfVectorizer, OneVsRestClassifier). Imported only to train."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.preprocessing import MultiLabelBinarizer
-
-    binarizer = MultiLabelBinarizer()
-    targets = binarizer.fit_transform(labels)
-    vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=2)
-    features = vectorizer.fit_transform(texts)
-    # One binary fit per tag, in this thread: liblinear keeps C globals (its random state among
-    # them), so fits run side by side in threads gave slightly different models from build to
-    # build, and a cached engine could answer unlike a fresh one. Sequential costs 8.5 s against
-    # 5.8 s threaded on 3,000 synthetic projects (1,545 tags), once per catalog build.
-    classifier = OneVsRestClassifier(LogisticRegression(solver="liblinear", C=c, random_state=0))
-    classifier.fit(features, targets)
-    classifier.classes_ = binarizer.classes_  # tag names rather than column numbers
-    return vectorizer, classifier

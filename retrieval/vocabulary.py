@@ -22,6 +22,7 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("arxiv",): ("paper", "research"),
     ("research",): ("research", "paper"),
     ("library",): ("library", "tool"),
+    ("lib",): ("library", "tool"),
     ("package",): ("library", "tool"),
     ("framework",): ("library", "tool"),
     ("toolkit",): ("library", "tool"),

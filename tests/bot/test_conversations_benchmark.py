@@ -1,24 +1,32 @@
-"""The conversation benchmark holds its floor: turn accuracy on the tuning conversations."""
+"""The conversation benchmark holds its floors: turn accuracy on the tuning conversations and the blind set."""
 
 from __future__ import annotations
 
 import sys
+
+import pytest
 
 from tests.conftest import ROOT, needs_mwml
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import conversations  # noqa: E402
 
-TUNING = ROOT / "benchmarks" / "cases" / "conversations_tuning.jsonl"
-FLOOR = 0.95
+# Just under what each set measured when the floor was set (BENCHMARKS.md).
+FLOORS = {
+    "conversations_tuning": 0.99,
+    "conversations_tuning2": 0.95,
+    "conversations_tuning3": 0.92,
+    "conversations": 0.93,  # the blind set: a floor under its measured 93.4%, never a target to tune to
+}
 
 
 @needs_mwml
-def test_turn_accuracy_on_the_tuning_conversations_holds_its_floor(mwml_engine):
-    report = conversations.run(mwml_engine, conversations.load(TUNING))
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_turn_accuracy_on_the_tuning_conversations_holds_its_floor(mwml_engine, name):
+    report = conversations.run(mwml_engine, conversations.load(ROOT / "benchmarks" / "cases" / f"{name}.jsonl"))
     assert report["conversations"] >= 30
     wrong = [f"{f['id']}.{f['turn']} {f['text']!r}: {'; '.join(f['problems'])}" for f in report["failures"]]
-    assert report["turn_accuracy"] >= FLOOR, "\n".join(wrong)
+    assert report["turn_accuracy"] >= FLOORS[name], "\n".join(wrong)
 
 
 def test_the_scorer_fails_a_wrong_reading(engine):

@@ -92,7 +92,9 @@ def test_a_cached_start_builds_and_trains_nothing(files, monkeypatch):
     monkeypatch.setattr(cache.SearchEngine, "__init__", refuses)
     loaded = load_engine(catalog, tags, cache_dir=cache_dir)
     assert loaded.models.lexicon.counts == built.models.lexicon.counts
-    assert loaded.models.tag_model is not None and loaded.models.tag_model.tags == built.models.tag_model.tags
+    assert loaded.models.tag_model is not None and loaded.models.tag_model.labels == built.models.tag_model.labels
+    assert loaded.models.replies.labels == built.models.replies.labels
+    assert np.array_equal(loaded.models.replies.coef, built.models.replies.coef)
 
 
 def test_a_changed_catalog_is_rebuilt(files, builds):

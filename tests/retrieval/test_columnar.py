@@ -1,10 +1,10 @@
-"""The columnar engine answers exactly like the engine that held a list of pydantic Projects.
+"""The columnar engine answers exactly as recorded, built from the file, from a list of Projects,
+and from a snapshot of itself.
 
-tests/support/answers.py says how tests/retrieval/fixtures/answers-*.json were recorded from
-that engine (commit acc220d): 300-odd requests, two pages each, every field of every result,
-the scores bit for bit. The engine here answers from columns, built from the file, from a
-list of Projects, and from a snapshot of itself.
-"""
+tests/support/answers.py says how tests/retrieval/fixtures/answers-*.json were recorded: first
+from the engine that held a list of pydantic Projects (commit acc220d), whose answers the
+columnar engine matched bit for bit; since the ranking changed, from the engine built from the
+file. 300-odd requests, two pages each, every field of every result, the scores bit for bit."""
 
 from __future__ import annotations
 

@@ -326,3 +326,9 @@ def test_negations_said_after_the_tag_or_pointing_back(engine, request_text, exc
 def test_a_copula_after_a_tag_is_no_negation_by_itself(engine, request_text, wanted):
     query = engine.parse(request_text)
     assert wanted <= tags_of(query) and not query.exclude_tags
+
+
+@pytest.mark.parametrize("text", ["few-shot learning papers", "few shot learning papers"])
+def test_a_stop_word_may_open_a_tag_name(mwml_engine, text):
+    query = mwml_engine.parse(text)
+    assert set(query.include_tags) == {"few-shot-learning", "paper"} and not query.keywords

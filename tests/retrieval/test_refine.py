@@ -205,6 +205,11 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("this year", date(2026, 1, 1), date(2026, 12, 31)),
         ("last year", date(2025, 1, 1), date(2025, 12, 31)),
         ("anything from 2020?", date(2020, 1, 1), date(2020, 12, 31)),
+        ("just the ones since june 2020", date(2020, 6, 1), None),
+        ("before march 2021", None, date(2021, 2, 28)),
+        ("in sept. 2020", date(2020, 9, 1), date(2020, 9, 30)),
+        ("after december 2020", date(2021, 1, 1), None),
+        ("until may 2020", None, date(2020, 5, 31)),
     ],
 )
 def test_dates(engine, start, reply, start_date, end_date):

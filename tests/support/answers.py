@@ -1,14 +1,15 @@
 """A fixed list of requests and everything an engine answers to them, for equivalence tests.
 
 The engine that held its catalog as a list of pydantic Projects (commit 8d6169b) answered
-these on the demo catalog and on Made With ML; its answers are recorded in
-tests/retrieval/fixtures/answers-*.json, and the columnar engine must give the same, bit
-for bit. To record them again from that commit (they were, when the ranking changed before the merge):
+these on the demo catalog and on Made With ML, and the columnar engine gave the same, bit for
+bit, until the ranking itself changed (the title evidence of tag intents, and negations said
+after a tag). Since then the answers are recorded from the engine built from the file, and
+tests/retrieval/test_columnar.py checks that an engine from a list of Projects and one from a
+snapshot give exactly those. To record them again after a change of ranking:
 
-    git archive 8d6169b | tar -x -C /tmp/list-engine
-    PYTHONPATH=/tmp/list-engine python tests/support/answers.py data/projects.json data/tags.json \
-        tests/retrieval/fixtures/answers-demo.json
-"""
+    python tests/support/answers.py data/projects.json data/tags.json tests/retrieval/fixtures/answers-demo.json
+    python tests/support/answers.py ../shared/data/madewithml/projects.json \
+        ../shared/data/madewithml/tags.json tests/retrieval/fixtures/answers-mwml.json"""
 
 from __future__ import annotations
 

@@ -1,0 +1,66 @@
+"""The reply model: which move a reply to a search makes, learned from example replies.
+
+"what else is there", "go back to what you had before", "3 results is plenty", "all good,
+that's actually helpful": people say the same few moves (next page, undo, a page size,
+thanks...) in more ways than any list of phrasings holds. A linear text model
+(retrieval/linear.py) learns the moves from the example replies in reply_examples.jsonl,
+over words, word pairs and letter triples (so "nxt pg" and "undoo" are near their moves).
+The move "edit" stands for every change to what is searched: the rules of retrieval/refine.py
+read those, as they need the catalog's tags. Trained when an engine is built and kept in its
+snapshot, like the tag model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.linear import LinearTextModel
+
+EXAMPLES = Path(__file__).with_name("reply_examples.jsonl")
+EDIT = "edit"
+# Regularisation, chosen by 5-fold cross-validation over the example replies (move accuracy
+# 0.755 at C=1, 0.851 at 10, 0.866 at 30, 0.873 at 100); and the probability below which the
+# rules read a reply instead, by turn accuracy on the four tuning conversation sets (787 turns:
+# 94.3% at 0.3, 94.7% from 0.4 to 0.6, 94.4% at 0.7; the middle of the plateau).
+# `python benchmarks/conversations.py --fit-replies` reruns both.
+C = 100.0
+MIN_CONFIDENCE = 0.5
+_WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@dataclass(frozen=True)
+class Move:
+    kind: str
+    confidence: float
+
+
+def reply_features(text: str) -> list[str]:
+    """Words (numbers as one symbol), word pairs, and the letter triples of each word."""
+    words = ["<n>" if w.isdigit() else w for w in _WORD.findall(text.lower().replace("\u2019", "'"))]
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
+    triples = [f"#{w[i : i + 3]}" for w in (f"<{w}>" for w in words if w != "<n>") for i in range(len(w) - 2)]
+    return [*words, *pairs, *triples]
+
+
+def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
+    """(text, move) pairs, one JSON object per line."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(row["text"], row["kind"]) for row in rows]
+
+
+def train_reply_model(examples: list[tuple[str, str]] | None = None, c: float = C) -> LinearTextModel:
+    pairs = load_examples() if examples is None else examples
+    return LinearTextModel.fit([t for t, _ in pairs], [[k] for _, k in pairs], reply_features, c)
+
+
+def read_move(model: LinearTextModel, text: str) -> Move:
+    """The likeliest move; ``edit`` when none is likely enough."""
+    probabilities = model.predict(reply_features(text))
+    best = int(probabilities.argmax())
+    confidence = float(probabilities[best])
+    if confidence < MIN_CONFIDENCE:
+        return Move(EDIT, confidence)
+    return Move(model.labels[best], confidence)
