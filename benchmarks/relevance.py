@@ -11,7 +11,7 @@ A result "carries" a tag when its canonical tags (aliases resolved) hold it. "ex
 top 10" counts results carrying a tag the case excludes (the target is 0).
 
 --fit searches the ranking weights (EngineSettings: the keys of GRID) on the tuning files
-only (dev.jsonl and cases/tuning.jsonl; never the blind set), by 5-fold cross-validation
+only (dev.jsonl and cases/tuning*.jsonl; never the blind set), by 5-fold cross-validation
 over the cases: each fold's weights are chosen on the other four and scored on it. It
 prints the cross-validated score of that procedure and the weights chosen on all tuning
 cases, which become the EngineSettings defaults. --set title_weight=N fits at another
@@ -43,11 +43,12 @@ DEFAULT_CASES = [
     SHARED / "eval" / "dev.jsonl",
     CASES / "tuning.jsonl",
     CASES / "tuning2.jsonl",
+    CASES / "tuning3.jsonl",
     CASES / "team.jsonl",
     CASES / "short.jsonl",
     CASES / "blind.jsonl",
 ]
-TUNING_CASES = [SHARED / "eval" / "dev.jsonl", CASES / "tuning.jsonl", CASES / "tuning2.jsonl"]
+TUNING_CASES = [SHARED / "eval" / "dev.jsonl", *(CASES / f"tuning{n}.jsonl" for n in ("", "2", "3"))]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
 GRID = {
     "tag_weight": [0.0, 0.125, 0.25, 0.5],

@@ -23,7 +23,7 @@ _PHRASES = [
     (
         "onwards",
         re.compile(
-            rf"\b(?:(?:from|in|since)\s+)?{YEAR}\s*(?:on\b|onwards?\b|and later\b|or later\b|"
+            rf"\b(?:(?:from|in|since)\s+)?{YEAR}\s*(?:on(?=\s*(?:$|[,.;!?]))|onwards?\b|and later\b|or later\b|"
             rf"and newer\b|or newer\b|and after\b|\+)"
         ),
     ),

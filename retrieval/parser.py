@@ -29,15 +29,22 @@ from retrieval.vocabulary import (
     CLAUSE_BREAKS,
     COPULAS,
     FILLER,
+    LEAVE_OUT,
+    LEFT_OUT,
     LIST_JOINS,
+    MODALS,
     NEGATED_AUXILIARIES,
     NEGATED_COPULAS,
     NEGATION_PAIRS,
     NEGATIONS,
     NEWEST_WORDS,
     OLDEST_WORDS,
+    PREPOSITIONS,
     QUESTION_SUBJECTS,
+    REASONS,
     RULED_OUT,
+    SUBJECT_TAILS,
+    WANTING,
 )
 
 MAX_REQUEST_CHARS = 2000
@@ -55,7 +62,7 @@ _LEXEME = re.compile(
 _SHORTHANDS = [
     (re.compile(r"(?<!\w)w/o(?!\w)", re.IGNORECASE), " without "),
     (re.compile(r"(?<!\w)w/(?!\w)", re.IGNORECASE), " with "),
-    (re.compile(r"(?<=\w)/(?=\w)"), " or "),
+    (re.compile(r"(?<=\w)\s*/\s*(?=\w)"), " or "),
     (re.compile(r"(?<!\w)non-(?=\w)", re.IGNORECASE), " not "),
     (re.compile(r"(?<![\w-])([\w.+#]+(?:-[\w.+#]+)*)-free(?!\w)", re.IGNORECASE), r" without \1 "),
 ]
@@ -162,6 +169,7 @@ class _Walk:
         self.scope_tags = 0
         self.scope_words: list[str] = []
         self.last_mention: tuple[str, list[str], int] | None = None  # tag, its words, where it ended
+        self.giving_reason = False  # in a "because ..." clause: context, not what to find
 
     def run(self) -> None:
         words, i = self.words, 0
@@ -173,6 +181,7 @@ class _Walk:
         word = self.words[i]
         if word is None or (word in CLAUSE_BREAKS and not self._cue_length(i)):
             self._close_scope()
+            self.giving_reason = word in REASONS
             return i + 1
         if self.after_excluded_tag:
             self.after_excluded_tag = False
@@ -192,6 +201,11 @@ class _Walk:
                 end += 1
             self.scope_tags = 0
             return end
+        if self._declines_last_tag(i):
+            self._close_scope()
+            self._exclude_last_mention()
+            self.negating, self.excludes_words = True, False
+            return i + 1
         if cue := self._cue_length(i):
             self._close_scope()
             self.negating = True
@@ -210,6 +224,8 @@ class _Walk:
                 self.state.exclude.append(tag)
                 self.scope_tags += 1
                 self.after_excluded_tag = True
+            elif self.giving_reason:
+                self.state.keywords.extend(w for w in spoken if self.parser.is_content(w))
             else:
                 self.state.inferred.append(tag)
                 self.state.tag_words.extend(spoken)
@@ -218,16 +234,44 @@ class _Walk:
         if self.negating and not self.scope_tags and word in BACK_REFERENCES and self.last_mention:
             self._exclude_last_mention()
             return i + 1
+        if word in LEAVE_OUT and self._word(i + 1) in LEFT_OUT and self._word(i + 2) == "out" and self.last_mention:
+            self._close_scope()  # "quantization I've read, so leave that out"
+            self._exclude_last_mention()
+            self.scope_tags = 0
+            return i + 3
         if self.parser.is_content(word):
             (self.scope_words if self.negating else self.state.keywords).append(word)
         return i + 1
 
     def _rules_out_last_tag(self, i: int) -> bool:
         """Whether a negation of the tag just named starts at ``i``: "X is banned", "X isn't ..."."""
-        if self.negating or self.last_mention is None or self.last_mention[2] != i:
+        if self.negating or self.last_mention is None or not self._right_after_mention(i):
             return False
         word, after = self.words[i], self.words[i + 1] if i + 1 < len(self.words) else None
+        if word in MODALS and after in ("not", "never"):  # "nlp results need not apply"
+            return True
         return word in NEGATED_COPULAS or (word in COPULAS and after in RULED_OUT)
+
+    def _declines_last_tag(self, i: int) -> bool:
+        """ "... VAEs and the KL term, which I don't want": a relative clause declining what was named last."""
+        if self.negating or self.last_mention is None or self.words[i] not in NEGATED_AUXILIARIES:
+            return False
+        before = self.words[max(0, i - 2) : i]
+        after = [w for w in self.words[i + 1 : i + 3] if w != "t"]
+        relative = len(before) == 2 and before[0] in ("which", "that") and before[1] in ("i", "we")
+        return relative and bool(after) and after[0] in WANTING
+
+    def _word(self, i: int) -> str | None:
+        return self.words[i] if i < len(self.words) else None
+
+    def _right_after_mention(self, i: int) -> bool:
+        """``i`` follows the tag named last, or a short phrase on it ("saliency maps on images is not")."""
+        assert self.last_mention is not None
+        gap = self.words[self.last_mention[2] : i]
+        # Not through a relative clause: in "courses in here that aren't about ..." the courses stay wanted.
+        if not gap or len(gap) > 3 or {None, "that", "which", "who"} & set(gap):
+            return not gap
+        return gap[0] in PREPOSITIONS or all(word in SUBJECT_TAILS for word in gap)  # "yolo-related", "pytorch-only stuff"
 
     def _exclude_last_mention(self) -> None:
         """Take the tag named last back from the intents, with its words, and exclude it."""

@@ -32,7 +32,7 @@ class RankingWeights(BaseModel):
     over dev.jsonl and benchmarks/cases/tuning.jsonl; BENCHMARKS.md has the run).
     """
 
-    tag_weight: float = 0.0
+    tag_weight: float = 0.25
     # Added to tag_weight in proportion to the share of the request's words that named tags.
     tag_share_weight: float = 3.0
     # Each intent's part of the weight goes with idf ** subject_power (0: all alike).

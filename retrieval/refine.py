@@ -119,7 +119,7 @@ ACK_WORDS = frozenset(
     thanks thank thx ty tnx cheers ok okay k kk cool great nice awesome perfect excellent amazing wonderful neat
     sweet brilliant fantastic good lovely super gotcha noted sure yes yep yeah yup alright right fine lol haha hah
     hehe wow interesting helpful useful exactly indeed appreciated appreciate much lot looks look sounds will check
-    got it done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np one
+    got done needed need man mate bot again works work worked love like cool helps helped bunch tons ton np one
     """.split()
 )
 NOT_UNDERSTOOD = (
@@ -233,8 +233,8 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     ),
 ]
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
-    r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|"
+    r"^(?:(?:ok(?:ay)?|nah|nope|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
+    r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
     r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
 )
@@ -551,8 +551,11 @@ class _Reader:
             if not found.explicit or found.kind is RefinementKind.NOT_UNDERSTOOD:
                 continue
             read += 1
-            if found.kind is not RefinementKind.CHANGE or (reading and reading.kind is not RefinementKind.CHANGE):
-                reading = found  # a move, or a change after a move: the last one said wins
+            changed = reading is not None and reading.kind is RefinementKind.CHANGE
+            if changed and found.kind not in (RefinementKind.CHANGE, RefinementKind.PAGE_SIZE):
+                continue  # "drop the date filter, i don't care when": a change outweighs chatter after it
+            if found.kind is not RefinementKind.CHANGE or not changed:
+                reading = found  # a page size carries the changes before it ("newest first, 3 results")
                 continue
             change = f"{reading.change}; {found.change}" if reading else found.change
             reading = found.model_copy(update={"change": change})

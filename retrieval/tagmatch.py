@@ -84,7 +84,16 @@ class TagMatcher:
         parts = _parts(text.lstrip("#"))
         if not parts:
             return None
-        return self.names.get(self._key(parts)) or self.names.get(self._key(["".join(parts)]))
+        return self._named(parts)
+
+    def _named(self, words: list[str]) -> str | None:
+        """The tag these words name, apart or run together: of "gpt 2" (#gpt-2, 1 project) and
+        "gpt2" (#gpt2, 14), the one the catalog uses more."""
+        found = [self.names.get(self._key(words))]
+        if len(words) > 1:
+            found.append(self.names.get(self._key(["".join(words)])))
+        tags = [t for t in found if t is not None]
+        return max(tags, key=lambda t: self.tag_counts.get(t, 0)) if tags else None
 
     def match_at(self, words: list[str | None], start: int) -> tuple[str, int] | None:
         """The longest tag named at ``start`` and its length in words, not across punctuation (None)."""
@@ -101,9 +110,7 @@ class TagMatcher:
             span = [w for w in words[start:stop] if w is not None]
             if len(span) > 1 and span[-1] in STOP_WORDS:
                 continue
-            tag = self.names.get(self._key(span))
-            if tag is None and len(span) > 1:
-                tag = self.names.get(self._key(["".join(span)]))
+            tag = self._named(span)
             if tag is not None:
                 return tag, stop - start
         return None

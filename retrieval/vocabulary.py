@@ -33,6 +33,7 @@ RESOURCE_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("jupyter",): ("notebook",),
     ("ipynb",): ("notebook",),
     ("video",): ("video",),
+    ("vid",): ("video",),
     ("talk",): ("talk", "video"),
     ("youtube",): ("video",),
     ("screencast",): ("video",),
@@ -134,11 +135,26 @@ NEGATION_PAIRS = frozenset(
 # the table". A copula right after a tag, then a negation or a word that rules it out.
 COPULAS = frozenset({"is", "are", "s", "was", "were", "re"})
 NEGATED_COPULAS = frozenset({"isn", "isnt", "aren", "arent", "wasn", "wasnt", "weren", "werent", "ain", "aint"})
-RULED_OUT = frozenset({"not", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out"})
+RULED_OUT = frozenset({"not", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out", "useless", "irrelevant"})
+# Words that may end the subject before such a copula: "anything yolo-related is off the table".
+SUBJECT_TAILS = frozenset({"related", "based", "centric", "specific", "only", "stuff", "ones", "things", "results", "material"})
+# "X need not apply", "X should not ...": a modal and a negation after the tag named last.
+MODALS = frozenset({"need", "should", "must", "can", "will", "would", "could"})
+# "..., which I don't want": verbs of wanting a negated relative clause declines with.
+WANTING = frozenset({"want", "need", "like", "care"})
+# "leave that out": a back reference between the verb and its particle.
+LEAVE_OUT = frozenset({"leave", "keep"})
+LEFT_OUT = frozenset({"that", "those", "these", "them", "it"})
+# A tag's subject phrase may run on through one of these ("saliency maps on images is not ...").
+PREPOSITIONS = frozenset({"on", "in", "for", "of", "with", "from", "about", "using", "via"})
 # Words a negation can point back with: "we did the tf.js ones, so skip those".
 BACK_REFERENCES = frozenset({"those", "these", "them"})
 # Words that end a negation's clause ("not pytorch but tensorflow", "no gans because ...").
-CLAUSE_BREAKS = frozenset({"but", "because", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"})
+CLAUSE_BREAKS = frozenset(
+    {"but", "because", "cause", "cuz", "coz", "though", "although", "however", "since", "so", "while", "whereas", "yet", "then"}
+)
+# Clause breaks that give a reason ("since we use mxnet at work"): tags named there are context.
+REASONS = frozenset({"because", "since", "cause", "cuz", "coz"})
 # Words that carry a negation on to the next excluded item ("not yolo or ssd").
 LIST_JOINS = frozenset({"or", "nor", "and"})
 

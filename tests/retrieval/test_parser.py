@@ -332,3 +332,46 @@ def test_a_copula_after_a_tag_is_no_negation_by_itself(engine, request_text, wan
 def test_a_stop_word_may_open_a_tag_name(mwml_engine, text):
     query = mwml_engine.parse(text)
     assert set(query.include_tags) == {"few-shot-learning", "paper"} and not query.keywords
+
+
+@pytest.mark.parametrize(
+    "request_text, excluded, wanted",
+    [
+        ("embedding tutorials, i don't want the nlp / word vector angle", {"natural-language-processing", "word-vectors"}, set()),
+        ("interpretability code? saliency maps on images is not what i need", {"saliency-maps"}, {"interpretability"}),
+        # Through a relative clause the tag stays wanted: only what the clause names is ruled out.
+        ("are there courses in here that aren't about deep learning?", {"deep-learning"}, {"course"}),
+    ],
+)
+def test_lists_with_a_slash_and_negations_after_a_phrase(mwml_engine, request_text, excluded, wanted):
+    query = mwml_engine.parse(request_text)
+    assert set(query.exclude_tags) == excluded and wanted <= set(query.include_tags)
+
+
+def test_a_tag_named_as_a_reason_is_context(mwml_engine):
+    query = mwml_engine.parse("convnet tutorials, not the pytorch ones, since we use mxnet at work")
+    assert "mxnet" not in query.include_tags and "mxnet" in query.keywords  # still ranked on, never dropped
+    assert query.exclude_tags == ["pytorch"]
+
+
+@pytest.mark.parametrize(
+    "request_text, excluded",
+    [
+        ("object detection tutorials, anything yolo-related is off the table", {"yolo"}),
+        ("interpretability code, pytorch-only stuff is useless to us", {"pytorch"}),
+        ("model compression articles? i've read everything on quantization already so leave that out", {"quantization"}),
+        ("autoencoder tutorials? they all jump into vaes, which i don't want", {"variational-autoencoders"}),
+        ("transformers code for images. nlp results need not apply", {"natural-language-processing"}),
+        ("language model code, not gpt-2 though", {"gpt2"}),  # the more used of #gpt-2 (1 project) and #gpt2 (14)
+        ("rl tutorials, text only, no vids", {"video"}),
+    ],
+)
+def test_more_ways_to_rule_a_tag_out(mwml_engine, request_text, excluded):
+    query = mwml_engine.parse(request_text)
+    assert set(query.exclude_tags) == excluded, query
+    assert not excluded & set(query.include_tags)
+
+
+def test_describing_words_are_no_exclusion(mwml_engine):
+    query = mwml_engine.parse("a paper that classifies images with zero annotations, what was it called?")
+    assert not query.exclude_tags

@@ -210,6 +210,8 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("in sept. 2020", date(2020, 9, 1), date(2020, 9, 30)),
         ("after december 2020", date(2021, 1, 1), None),
         ("until may 2020", None, date(2020, 5, 31)),
+        ("from 2020 on sparse attention", date(2020, 1, 1), date(2020, 12, 31)),  # "on" the topic, not onwards
+        ("from 2020 on", date(2020, 1, 1), None),
     ],
 )
 def test_dates(engine, start, reply, start_date, end_date):

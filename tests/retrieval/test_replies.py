@@ -12,7 +12,7 @@ import pytest
 from retrieval.engine import SearchEngine
 from retrieval.models import Sort
 from retrieval.refine import RefinementKind, refine
-from retrieval.replies import EDIT, load_examples, reply_features, train_reply_model
+from retrieval.replies import EDIT, load_examples, read_move, reply_features, train_reply_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MOVES = {
@@ -152,3 +152,27 @@ def test_a_reply_that_rules_out_a_tag_it_names(engine):
     assert reading.kind is RefinementKind.CHANGE and reading.query.exclude_tags == ["pytorch"]
     assert read(engine, "object detection", "ditch the videos").query.exclude_tags == ["video"]
     assert read(engine, "object detection", "any pytorch ones?").query.include_tags[-1] == "pytorch"  # not a drop
+
+
+def test_chatter_after_a_change_does_not_undo_it(engine):
+    reading = read(engine, "pytorch object detection", "drop pytorch, i don't care which framework")
+    assert reading.kind is RefinementKind.CHANGE and "pytorch" not in reading.query.include_tags
+
+
+def test_a_page_size_after_a_change_keeps_the_change(engine):
+    reading = read(engine, "object detection", "newest first, 3 results")
+    assert reading.kind is RefinementKind.PAGE_SIZE and reading.page_size == 3 and reading.query.sort is Sort.NEWEST
+
+
+@pytest.mark.parametrize("reply", ["nah drop the pytorch part", "hmm could we narrow it to keras?"])
+def test_more_openings(engine, reply):
+    reading = read(engine, "pytorch object detection", reply)
+    assert reading.kind is RefinementKind.CHANGE
+    assert ("pytorch" not in reading.query.include_tags) or ("keras" in reading.query.include_tags)
+
+
+def test_a_reply_sharing_no_word_with_the_examples_is_left_to_the_rules():
+    model = train_reply_model()
+    assert read_move(model, "@channel").kind == EDIT  # letter triples alone once read it as thanks
+    assert read_move(model, "IT").kind == EDIT  # and the "it" of "got it"
+    assert read_move(model, "thanks a lot").kind == "ack"
