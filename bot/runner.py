@@ -10,7 +10,9 @@ runner then, for each job:
    and ``message``) is answered once;
 4. saves the new state, posts the turn, and puts the old state back if the post failed,
    so a reply the user can see always has its state and a failed post never moves a
-   conversation on; a top-level answer also opens the thread under it.
+   conversation on; a top-level answer also opens the thread under it. A reply in a
+   thread of this channel waits while a top-level answer here is between its post and that
+   save (a reply to a slash command's results can arrive within milliseconds).
 
 Order: the jobs of one conversation (a channel thread, or a whole DM) run one at a
 time in arrival order; different conversations run in parallel. A request takes its
@@ -31,8 +33,10 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.error
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Executor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -54,6 +58,8 @@ from bot.store import StateStoreError, ThreadKey, ThreadState
 from bot.store import Turn as LineTurn
 
 log = logging.getLogger(__name__)
+# How long a reply waits for the thread a top-level answer opens (its post, then its save).
+THREAD_SAVE_WAIT = 2.0
 CONTEXT_KEY = "findproject"
 CLAIM_KEY = "findproject.claim"
 PLACE_KEY = "findproject.place"
@@ -118,6 +124,8 @@ class Runner:
         self.presentation = presentation or Presentation()
         self.queues = KeyedQueues(workers)
         self._arrivals = threading.Lock()
+        self._opening: Counter[tuple[str, str]] = Counter()  # (team, channel): top-level posts whose thread is not saved yet
+        self._opened = threading.Condition()
 
     def arrive(self, conversation: tuple[str, ...] | None) -> Place | None:
         """The place of a request that just arrived, taken before it is acknowledged; None when it
@@ -159,6 +167,8 @@ class Runner:
                 self._apologise(job, job.event, job.client)
 
     def _answer(self, job: Job, event: Event, client: WebClient) -> None:
+        if isinstance(event, (ThreadReply, Mention)):
+            self._wait_for_threads(event.thread)
         outcome = self.conversation.handle(event)
         if outcome.turn is None:
             log.debug("%s needs no answer (%s)", _where(event), "acknowledged" if outcome.heard else "not for the bot")
@@ -179,13 +189,14 @@ class Runner:
         before = {key: store.load(key) for key in outcome.keys}
         save(store, outcome)  # before it is shown: a reply the user can see always has its state
         ts = None
-        try:
-            ts = self._post(client, place, turn, respond)
-        finally:
-            if ts is None:
-                self._put_back(before)
-        if ts is not None and place.thread is None and outcome.state is not None:
-            store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
+        with self._opening_thread(place) if place.thread is None else nullcontext():
+            try:
+                ts = self._post(client, place, turn, respond)
+            finally:
+                if ts is None:
+                    self._put_back(before)
+            if ts is not None and place.thread is None and outcome.state is not None:
+                store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
         if turn.kind is TurnKind.RESULTS and turn.response is not None:  # shown, publicly or privately
             self.search_log.record_search(
                 turn.response,
@@ -198,6 +209,24 @@ class Runner:
                 search_id=turn.id,
                 message_ts=ts,
             )
+
+    @contextmanager
+    def _opening_thread(self, place: _Place) -> Iterator[None]:
+        """A top-level post and the save of the thread under it, which replies there wait for."""
+        where = (place.team, place.channel)
+        with self._opened:
+            self._opening[where] += 1
+        try:
+            yield
+        finally:
+            with self._opened:
+                self._opening[where] -= 1
+                self._opened.notify_all()
+
+    def _wait_for_threads(self, thread: ThreadKey) -> None:
+        """Until no top-level answer in the thread's channel is between its post and its save (at most 2 s)."""
+        with self._opened:
+            self._opened.wait_for(lambda: not self._opening[(thread.team, thread.channel)], timeout=THREAD_SAVE_WAIT)
 
     def _post(self, client: WebClient, place: _Place, turn: Turn, respond: Respond | None) -> str | None:
         """The message's ts; None when the bot cannot post there and answered privately instead."""

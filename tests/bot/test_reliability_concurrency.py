@@ -14,6 +14,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -199,3 +200,18 @@ def _code_of(call: Call) -> str:
     codes = {match[2:] for match in CODE.findall(call.body["blocks"][0]["text"]["text"]) if match.startswith("zq")}
     assert len(codes) == 1, call.body["blocks"][0]["text"]["text"]
     return codes.pop()
+
+
+def test_a_reply_under_a_slash_commands_results_before_its_thread_is_saved_is_answered(bot: BotHarness, fake: FakeSlack):
+    """The results of /findproject open their thread only once posted; a reply can arrive in between."""
+    release = threading.Event()
+    held = Fault(hold=release, when=lambda body: body.get("channel") == "C0RACE" and not body.get("thread_ts"))
+    fake.inject("chat.postMessage", held)
+    assert bot.command("object detection", channel="C0RACE").status == 200
+    assert held.arrived.wait(10), "the results are being posted, and held there"
+    thread = fake.upcoming_ts()  # what the held post is answered with once released
+    assert bot.slack.event(message_event("only pytorch", channel="C0RACE", thread_ts=thread)).status == 200
+    time.sleep(0.3)  # the reply reaches the bot before the thread under the results exists
+    release.set()
+    reply = fake.wait_for("chat.postMessage", 1, timeout=10, where=lambda c: c.body.get("thread_ts") == thread)[0]
+    assert "#pytorch" in reply.text

@@ -16,7 +16,6 @@ Used by tests/bot and by benchmarks/bot_load.py; it only needs the standard libr
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -114,7 +113,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.Condition()
-        self._ts = itertools.count(1)
+        self._ts = 1  # the number in the next message's ts
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -282,7 +281,14 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        with self._lock:
+            self._ts += 1
+            return f"1700000000.{self._ts - 1:06d}"
+
+    def upcoming_ts(self) -> str:
+        """The ts the next posted message will get (for a test that answers a held post's thread)."""
+        with self._lock:
+            return f"1700000000.{self._ts:06d}"
 
     def _record(self, call: Call) -> None:
         with self._lock:
