@@ -287,6 +287,7 @@ _SWAP_PAIR_CUE = re.compile(
 _SWAP_ONE = [
     re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),
     re.compile(r"^what\s+if\s+(?:we|i)\s+(?:try|use|went\s+with|go\s+with)\s+(?P<new>.+?)(?:\s+instead)?$"),
+    re.compile(r"^(?:the\s+)?same\s+(?:but\s+|thing\s+|again\s+)?(?:for|with|on|in|about)\s+(?P<new>.+)$"),
     re.compile(r"^(?:no|nah|nope)?[\s,]*more\s+like\s+(?P<new>.+)$"),
     re.compile(r"^(?:switch|change|move|go|swap)\s+(?:it\s+|that\s+|over\s+)?(?:to|for)\s+(?P<new>.+?)(?:\s+instead)?$"),
     re.compile(r"^(?:make\s+it|make\s+that|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
@@ -574,6 +575,8 @@ class _Reader:
             more = self._again(dated).read(rest)
             if more.kind is RefinementKind.CHANGE:
                 return more.model_copy(update={"change": f"{change}; {more.change}", "explicit": True})
+            if more.kind is RefinementKind.NOT_UNDERSTOOD and rest.split()[0] in _SENTENCE_START:
+                return None  # "lol I built one of these at the hackathon last year": a story, not a date range
         return self._changed(dated, change)
 
     def _swap(self, said: str) -> Refinement | None:
@@ -647,7 +650,7 @@ class _Reader:
         if words and part.exclude_tags and not positive_tags(part):
             return self._merged(bare, explicit=True)  # "we did the hf ones already, so skip those"
         if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
-            return self._not_understood()
+            return self._not_understood(cued=False)
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
@@ -672,7 +675,7 @@ class _Reader:
         words = [w for w in part.keywords if self.parser.resolve_tag(w) is None]
         unknown = [w for w in words if not self._known(w)]
         if unknown and not (added or excluded or part.exclude_words or part.phrases):
-            return self._not_understood()
+            return self._not_understood(cued=explicit)
         required = [singular(w) for w in words if w not in unknown] + part.phrases
         query = query.model_copy(
             update={
@@ -690,7 +693,7 @@ class _Reader:
         if part.sort is not Sort.RELEVANCE:
             changes.append(f"{part.sort.value} first")
         if not changes or query == self.previous:
-            return self._not_understood()
+            return self._not_understood(cued=explicit)
         return Refinement(kind=RefinementKind.CHANGE, query=query, change="; ".join(changes), explicit=explicit)
 
     def _swapped(self, new: str, old: tuple[list[str], list[str]] | None) -> Refinement | None:
@@ -829,8 +832,10 @@ class _Reader:
             return self._same(RefinementKind.NOT_UNDERSTOOD, change=f"That is already the search ({change}); it is unchanged.")
         return Refinement(kind=RefinementKind.CHANGE, query=query, change=change)
 
-    def _not_understood(self) -> Refinement:
-        return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD)
+    def _not_understood(self, cued: bool = True) -> Refinement:
+        """``cued``: the reply had a cue ("drop ...", "only ..."); one without (explicit False) is,
+        in a DM, a new request rather than a change the bot could not read."""
+        return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD).model_copy(update={"explicit": cued})
 
 
 _SORTS = {"newest": Sort.NEWEST, "oldest": Sort.OLDEST, "relevance": Sort.RELEVANCE}

@@ -149,6 +149,12 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     fresh = dm("reinforcement learning", "4.0")
     assert _parsed(fresh) == engine.parse("reinforcement learning")
     assert chat.query(ThreadKey("T1", "D1", LAST_DM)) == _parsed(fresh)
+    # A question with no cue is a new request too, not a change the bot could not read.
+    asked = dm("can you find me gan papers about faces?", "5.0")
+    assert asked.turn.kind is TurnKind.RESULTS and "paper" in _parsed(asked).include_tags
+    assert "reinforcement-learning" not in _parsed(asked).include_tags
+    # An ask the bot cannot do is said so, and the search stays.
+    assert dm("can you email me these?", "6.0").turn.kind is TurnKind.NOTICE
 
 
 def test_the_console_runs_the_same_conversation(chat: Chat):

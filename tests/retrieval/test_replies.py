@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.engine import SearchEngine
 from retrieval.models import Sort
-from retrieval.refine import RefinementKind, refine
+from retrieval.refine import UNSUPPORTED, RefinementKind, refine
 from retrieval.replies import EDIT, load_examples, read_move, reply_features, train_reply_model
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -176,3 +176,19 @@ def test_a_reply_sharing_no_word_with_the_examples_is_left_to_the_rules():
     assert read_move(model, "@channel").kind == EDIT  # letter triples alone once read it as thanks
     assert read_move(model, "IT").kind == EDIT  # and the "it" of "got it"
     assert read_move(model, "thanks a lot").kind == "ack"
+
+
+def test_same_but_for_another_topic_is_a_swap(engine):
+    reading = read(engine, "pytorch object detection tutorials", "same but for reinforcement learning")
+    assert "object-detection" not in reading.query.include_tags and "reinforcement-learning" in reading.query.include_tags
+
+
+def test_a_story_that_names_a_year_sets_no_dates(engine):
+    reading = read(engine, "object detection", "lol i built one of these at the hackathon last year")
+    assert reading.query.date_from is None and reading.query.date_to is None
+
+
+def test_asking_the_bot_to_find_something_is_no_unsupported_ask(engine):
+    assert read(engine, "object detection", "can you email me these?").change == UNSUPPORTED
+    for reply in ["can you find me gan tutorials?", "can you search for gan tutorials"]:
+        assert read(engine, "object detection", reply).change != UNSUPPORTED
