@@ -233,7 +233,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     ),
 ]
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|nah|nope|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
+    r"^(?:(?:ok(?:ay)?|nah|nope|and|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
     r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
@@ -425,11 +425,11 @@ class _Reader:
             self._ack,
             self._page_size,
             self._similar,
+            self._drop,
             self._learned,
             self._dates,
             self._swap,
             self._new,
-            self._drop,
             self._exclude,
             self._include,
         ):
@@ -552,6 +552,9 @@ class _Reader:
             if not found.explicit or found.kind is RefinementKind.NOT_UNDERSTOOD:
                 continue
             read += 1
+            if reading is not None and reading.kind is RefinementKind.PAGE_SIZE and found.kind is RefinementKind.CHANGE:
+                reading = reading.model_copy(update={"query": found.query, "change": f"{reading.change}; {found.change}"})
+                continue  # "show 3 and newest first": both
             changed = reading is not None and reading.kind is RefinementKind.CHANGE
             if changed and found.kind not in (RefinementKind.CHANGE, RefinementKind.PAGE_SIZE):
                 continue  # "drop the date filter, i don't care when": a change outweighs chatter after it
@@ -613,7 +616,7 @@ class _Reader:
         match = _DROP.match(said) or _DROP.match(_polite(said))
         if match is None:
             return None
-        rest = _DROP_TAIL.sub("", re.sub(r"^(?:the|that|this|those|these|all|any|my|our)\s+", "", match.group("rest")))
+        rest = _DROP_TAIL.sub("", re.sub(r"^(?:(?:the|that|this|those|these|all|any|my|our)\s+)+", "", match.group("rest")))
         dropped = self._removed(rest, strict=True)
         if dropped is None and _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
             return self._merged(f"not {rest}", explicit=True)  # "skip the videos" with none in the search: none from now on
@@ -770,6 +773,8 @@ class _Reader:
         for word in spoken:
             if tag := self.parser.resolve_tag(word):
                 wanted.add(tag)
+                if tag in in_query:
+                    continue  # "drop the library filter" drops #library, not every framework
             category = CATEGORY_WORDS.get(word)
             if category in ("framework", "resource"):
                 wanted |= {t for t in in_query if self._kind(t) == category}

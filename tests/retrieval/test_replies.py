@@ -192,3 +192,24 @@ def test_asking_the_bot_to_find_something_is_no_unsupported_ask(engine):
     assert read(engine, "object detection", "can you email me these?").change == UNSUPPORTED
     for reply in ["can you find me gan tutorials?", "can you search for gan tutorials"]:
         assert read(engine, "object detection", reply).change != UNSUPPORTED
+
+
+def test_clear_filters_keeps_the_words_and_is_no_reset(engine):
+    start = "object detection tutorials on drones, not pytorch"
+    for reply in ["clear filters", "ok clear all the filters"]:
+        reading = read(engine, start, reply)
+        assert reading.kind is RefinementKind.CHANGE, reply
+        assert not reading.query.include_tags and not reading.query.exclude_tags
+        assert "drones" in reading.query.keywords
+
+
+def test_a_resource_tag_named_in_a_drop_is_that_tag_not_its_category(engine):
+    reading = read(engine, "pytorch detection library", "drop the library filter")
+    assert "library" not in reading.query.include_tags and "pytorch" in reading.query.include_tags
+
+
+@pytest.mark.parametrize("reply", ["show 3 and newest first", "and show 3"])
+def test_a_page_size_joined_to_another_change(engine, reply):
+    reading = read(engine, "object detection", reply)
+    assert reading.kind is RefinementKind.PAGE_SIZE and reading.page_size == 3
+    assert reading.query.sort is (Sort.NEWEST if "newest" in reply else Sort.RELEVANCE)
