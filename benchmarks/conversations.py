@@ -39,8 +39,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -279,15 +277,9 @@ def fit_replies(catalog: Path) -> None:
     example replies, then the confidence below which the rules read a reply, by turn accuracy
     on the tuning conversations (never the blind set)."""
     examples = replies.load_examples()
-    order = np.random.default_rng(0).permutation(len(examples)).tolist()
     for c in REPLY_C:
-        right = 0
-        for fold in range(5):
-            held = set(order[fold::5])
-            model = replies.train_reply_model([e for i, e in enumerate(examples) if i not in held], c)
-            for i in held:
-                right += model.labels[int(model.predict(replies.reply_features(examples[i][0])).argmax())] == examples[i][1]
-        print(f"C={c:<6g} cross-validated move accuracy on {len(examples)} example replies: {right / len(examples):.3f}")
+        accuracy = replies.cross_validated_accuracy(examples, c)
+        print(f"C={c:<6g} cross-validated move accuracy on {len(examples)} example replies: {accuracy:.3f}")
     engine = SearchEngine.from_paths(catalog / "projects.json", catalog / "tags.json")
     cases = [case for path in TUNING_CONVERSATIONS for case in load(path)]
     for confidence in REPLY_CONFIDENCE:

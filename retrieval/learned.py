@@ -15,7 +15,7 @@ from retrieval.analyzer import Analyzer
 from retrieval.columns import Catalog
 from retrieval.lexicon import Lexicon
 from retrieval.linear import LinearTextModel
-from retrieval.replies import train_reply_model
+from retrieval.replies import example_reply_model
 from retrieval.tagmodel import train_tag_model
 from retrieval.taxonomy import Taxonomy
 
@@ -32,5 +32,5 @@ class LearnedModels:
         return cls(
             lexicon=Lexicon.build(word_counts),
             tag_model=train_tag_model(catalog, taxonomy, analyzer.terms),
-            replies=train_reply_model(),
+            replies=example_reply_model(),
         )

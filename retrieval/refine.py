@@ -617,10 +617,14 @@ class _Reader:
         if match is None:
             return None
         rest = _DROP_TAIL.sub("", re.sub(r"^(?:(?:the|that|this|those|these|all|any|my|our)\s+)+", "", match.group("rest")))
-        dropped = self._removed(rest, strict=True)
-        if dropped is None and _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
+        dropped = self._removed(rest)
+        if dropped is not None:
+            return dropped
+        if _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
             return self._merged(f"not {rest}", explicit=True)  # "skip the videos" with none in the search: none from now on
-        return dropped or self._removed(rest, strict=False)
+        return self._same(
+            RefinementKind.NOT_UNDERSTOOD, change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged."
+        )
 
     def _exclude(self, said: str) -> Refinement | None:
         match = _EXCLUDE.match(_polite(said))
@@ -632,8 +636,8 @@ class _Reader:
 
     def _include(self, said: str) -> Refinement | None:
         bare = _polite(said)
-        any_category = (match := _ANY.match(bare)) and match.group("rest").split()[0] in CATEGORY_WORDS
-        if match and any_category and (removed := self._removed(match.group("rest"), strict=True)):
+        match = _ANY.match(bare)  # "any framework is fine"; not "any sql tutorials?"
+        if match and match.group("rest").split()[0] in CATEGORY_WORDS and (removed := self._removed(match.group("rest"))):
             return removed
         match = _INCLUDE.match(bare) or _TRAILING_ONLY.match(bare)
         if match:
@@ -738,8 +742,8 @@ class _Reader:
         )
         return self._changed(query, change)
 
-    def _removed(self, rest: str, strict: bool) -> Refinement | None:
-        """Drop what ``rest`` names; None when ``strict`` and it names nothing in the search."""
+    def _removed(self, rest: str) -> Refinement | None:
+        """Drop what ``rest`` names; None when it names nothing in the search."""
         tags, words = self._named(rest)
         query = _without_words(self._without_tags(self.previous, tags), words)
         categories = {CATEGORY_WORDS.get(w) for w in rest.split()}
@@ -755,11 +759,7 @@ class _Reader:
                 update={**{f: [] for f in TAG_FIELDS}, "exclude_words": [], "date_from": None, "date_to": None}
             )
         if query == self.previous:
-            if strict:
-                return None
-            return self._same(
-                RefinementKind.NOT_UNDERSTOOD, change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged."
-            )
+            return None
         removed = [f"#{t}" for t in tags] + [w if w.startswith("the ") else f"'{w}'" for w in words]
         return self._changed(query, "dropped " + " ".join(removed) if removed else "dropped the filters")
 
@@ -840,7 +840,7 @@ class _Reader:
     def _not_understood(self, cued: bool = True) -> Refinement:
         """``cued``: the reply had a cue ("drop ...", "only ..."); one without (explicit False) is,
         in a DM, a new request rather than a change the bot could not read."""
-        return self._same(RefinementKind.NOT_UNDERSTOOD, change=NOT_UNDERSTOOD).model_copy(update={"explicit": cued})
+        return Refinement(kind=RefinementKind.NOT_UNDERSTOOD, query=self.previous, change=NOT_UNDERSTOOD, explicit=cued)
 
 
 _SORTS = {"newest": Sort.NEWEST, "oldest": Sort.OLDEST, "relevance": Sort.RELEVANCE}

@@ -12,10 +12,13 @@ snapshot, like the tag model.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.analyzer import STOP_WORDS
 from retrieval.linear import LinearTextModel
@@ -55,6 +58,27 @@ def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
 def train_reply_model(examples: list[tuple[str, str]] | None = None, c: float = C) -> LinearTextModel:
     pairs = load_examples() if examples is None else examples
     return LinearTextModel.fit([t for t, _ in pairs], [[k] for _, k in pairs], reply_features, c)
+
+
+@functools.cache
+def example_reply_model() -> LinearTextModel:
+    """The model of the package's own examples: every engine built in a process shares one fit."""
+    return train_reply_model()
+
+
+def cross_validated_accuracy(examples: list[tuple[str, str]], c: float = C, folds: int = 5) -> float:
+    """How often the likeliest move is right for example replies the model was not trained on."""
+    order = np.random.default_rng(0).permutation(len(examples)).tolist()
+    right = 0
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        model = train_reply_model([e for i, e in enumerate(examples) if i not in held], c)
+        right += sum(likeliest(model, examples[i][0]) == examples[i][1] for i in held)
+    return right / len(examples)
+
+
+def likeliest(model: LinearTextModel, text: str) -> str:
+    return model.labels[int(model.predict(reply_features(text)).argmax())]
 
 
 def read_move(model: LinearTextModel, text: str) -> Move:
