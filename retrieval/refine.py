@@ -409,6 +409,7 @@ class _Reader:
         self.doc_freq = doc_freq
         self.page_size = page_size
         self.question = False
+        self.chatter = False  # the reply model read talk that asks nothing of the bot
 
     def _again(self, previous: Query) -> _Reader:
         """A reader for the rest of a reply, on top of what its first part changed."""
@@ -433,11 +434,19 @@ class _Reader:
             self._exclude,
             self._include,
         ):
+            if self.chatter and reading in (self._dates, self._new):
+                continue  # "I built one of these at the hackathon last year" is a story, not a date range
             found = reading(said)
             if found is not None:
                 break
+        if self.chatter:  # talk, unless a cue changes the search ("we did the hf ones already, so skip those")
+            cued = found or self._fragment(said, explicit=False)
+            return cued if cued.explicit and cued.kind is not RefinementKind.NOT_UNDERSTOOD else self._same(RefinementKind.ACK)
         if not fragments:
             return found or self._not_understood()
+        return self._whole_or_clauses(said, found)
+
+    def _whole_or_clauses(self, said: str, found: Refinement | None) -> Refinement:
         whole = found or self._fragment(said, explicit=False)
         clauses = self._clauses(said)
         if clauses is None:
@@ -519,6 +528,9 @@ class _Reader:
             return self._changed(self.previous.model_copy(update={"sort": _SORTS[kind]}), _SORT_CHANGES[_SORTS[kind]])
         if kind == "ack":
             return self._same(RefinementKind.ACK)
+        if kind == "chatter":  # "gonna read these tonight": nothing to do, unless a cued change follows
+            self.chatter = True
+            return None
         if kind == "unsupported":
             return self._same(RefinementKind.NOT_UNDERSTOOD, change=UNSUPPORTED)
         if kind == "fewer":

@@ -161,7 +161,7 @@ def test_words_a_reply_adds_narrow_the_search(engine, start):
 
 @pytest.mark.parametrize(
     "reply",
-    ["zzqx blorf", "is this any good?", "what do you think about the third one?", "I think the second one looks promising"],
+    ["zzqx blorf", "is this any good?", "what do you think about the third one?"],
 )
 def test_a_reply_that_reads_as_nothing_is_not_understood(engine, start, reply):
     refinement = read(engine, start, reply)
@@ -172,6 +172,25 @@ def test_a_reply_that_reads_as_nothing_is_not_understood(engine, start, reply):
 @pytest.mark.parametrize("reply", ["thanks!", "ok", "cool", "thank you so much", "great, that's what I needed", "👍", ""])
 def test_acknowledgements_change_nothing(engine, start, reply):
     assert read(engine, start, reply).kind is RefinementKind.ACK
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I think the second one looks promising",
+        "heading to lunch, will check these after",
+        "haha my coworker wrote the third one",
+    ],
+)
+def test_talk_that_asks_nothing_changes_nothing(engine, start, reply):
+    """Chatter under the results (learned from the example replies) is not a change the bot failed to read."""
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.ACK and refinement.query == start
+
+
+def test_talk_with_a_cue_still_changes_the_search(engine, start):
+    refinement = read(engine, start, "we did the pytorch ones already, so skip those")
+    assert refinement.kind is RefinementKind.CHANGE and "pytorch" in refinement.query.exclude_tags
 
 
 @pytest.mark.parametrize("reply", ["help", "how does this work?", "what can you do"])

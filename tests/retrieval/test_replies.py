@@ -29,6 +29,7 @@ MOVES = {
     "ack",
     "similar",
     "unsupported",
+    "chatter",
     EDIT,
 }
 
