@@ -185,7 +185,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     ),
     (
         re.compile(
-            r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that)"
+            r"^(?:undo|revert|go back|back|take (?:that|it) back|step back|back up|never mind that|scratch that)"
             r"(?:\s+(?:that|it|this|last|the last (?:change|step|one|search)|the change|one step|"
             r"to (?:the )?(?:previous|last|earlier|old|original|prior)(?:\s+(?:search|one|results|query|list|"
             r"version))?))?$"
@@ -196,7 +196,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     (
         _whole(
             "reset|start over|clear|start again|new search|restart|clear all|start from scratch|begin again|"
-            "forget it|forget all that|scratch that|from scratch|over"
+            "forget it|forget all that|from scratch|over"
         ),
         RefinementKind.RESET,
         None,
@@ -233,7 +233,8 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
     ),
 ]
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|nah|nope|and|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|um+|uh+|so|now|then|"
+    r"^(?:(?:ok(?:ay)?|nah|nope|and|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|hm|um+|uh+|eh|meh|erm|welp|"
+    r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
     r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
@@ -447,6 +448,8 @@ class _Reader:
         return self._whole_or_clauses(said, found)
 
     def _whole_or_clauses(self, said: str, found: Refinement | None) -> Refinement:
+        if found is not None and found.kind is RefinementKind.SIMILAR:
+            return found  # "more like that one then, #2": the rest only points at the result
         whole = found or self._fragment(said, explicit=False)
         clauses = self._clauses(said)
         if clauses is None:
@@ -511,7 +514,8 @@ class _Reader:
         if match is None:
             return None
         word = match.group("rank")
-        rank = -1 if word == "last" else _number(word)
+        marked = re.search(r"#\s*(\d{1,3})\b", said)  # "like that one then, #2": the marked number, not "one"
+        rank = int(marked.group(1)) if marked else -1 if word == "last" else _number(word)
         return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
 
     def _learned(self, said: str) -> Refinement | None:

@@ -13,6 +13,7 @@ Typos are corrected before matching, against the whole catalog vocabulary
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 from retrieval.analyzer import STOP_WORDS, Analyzer, singular
@@ -23,6 +24,8 @@ MAX_NGRAM = 5
 # A one-word catalog tag is trusted for a plain word only if at least this share of the
 # projects that use the word carry the tag: "pytorch" yes, "overview" or "data" no.
 MIN_TAG_RELIABILITY = 0.2
+# A last word that ends at least this many tag names is a head a name may be said without.
+MIN_HEAD_NAMES = 5
 
 
 def _parts(name: str) -> list[str]:
@@ -67,6 +70,20 @@ class TagMatcher:
                 if key not in self.names and (key not in best or rank > best[key]):
                     best[key] = rank
         self.names.update({key: rank[2] for key, rank in best.items()})
+        self._add_headless_names()
+
+    def _add_headless_names(self) -> None:
+        """ "zero-shot" for #zero-shot-learning: a name of three words or more without its last
+        word, when that word ends many tag names (a head like "learning" or "networks") and the
+        rest names no other tag and does not end on a stop word ("image to" is no name)."""
+        names = [_parts(tag) for tag in sorted(self.taxonomy.tags)]
+        heads = Counter(parts[-1] for parts in names if len(parts) > 1)
+        found: dict[tuple[str, ...], set[str]] = {}
+        for parts in names:
+            rest = parts[:-1]
+            if len(parts) >= 3 and heads[parts[-1]] >= MIN_HEAD_NAMES and rest[-1] not in STOP_WORDS and min(map(len, rest)) > 1:
+                found.setdefault(self._key(rest), set()).add(self.names.get(self._key(parts)) or "-".join(parts))
+        self.names.update({key: tags.pop() for key, tags in found.items() if len(tags) == 1 and key not in self.names})
 
     def _reliable(self, tag: str, word: str) -> bool:
         """Whether a word that spells a one-word tag usually means that tag in this catalog.

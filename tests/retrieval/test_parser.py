@@ -335,6 +335,23 @@ def test_a_stop_word_may_open_a_tag_name(mwml_engine, text):
 
 
 @pytest.mark.parametrize(
+    "text, tag",
+    [
+        ("zero-shot papers", "zero-shot-learning"),
+        ("self supervised stuff", "self-supervised-learning"),
+        ("graph neural nets", "graph-neural-networks"),
+    ],
+)
+def test_a_name_may_be_said_without_its_head(mwml_engine, text, tag):
+    """ "learning" and "networks" end dozens of tag names, so the words before them name the tag."""
+    assert tag in mwml_engine.parse(text).include_tags
+
+
+def test_a_name_without_its_head_never_ends_on_a_stop_word(mwml_engine):
+    assert "image-to-text" not in mwml_engine.parse("image to image translation").include_tags
+
+
+@pytest.mark.parametrize(
     "request_text, excluded, wanted",
     [
         ("embedding tutorials, i don't want the nlp / word vector angle", {"natural-language-processing", "word-vectors"}, set()),

@@ -81,6 +81,7 @@ def test_excluding_an_included_tag_moves_it(engine, start):
         "drop pytorch",
         "remove #pytorch",
         "any framework",
+        "eh, any framework",
         "forget pytorch",
         "drop the pytorch part",
         "remove the pytorch filter",
@@ -119,7 +120,7 @@ def test_previous_page(engine, start, reply):
     assert read(engine, start, reply).kind is RefinementKind.PREVIOUS_PAGE
 
 
-@pytest.mark.parametrize("reply", ["undo", "back", "go back", "undo that please"])
+@pytest.mark.parametrize("reply", ["undo", "back", "go back", "undo that please", "scratch that"])
 def test_undo(engine, start, reply):
     assert read(engine, start, reply).kind is RefinementKind.UNDO
 
@@ -208,7 +209,13 @@ def test_page_size(engine, start, reply, size):
 
 @pytest.mark.parametrize(
     "reply, rank",
-    [("more like the second one", 2), ("similar to #3", 3), ("show me more like number 1", 1), ("something like the 4th", 4)],
+    [
+        ("more like the second one", 2),
+        ("similar to #3", 3),
+        ("show me more like number 1", 1),
+        ("something like the 4th", 4),
+        ("more like that one then, #2", 2),
+    ],
 )
 def test_more_like_one_of_the_results(engine, start, reply, rank):
     refinement = read(engine, start, reply)
