@@ -587,8 +587,14 @@ class _Reader:
         found, rest = take_dates(said, self.today)
         if found is None:
             return None
-        dated = self.previous.model_copy(update={"date_from": found.start, "date_to": found.end})
-        change = _date_words(found.start, found.end)
+        start, end, before = found.start, found.end, self.previous
+        # One open bound narrows a range the search has: "since 2020", then "and before 2021 too".
+        if start is None and end is not None and before.date_from is not None and before.date_from <= end:
+            start = before.date_from
+        if end is None and start is not None and before.date_to is not None and start <= before.date_to:
+            end = before.date_to
+        dated = before.model_copy(update={"date_from": start, "date_to": end})
+        change = _date_words(start, end)
         rest = _EDGE.sub("", _DATE_VERBS.sub(" ", rest))
         if rest and not _only_filler(rest):
             more = self._again(dated).read(rest)

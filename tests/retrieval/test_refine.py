@@ -246,6 +246,13 @@ def test_dates(engine, start, reply, start_date, end_date):
     assert query.include_tags == start.include_tags and query.phrases == start.phrases
 
 
+def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
+    since = read(engine, start, "since 2020").query
+    narrowed = read(engine, since, "and before 2021 too").query
+    assert (narrowed.date_from, narrowed.date_to) == (date(2020, 1, 1), date(2020, 12, 31))
+    assert read(engine, since, "before 2019").query.date_from is None, "a bound past the other replaces the range"
+
+
 def test_a_request_names_its_dates_too(engine):
     query = read_request(engine.parser, "gan papers since 2021", TODAY)
     assert query.date_from == date(2021, 1, 1) and "generative-adversarial-networks" in query.include_tags
