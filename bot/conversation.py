@@ -118,11 +118,10 @@ class Conversation:
     # ---- requests and replies -------------------------------------------------------------
 
     def _request(self, text: str, asker: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
-        """A new request; an empty one, or one asking how to use the bot, gets the usage text, after which the threads in
+        """A new request; an empty one gets the usage text, after which the threads in
         ``keys`` that had no search yet wait for one."""
         query = read_request(self.engine.parser, text, self.today())
-        asks_how = self._read(ThreadState(query=Query()), text).kind is RefinementKind.HELP  # "help pls, how do i ...?"
-        if query.is_empty or asks_how:
+        if query.is_empty:
             waiting = tuple(key for key in keys if self.store.load(key) is None)
             return Outcome(
                 turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker), keys=waiting

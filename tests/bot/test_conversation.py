@@ -138,12 +138,6 @@ def test_unknown_threads_are_ignored_and_empty_requests_get_usage(chat: Chat):
     assert chat.reply("gan papers").turn.kind is TurnKind.RESULTS, "after the usage text the thread takes a request"
 
 
-def test_a_request_that_asks_how_to_use_the_bot_gets_usage(chat: Chat):
-    """ "help pls, how do i filter by date?" names words the catalog has, yet it asks for help, not for projects."""
-    assert chat.mention("help pls, how do i filter by date?").turn.kind is TurnKind.USAGE
-    assert chat.reply("gan papers").turn.kind is TurnKind.RESULTS
-
-
 def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_change(chat: Chat, engine):
     def dm(text: str, ts: str) -> Outcome:
         return chat(DirectMessage("T1", "D1", ALICE, ts, text))
