@@ -475,7 +475,8 @@ class _Reader:
     def _ack(self, said: str) -> Refinement | None:
         words = re.findall(r"[a-z0-9]+", said)
         social = STOP_WORDS - {"more", "only", "not", "no", "back"}
-        if not self.question and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social for w in words):
+        asks = self.question or (words and words[0] in ("how", "what", "why", "which", "where", "who", "when"))
+        if not asks and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social for w in words):
             return self._same(RefinementKind.ACK)
         return None
 

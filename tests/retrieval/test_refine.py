@@ -194,7 +194,7 @@ def test_talk_with_a_cue_still_changes_the_search(engine, start):
     assert refinement.kind is RefinementKind.CHANGE and "pytorch" in refinement.query.exclude_tags
 
 
-@pytest.mark.parametrize("reply", ["help", "how does this work?", "what can you do"])
+@pytest.mark.parametrize("reply", ["help", "how does this work?", "what can you do", "how does this bot work"])
 def test_help(engine, start, reply):
     assert read(engine, start, reply).kind is RefinementKind.HELP
 
