@@ -61,8 +61,9 @@ class TagMatcher:
             parts = _parts(name)
             if not parts or (len(parts) == 1 and parts[0] in AMBIGUOUS_SHORT):
                 continue
-            is_alias = name != tag
-            if len(parts) == 1 and not is_alias and not self._reliable(tag, parts[0]):
+            # One plain word names its tag only where the catalog uses it so, alias or name
+            # ("node" is an alias of #node-js, yet most projects that say "node" mean graph nodes).
+            if len(parts) == 1 and not self._reliable(tag, parts[0]):
                 continue
             rank = (self.tag_counts.get(tag, 0), int(tag in self.taxonomy.entries), tag)
             keys = [self._key(parts)] + ([self._key(["".join(parts)])] if len(parts) > 1 else [])

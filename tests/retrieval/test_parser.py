@@ -347,6 +347,12 @@ def test_a_name_may_be_said_without_its_head(mwml_engine, text, tag):
     assert tag in mwml_engine.parse(text).include_tags
 
 
+@pytest.mark.parametrize("text, tag", [("sampling nodes from big graphs", "node-js"), ("explaining predictions", "inference")])
+def test_a_one_word_alias_the_catalog_rarely_means_names_no_tag(mwml_engine, text, tag):
+    """ "node" is an alias of #node-js (8 projects), but 43 projects say it, mostly of graphs."""
+    assert tag not in mwml_engine.parse(text).include_tags
+
+
 def test_a_name_without_its_head_never_ends_on_a_stop_word(mwml_engine):
     assert "image-to-text" not in mwml_engine.parse("image to image translation").include_tags
 
