@@ -43,6 +43,7 @@ from retrieval.vocabulary import (
     QUESTION_SUBJECTS,
     REASONS,
     RULED_OUT,
+    SINGULAR_COPULAS,
     SUBJECT_TAILS,
     WANTING,
 )
@@ -169,6 +170,7 @@ class _Walk:
         self.scope_tags = 0
         self.scope_words: list[str] = []
         self.last_mention: tuple[str, list[str], int] | None = None  # tag, its words, where it ended
+        self.wanted: list[tuple[str, list[str], int, int]] = []  # each wanted mention: tag, words, start, end
         self.giving_reason = False  # in a "because ..." clause: context, not what to find
 
     def run(self) -> None:
@@ -193,7 +195,8 @@ class _Walk:
         if self._rules_out_last_tag(i):
             # The rest of the clause says why ("off the table for me"): shown as ignored.
             self._close_scope()
-            self._exclude_last_mention()
+            # "A and B are out", "A or B is out"; but in "cv tutorials and pytorch is out" only pytorch is.
+            self._exclude_last_mention(singular=word in SINGULAR_COPULAS)
             end = i + 1
             while not self._ends_clause(end) and self.words[end] not in CLAUSE_BREAKS:
                 if self.parser.is_content(word := self.words[end] or ""):
@@ -230,6 +233,7 @@ class _Walk:
                 self.state.inferred.append(tag)
                 self.state.tag_words.extend(spoken)
                 self.last_mention = (tag, spoken, i + length)
+                self.wanted.append((tag, spoken, i, i + length))
             return i + length
         if self.negating and not self.scope_tags and word in BACK_REFERENCES and self.last_mention:
             self._exclude_last_mention()
@@ -250,7 +254,13 @@ class _Walk:
         word, after = self.words[i], self.words[i + 1] if i + 1 < len(self.words) else None
         if word in MODALS and after in ("not", "never"):  # "nlp results need not apply"
             return True
-        return word in NEGATED_COPULAS or (word in COPULAS and after in RULED_OUT)
+        if word in NEGATED_COPULAS:
+            return True
+        # "X is off the table", "X and Y are both out": a copula, perhaps a function word, then the ruling.
+        ahead = [w for w in self.words[i + 1 : i + 4]]
+        while ahead and ahead[0] in STOP_WORDS and ahead[0] not in RULED_OUT and len(ahead) > 1:
+            ahead = ahead[1:]
+        return word in COPULAS and bool(ahead) and ahead[0] in RULED_OUT
 
     def _declines_last_tag(self, i: int) -> bool:
         """ "... VAEs and the KL term, which I don't want": a relative clause declining what was named last."""
@@ -273,16 +283,29 @@ class _Walk:
             return not gap
         return gap[0] in PREPOSITIONS or all(word in SUBJECT_TAILS for word in gap)  # "yolo-related", "pytorch-only stuff"
 
-    def _exclude_last_mention(self) -> None:
+    def _exclude_last_mention(self, singular: bool = False) -> None:
         """Take the tag named last back from the intents, with its words, and exclude it."""
         assert self.last_mention is not None
-        tag, spoken, _ = self.last_mention
-        self.state.inferred.remove(tag)
-        for word in spoken:
-            self.state.tag_words.remove(word)
-        self.state.exclude.append(tag)
-        self.scope_tags += 1
+        for tag, spoken in self._coordinated(singular):
+            self.state.inferred.remove(tag)
+            for word in spoken:
+                self.state.tag_words.remove(word)
+            self.state.exclude.append(tag)
+            self.scope_tags += 1
         self.last_mention = None
+
+    def _coordinated(self, singular: bool) -> list[tuple[str, list[str]]]:
+        """The tag named last and those listed right before it ("hugging face and spacy are both out").
+        ``singular``: the verb is singular, so only "or" and "nor" can have listed its subject."""
+        joins = {"or", "nor"} if singular else LIST_JOINS
+        chain = [self.wanted.pop()]
+        # A list joins its last item with a word ("A, B or C"); the items before may stand by a comma.
+        while self.wanted and _joins(self.words[self.wanted[-1][3] : chain[-1][2]], joins, comma=len(chain) > 1):
+            start = self.wanted[-1][2]
+            if self.words[self.wanted[-1][3]] is None and start and self.words[start - 1] is not None:
+                break  # "gan tutorials, pytorch or keras is out": a comma item stands alone, not in a phrase
+            chain.append(self.wanted.pop())
+        return [(tag, spoken) for tag, spoken, _, _ in chain]
 
     def _cue_length(self, i: int) -> int:
         """How many words the negation cue at ``i`` spans (0 if none)."""
@@ -362,6 +385,12 @@ class _State:
 
 def _lexemes(text: str) -> list[_Lexeme]:
     return [_Lexeme(m.lastgroup or "sep", m.group()) for m in _LEXEME.finditer(text)]
+
+
+def _joins(gap: list[str | None], joins: set[str] | frozenset[str], comma: bool) -> bool:
+    """Whether the words between two tags list them: a join word ("the" may follow), or a comma."""
+    joined = any(w in joins for w in gap) or (comma and gap == [None])
+    return joined and len(gap) <= 2 and all(w is None or w in joins or w == "the" for w in gap)
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -135,6 +135,7 @@ NEGATION_PAIRS = frozenset(
 # the table". A copula right after a tag, then a negation or a word that rules it out.
 COPULAS = frozenset({"is", "are", "s", "was", "were", "re"})
 NEGATED_COPULAS = frozenset({"isn", "isnt", "aren", "arent", "wasn", "wasnt", "weren", "werent", "ain", "aint"})
+SINGULAR_COPULAS = frozenset({"is", "s", "was", "isn", "isnt", "wasn", "wasnt"})
 RULED_OUT = frozenset({"not", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out", "useless", "irrelevant"})
 # Words that may end the subject before such a copula: "anything yolo-related is off the table".
 SUBJECT_TAILS = frozenset({"related", "based", "centric", "specific", "only", "stuff", "ones", "things", "results", "material"})

@@ -347,6 +347,20 @@ def test_a_name_may_be_said_without_its_head(mwml_engine, text, tag):
     assert tag in mwml_engine.parse(text).include_tags
 
 
+@pytest.mark.parametrize(
+    "text, excluded, wanted",
+    [
+        ("nlp libraries, but hugging face and spacy are both off the table", {"huggingface", "spacy"}, {"library"}),
+        ("gan tutorials: pytorch, keras or tensorflow is banned", {"pytorch", "keras", "tensorflow"}, {"tutorial"}),
+        ("cv tutorials and pytorch is not allowed", {"pytorch"}, {"computer-vision", "tutorial"}),  # "is": one subject
+        ("keras tutorials, tensorflow and pytorch are fine", set(), {"keras", "tensorflow", "pytorch"}),
+    ],
+)
+def test_a_negation_after_a_list_rules_out_the_whole_list(mwml_engine, text, excluded, wanted):
+    query = mwml_engine.parse(text)
+    assert set(query.exclude_tags) == excluded and wanted <= set(query.include_tags)
+
+
 @pytest.mark.parametrize("text, tag", [("sampling nodes from big graphs", "node-js"), ("explaining predictions", "inference")])
 def test_a_one_word_alias_the_catalog_rarely_means_names_no_tag(mwml_engine, text, tag):
     """ "node" is an alias of #node-js (8 projects), but 43 projects say it, mostly of graphs."""
