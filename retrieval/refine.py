@@ -706,9 +706,13 @@ class _Reader:
         unknown = [w for w in words if not self._known(w)]
         if unknown and not (added or excluded or part.exclude_words or part.phrases):
             return self._not_understood(cued=explicit)
-        required = [singular(w) for w in words if w not in unknown] + part.phrases
+        known = [singular(w) for w in words if w not in unknown]
+        # The rarest word must be there: it says the most ("ones that run in the browser": browser);
+        # the others rank, as in a request, so that a reply of many words does not leave one result.
+        required = sorted(known, key=self._uses)[:1] + part.phrases
         query = query.model_copy(
             update={
+                "keywords": _unique([*query.keywords, *(w for w in known if w not in required)]),
                 "tag_words": _unique([*query.tag_words, *part.tag_words]),  # they rank, as in a request
                 "exclude_tags": _unique([*query.exclude_tags, *excluded]),
                 "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
@@ -745,10 +749,16 @@ class _Reader:
         else:
             old_tags, old_words = old
         query = _without_words(self._without_tags(self.previous, old_tags), old_words)
+        # A tag in place of intents the request only implied is an intent too, not a filter:
+        # "dqn tutorials", then "more like q-learning", ranks q-learning first, like the request.
+        soft = bool(old_tags) and all(t in self.previous.inferred_tags for t in old_tags)
         for tag in added:
             query = add_tag(query, tag)
+            if soft:
+                query = query.model_copy(update={"inferred_tags": [*query.inferred_tags, tag]})
         update: dict[str, object] = {
             "keywords": _unique([*query.keywords, *words]),
+            "tag_words": _unique([*query.tag_words, *part.tag_words]) if soft else query.tag_words,
             "exclude_tags": _unique([*query.exclude_tags, *part.exclude_tags]),
         }
         if part.sort is not Sort.RELEVANCE:
@@ -835,6 +845,11 @@ class _Reader:
         family = set().union(*(taxonomy.with_ancestors(t) for t in new)) if new else set()
         related = [t for t in old if self._kind(t) != "topic" or taxonomy.with_ancestors(t) & family]
         return related if any(self._kind(t) == "topic" for t in related) else old
+
+    def _uses(self, word: str) -> int:
+        """How many projects use the word (its rarest term); 0 without word counts."""
+        terms = self.parser.analyzer.terms(word)
+        return min((self.doc_freq(t) for t in terms), default=0) if self.doc_freq is not None else 0
 
     def _known(self, word: str) -> bool:
         if self.doc_freq is None:

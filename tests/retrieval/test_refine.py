@@ -342,3 +342,17 @@ def test_dropping_a_tag_drops_the_words_that_named_it(engine):
     query = engine.parse("pytorch object detection")
     dropped = read(engine, query, "drop object detection").query
     assert "object-detection" not in dropped.include_tags and not {"object", "detection"} & set(dropped.tag_words)
+
+
+def test_a_swap_keeps_the_kind_of_intent_it_replaces(mwml_engine):
+    """A tag in place of one the request only implied ranks like it, rather than filtering:
+    "dqn tutorials", then "more like q-learning", still finds more than the few tagged both ways."""
+
+    def swap(request: str, reply: str) -> Query:
+        return refine(mwml_engine.parser, mwml_engine.parse(request), reply, TODAY, mwml_engine.index.doc_freq, 5).query
+
+    soft = swap("dqn tutorials", "nah, more like q-learning")
+    assert "q-learning" in soft.include_tags and "q-learning" in soft.inferred_tags
+    assert mwml_engine.search(soft).total > 10
+    hard = swap("#deep-q-networks tutorials", "what about #q-learning instead")
+    assert "q-learning" in hard.include_tags and "q-learning" not in hard.inferred_tags

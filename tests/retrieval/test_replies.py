@@ -108,7 +108,16 @@ def test_skipping_what_the_search_lacks_excludes_it(engine):
 
 def test_ones_that_describe_what_to_find(engine):
     reading = read(engine, "object detection", "ones that run in the browser?")
-    assert reading.kind is RefinementKind.CHANGE and "browser" in reading.query.phrases
+    assert reading.kind is RefinementKind.CHANGE and {"run", "browser"} <= {*reading.query.phrases, *reading.query.keywords}
+
+
+def test_a_reply_of_several_words_requires_its_rarest_and_ranks_by_the_rest(mwml_engine):
+    """ "ones that run in the browser": 'browser' must be there, 'run' only ranks, so the reply
+    narrows without leaving a single result."""
+    start = mwml_engine.parse("image classification demos")
+    reading = refine(mwml_engine.parser, start, "ones that run in the browser?", date(2026, 12, 1), mwml_engine.index.doc_freq, 5)
+    assert reading.query.phrases == ["browser"] and "run" in reading.query.keywords
+    assert 1 < mwml_engine.search(reading.query).total < mwml_engine.search(start).total
 
 
 @pytest.mark.parametrize(
