@@ -24,6 +24,10 @@ MAX_NGRAM = 5
 # A one-word catalog tag is trusted for a plain word only if at least this share of the
 # projects that use the word carry the tag: "pytorch" yes, "overview" or "data" no.
 MIN_TAG_RELIABILITY = 0.2
+# A tag on fewer projects than this, whose name is two tags each used SPLIT_FACTOR times as
+# much, is read as those two (the catalog's own usage decides, as for spellings and typos).
+MIN_SPLIT_COUNT = 5
+SPLIT_FACTOR = 5
 # A last word that ends at least this many tag names is a head a name may be said without.
 MIN_HEAD_NAMES = 5
 
@@ -130,5 +134,23 @@ class TagMatcher:
                 continue
             tag = self._named(span)
             if tag is not None:
-                return tag, stop - start
+                return self._split(words, start, stop) or (tag, stop - start)
+        return None
+
+    def _split(self, words: list[str | None], start: int, stop: int) -> tuple[str, int] | None:
+        """The first of two tags a barely used tag's name is made of, when both are used far more:
+        "medical imaging segmentation" is #medical-imaging and #segmentation, not the
+        #medical-image-segmentation of 1 project (the longest name wins otherwise)."""
+        whole = self.tag_counts.get(self._named([w for w in words[start:stop] if w is not None]) or "", 0)
+        if whole >= MIN_SPLIT_COUNT:
+            return None
+        for cut in range(stop - 1, start, -1):
+            first = self._named([w for w in words[start:cut] if w is not None])
+            second = self._named([w for w in words[cut:stop] if w is not None])
+            if (
+                first
+                and second
+                and min(self.tag_counts.get(first, 0), self.tag_counts.get(second, 0)) >= SPLIT_FACTOR * max(whole, 1)
+            ):
+                return first, cut - start
         return None

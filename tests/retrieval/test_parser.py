@@ -361,6 +361,17 @@ def test_a_negation_after_a_list_rules_out_the_whole_list(mwml_engine, text, exc
     assert set(query.exclude_tags) == excluded and wanted <= set(query.include_tags)
 
 
+@pytest.mark.parametrize(
+    "text, tags",
+    [
+        ("medical imaging segmentation with unet", {"medical-imaging", "segmentation", "unet"}),  # not the tag of 1 project
+        ("graph neural networks", {"graph-neural-networks"}),  # a tag in use keeps its whole name
+    ],
+)
+def test_a_barely_used_tag_named_by_two_used_ones_reads_as_those(mwml_engine, text, tags):
+    assert set(mwml_engine.parse(text).include_tags) == tags
+
+
 @pytest.mark.parametrize("text, tag", [("sampling nodes from big graphs", "node-js"), ("explaining predictions", "inference")])
 def test_a_one_word_alias_the_catalog_rarely_means_names_no_tag(mwml_engine, text, tag):
     """ "node" is an alias of #node-js (8 projects), but 43 projects say it, mostly of graphs."""
