@@ -126,6 +126,7 @@ NEGATION_PAIRS = frozenset(
         ("but", "not"),
         ("can", "t"),
         ("away", "from"),
+        ("clear", "of"),  # steer, stay or keep clear of
         ("done", "with"),
         ("tired", "of"),
         ("sick", "of"),

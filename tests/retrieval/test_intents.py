@@ -30,6 +30,7 @@ from retrieval.vocabulary import NEGATIONS
         "cv libraries, we can't use pytorch",
         "cv libraries, cannot use pytorch",
         "stay away from pytorch, cv libraries",
+        "cv libraries; I'd rather steer clear of pytorch",
     ],
 )
 def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request_text):
