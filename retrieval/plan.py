@@ -1,15 +1,13 @@
 """Plan a query: the text to score, the tag evidence and its weights, and the expansions.
 
-The one ranking model (retrieval/score.py) adds four kinds of evidence:
+The one ranking model (retrieval/score.py) adds three kinds of evidence:
 - BM25 over every content word of the request, the words that named tags included;
 - the tag intents named in plain words. Together they weigh more the more of the request's
   words went into naming them ("rl papers" is all tags; a descriptive request is mostly
   words), and each weighs by how telling it is (its idf), so the subject of a request
   (#hyperparameter-optimization) can outweigh a broad intent (#library);
 - the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
-  weighted by their probability;
-- a title that holds the request's words (their idf share, to a power): people ask for a
-  known item in its title's words ("semantic segmentation guide 2020").
+  weighted by their probability.
 How much each kind counts is learned from relevance cases by cross-validation
 (benchmarks/relevance.py --fit), not set by hand. Explicit tags, phrases, exclusions,
 dates and excluded ids are hard limits, never relaxed.
@@ -41,11 +39,7 @@ class RankingWeights(BaseModel):
     subject_power: float = 0.0
     # What a project whose title names a tag intent, untagged, gets of that intent's weight.
     title_evidence: float = 0.5
-    # What a project earns for the idf share of the request's words its title holds, raised to
-    # title_coverage_power (high: only a title that says nearly all of it counts).
-    title_coverage: float = 0.5
-    title_coverage_power: float = 3.0
-    expansion_weight: float = 0.25
+    expansion_weight: float = 0.5
     expansions: int = 3
     min_expansion: float = 0.25
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
@@ -60,8 +54,6 @@ class Plan:
     intents: dict[str, float]  # soft tag intent -> weight
     expansions: dict[str, float]  # predicted tag -> weight
     title_evidence: float  # share of an intent's weight a title naming it earns
-    title_coverage: float  # weight of the idf share of the request's words a title holds
-    title_coverage_power: float
 
 
 def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weights: RankingWeights) -> Plan:
@@ -97,8 +89,6 @@ def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weight
         intents=intents,
         expansions=expansions,
         title_evidence=weights.title_evidence,
-        title_coverage=weights.title_coverage,
-        title_coverage_power=weights.title_coverage_power,
     )
 
 

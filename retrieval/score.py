@@ -32,8 +32,6 @@ def score(plan: Plan, corpus: Corpus) -> Scored:
         mask = corpus.tag_mask(tag)
         scores = scores + weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
         complete &= mask
-    if plan.title_coverage and plan.text_terms:
-        scores = scores + plan.title_coverage * title_coverage(plan.text_terms, corpus) ** plan.title_coverage_power
     for tag, weight in plan.expansions.items():
         scores = scores + weight * corpus.tag_mask(tag)
     evidence = bool(plan.text_terms or plan.intents)
@@ -57,17 +55,3 @@ def allowed_mask(plan: Plan, corpus: Corpus) -> np.ndarray:
         if (doc := corpus.doc_of.get(project_id)) is not None:
             allowed[doc] = False
     return allowed
-
-
-def title_coverage(terms: list[str], corpus: Corpus) -> np.ndarray:
-    """Per document, the idf-weighted share of the terms its title holds: a title that says what
-    the request says is the best sign of a known item ("semantic segmentation guide 2020")."""
-    known = [t for t in dict.fromkeys(terms) if t in corpus.index.vocabulary]
-    idf = np.array([corpus.index.idf[corpus.index.vocabulary[t]] for t in known])
-    total = float(idf.sum())
-    cover = np.zeros(len(corpus))
-    if total <= 0:
-        return cover
-    for term, weight in zip(known, idf.tolist()):
-        cover += weight * corpus.title_mask([term])
-    return cover / total

@@ -1,5 +1,4 @@
-"""Scoring: a tag intent's evidence from the tag, part of it from a title that names the tag, and a
-title that says what the request says."""
+"""Scoring: a tag intent's evidence from the tag, and part of it from a title that names the tag."""
 
 from __future__ import annotations
 
@@ -31,21 +30,3 @@ def test_a_title_naming_an_intent_earns_part_of_its_weight(engine):
     without = {r.project.id: r.score for r in engine(title_evidence=0.0).search("image processing", limit=3).results}
     assert without[2] < scores[2]  # the title's evidence, and nothing else, moved it
     assert scores[1] == pytest.approx(without[1])  # the tagged project earns the intent either way
-
-
-def test_a_title_that_says_more_of_the_request_earns_more(engine):
-    """Known items are often asked for in their title's words ("semantic segmentation guide
-    2020"): the idf share of the request's words a title holds counts, raised to a power so a
-    title holding a little of it earns far less than one holding most."""
-
-    def scores(**weights) -> dict[int, float]:
-        return {r.project.id: r.score for r in engine(**weights).search("sorting python", limit=3).results}
-
-    plain, linear, steep = (
-        scores(title_coverage=0.0),
-        scores(title_coverage=1.0, title_coverage_power=1.0),
-        scores(title_coverage=1.0, title_coverage_power=3.0),
-    )
-    gain = {pid: linear[pid] - plain[pid] for pid in plain}
-    assert gain[3] == pytest.approx(1.0) and 0 < gain[2] < 1.0  # "Sorting in Python" holds both words
-    assert steep[3] - plain[3] == pytest.approx(1.0) and steep[2] - plain[2] == pytest.approx(gain[2] ** 3)
