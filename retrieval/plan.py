@@ -8,6 +8,8 @@ The one ranking model (retrieval/score.py) adds three kinds of evidence:
   (#hyperparameter-optimization) can outweigh a broad intent (#library);
 - the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
   weighted by their probability.
+A project far ahead of all others on BM25 alone goes first whatever the tags say: the
+request is in its own words, a known item (``lead_ratio``).
 How much each kind counts is learned from relevance cases by cross-validation
 (benchmarks/relevance.py --fit), not set by hand. Explicit tags, phrases, exclusions,
 dates and excluded ids are hard limits, never relaxed.
@@ -34,11 +36,14 @@ class RankingWeights(BaseModel):
 
     tag_weight: float = 0.125
     # Added to tag_weight in proportion to the share of the request's words that named tags.
-    tag_share_weight: float = 3.0
+    tag_share_weight: float = 4.0
     # Each intent's part of the weight goes with idf ** subject_power (0: all alike).
     subject_power: float = 0.0
     # What a project whose title names a tag intent, untagged, gets of that intent's weight.
-    title_evidence: float = 0.5
+    title_evidence: float = 0.25
+    # A project whose BM25 score is at least this many times every other's goes first: the
+    # request says its own words ("semantic segmentation guide 2020"). 0: never.
+    lead_ratio: float = 1.3
     expansion_weight: float = 0.5
     expansions: int = 3
     min_expansion: float = 0.25
@@ -54,6 +59,7 @@ class Plan:
     intents: dict[str, float]  # soft tag intent -> weight
     expansions: dict[str, float]  # predicted tag -> weight
     title_evidence: float  # share of an intent's weight a title naming it earns
+    lead_ratio: float  # how far ahead on BM25 a project must be to go first (0: never)
 
 
 def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weights: RankingWeights) -> Plan:
@@ -89,6 +95,7 @@ def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weight
         intents=intents,
         expansions=expansions,
         title_evidence=weights.title_evidence,
+        lead_ratio=weights.lead_ratio,
     )
 
 

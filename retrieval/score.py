@@ -1,4 +1,5 @@
-"""Score a plan: hard limits as one mask, then BM25 plus weighted tag evidence.
+"""Score a plan: hard limits as one mask, then BM25 plus weighted tag evidence, and a clear
+BM25 winner first.
 
 BM25 comes from rank-bm25's statistics exactly (retrieval/index.py) and is divided by its
 best value among the allowed projects, so the tag weights mean the same on every query.
@@ -36,7 +37,20 @@ def score(plan: Plan, corpus: Corpus) -> Scored:
         scores = scores + weight * corpus.tag_mask(tag)
     evidence = bool(plan.text_terms or plan.intents)
     candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
+    winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
+    if winner is not None:
+        scores[winner] = np.nextafter(scores[candidates].max(), np.inf)
     return Scored(scores=scores, candidates=candidates, complete=complete)
+
+
+def _lexical_winner(bm25: np.ndarray, allowed: np.ndarray, ratio: float) -> int | None:
+    """The allowed project whose BM25 score is at least ``ratio`` times every other's, if any."""
+    docs = np.flatnonzero(allowed & (bm25 > 0)) if ratio > 0 else np.empty(0, dtype=np.int64)
+    if docs.size < 2:
+        return None  # none, or one: then BM25 and the tags agree on what to show
+    top = docs[np.argpartition(-bm25[docs], 1)[:2]]
+    first, second = (top[0], top[1]) if bm25[top[0]] >= bm25[top[1]] else (top[1], top[0])
+    return int(first) if bm25[first] >= ratio * bm25[second] else None
 
 
 def allowed_mask(plan: Plan, corpus: Corpus) -> np.ndarray:

@@ -30,3 +30,15 @@ def test_a_title_naming_an_intent_earns_part_of_its_weight(engine):
     without = {r.project.id: r.score for r in engine(title_evidence=0.0).search("image processing", limit=3).results}
     assert without[2] < scores[2]  # the title's evidence, and nothing else, moved it
     assert scores[1] == pytest.approx(without[1])  # the tagged project earns the intent either way
+
+
+def test_a_project_far_ahead_on_bm25_goes_first_whatever_the_tags_say(engine):
+    """ "image processing sorting python": #image-processing lifts project 1, yet project 3's
+    own words ("Sorting in Python") put it far ahead on BM25, so with a lead ratio it leads."""
+    request = "sorting in python image processing"
+    heavy_tags = {"tag_weight": 2.0}
+    plain = [r.project.id for r in engine(lead_ratio=0.0, **heavy_tags).search(request, limit=3).results]
+    led = [r.project.id for r in engine(lead_ratio=1.3, **heavy_tags).search(request, limit=3).results]
+    assert plain[0] != 3 and led[0] == 3 and sorted(led) == sorted(plain)
+    far = engine(lead_ratio=50.0, **heavy_tags).search(request, limit=3).results
+    assert far[0].project.id == plain[0], "not that far ahead"
