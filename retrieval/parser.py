@@ -256,11 +256,9 @@ class _Walk:
             return True
         if word in NEGATED_COPULAS:
             return True
-        # "X is off the table", "X and Y are both out": a copula, perhaps a function word, then the ruling.
-        ahead = [w for w in self.words[i + 1 : i + 4]]
-        while ahead and ahead[0] in STOP_WORDS and ahead[0] not in RULED_OUT and len(ahead) > 1:
-            ahead = ahead[1:]
-        return word in COPULAS and bool(ahead) and ahead[0] in RULED_OUT
+        # "X is off the table", "X and Y are both out": a copula, perhaps function words, then the ruling.
+        ruling = next((w for w in self.words[i + 1 : i + 4] if w not in STOP_WORDS or w in RULED_OUT), None)
+        return word in COPULAS and ruling in RULED_OUT
 
     def _declines_last_tag(self, i: int) -> bool:
         """ "... VAEs and the KL term, which I don't want": a relative clause declining what was named last."""

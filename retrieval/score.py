@@ -45,7 +45,9 @@ def score(plan: Plan, corpus: Corpus) -> Scored:
 
 def _lexical_winner(bm25: np.ndarray, allowed: np.ndarray, ratio: float) -> int | None:
     """The allowed project whose BM25 score is at least ``ratio`` times every other's, if any."""
-    docs = np.flatnonzero(allowed & (bm25 > 0)) if ratio > 0 else np.empty(0, dtype=np.int64)
+    if ratio <= 0:
+        return None
+    docs = np.flatnonzero(allowed & (bm25 > 0))
     if docs.size < 2:
         return None  # none, or one: then BM25 and the tags agree on what to show
     top = docs[np.argpartition(-bm25[docs], 1)[:2]]

@@ -134,14 +134,14 @@ class TagMatcher:
                 continue
             tag = self._named(span)
             if tag is not None:
-                return self._split(words, start, stop) or (tag, stop - start)
+                return self._split(words, start, stop, tag) or (tag, stop - start)
         return None
 
-    def _split(self, words: list[str | None], start: int, stop: int) -> tuple[str, int] | None:
+    def _split(self, words: list[str | None], start: int, stop: int, tag: str) -> tuple[str, int] | None:
         """The first of two tags a barely used tag's name is made of, when both are used far more:
         "medical imaging segmentation" is #medical-imaging and #segmentation, not the
         #medical-image-segmentation of 1 project (the longest name wins otherwise)."""
-        whole = self.tag_counts.get(self._named([w for w in words[start:stop] if w is not None]) or "", 0)
+        whole = self.tag_counts.get(tag, 0)
         if whole >= MIN_SPLIT_COUNT:
             return None
         for cut in range(stop - 1, start, -1):
