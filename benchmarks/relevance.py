@@ -52,12 +52,15 @@ DEFAULT_CASES = [
 TUNING_CASES = [SHARED / "eval" / "dev.jsonl", *(CASES / f"tuning{n}.jsonl" for n in ("", "2", "3", "4"))]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
 GRID = {  # around the optimum of the earlier, wider fits (subject_power was 0 in every one)
-    "tag_weight": [0.0, 0.125, 0.25],
-    "tag_share_weight": [3.0, 4.0, 6.0],
+    "tag_weight": [0.125],
+    "tag_share_weight": [3.0, 4.0],
     "subject_power": [0.0],
-    "expansion_weight": [0.25, 0.5, 1.0],
-    "title_evidence": [0.25, 0.5],
-    "lead_ratio": [0.0, 1.15, 1.3, 1.6],
+    "expansion_weight": [0.0, 0.25, 0.5],
+    "title_evidence": [0.25],
+    "lead_ratio": [1.3],
+    "similarity_weight": [0.25, 0.5, 1.0],
+    "meaning_weight": [0.25, 0.5, 1.0],
+    "meanings": [3, 5, 8],
 }
 Searcher = Callable[[str], list[Project]]
 

@@ -46,7 +46,7 @@ def contract(response: SearchResponse) -> dict[str, Any]:
             "phrases": parsed.phrases,
             "include_tags": parsed.include_tags,
             "inferred_tags": parsed.inferred_tags,
-            "expanded_tags": [{"tag": e.tag, "weight": e.weight} for e in parsed.expanded_tags],
+            "expanded_tags": [{"tag": e.tag, "weight": e.weight, "source": e.source} for e in parsed.expanded_tags],
             "exclude_tags": parsed.exclude_tags,
             "sort": parsed.sort.value,
             "date_from": parsed.date_from.isoformat() if parsed.date_from else None,

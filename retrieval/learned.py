@@ -1,4 +1,4 @@
-"""What an engine learns: the catalog's word statistics, its tag model, and the reply model.
+"""What an engine learns: the catalog's word statistics, its tag model, its meanings, and the reply model.
 
 Built with the index from the catalog's columns (the lexicon from the word counts of the index's
 one pass over the text; the tag model on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
@@ -16,6 +16,7 @@ from retrieval.columns import Catalog
 from retrieval.lexicon import Lexicon
 from retrieval.linear import LinearTextModel
 from retrieval.replies import example_reply_model
+from retrieval.semantic import Meanings
 from retrieval.tagmodel import train_tag_model
 from retrieval.taxonomy import Taxonomy
 
@@ -24,6 +25,7 @@ from retrieval.taxonomy import Taxonomy
 class LearnedModels:
     lexicon: Lexicon
     tag_model: LinearTextModel | None
+    meanings: Meanings
     replies: LinearTextModel
 
     @classmethod
@@ -32,5 +34,6 @@ class LearnedModels:
         return cls(
             lexicon=Lexicon.build(word_counts),
             tag_model=train_tag_model(catalog, taxonomy, analyzer.terms),
+            meanings=Meanings.build(catalog, taxonomy),
             replies=example_reply_model(),
         )

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from enum import Enum
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -145,6 +146,9 @@ class Sort(str, Enum):
 class ExpandedTag(BaseModel):
     tag: str
     weight: float
+    # What suggested it: the tag model reading the words (weight: its probability), or the
+    # request's meaning (weight: its closeness to the tag, relative to the nearest tag's).
+    source: Literal["tag-model", "meaning"] = "tag-model"
 
 
 class Query(BaseModel):
@@ -162,7 +166,8 @@ class Query(BaseModel):
     # Tag intents named in plain words: strong evidence for ranking, never a filter.
     # The rest of include_tags (#tag, tag:x, a clicked suggestion) are filters.
     inferred_tags: list[str] = Field(default_factory=list)
-    # Tags the catalog's tag model predicts from the words: weaker evidence, filled in by search.
+    # Tags the catalog's tag model predicts from the words, and those nearest the request's
+    # meaning: weaker evidence, filled in by search.
     expanded_tags: list[ExpandedTag] = Field(default_factory=list)
     # Content words the parser could not use (several plain words under one negation).
     ignored_words: list[str] = Field(default_factory=list)

@@ -7,7 +7,11 @@ The one ranking model (retrieval/score.py) adds three kinds of evidence:
   words), and each weighs by how telling it is (its idf), so the subject of a request
   (#hyperparameter-optimization) can outweigh a broad intent (#library);
 - the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
-  weighted by their probability.
+  weighted by their probability;
+- what the request means beyond its words (retrieval/semantic.py): its vector's similarity to
+  each project, and the tags whose centroids lie nearest to it as expansions. These weigh
+  with the request's free words ("condense news articles into key sentences" is all free
+  words; "rl papers in pytorch" has none).
 A project far ahead of all others on BM25 alone goes first whatever the tags say: the
 request is in its own words, a known item (``lead_ratio``).
 How much each kind counts is learned from relevance cases by cross-validation
@@ -20,11 +24,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from pydantic import BaseModel
 
 from retrieval.corpus import Corpus
 from retrieval.linear import LinearTextModel
 from retrieval.models import ExpandedTag, Query
+from retrieval.semantic import Meanings, embed
 
 
 class RankingWeights(BaseModel):
@@ -44,9 +50,14 @@ class RankingWeights(BaseModel):
     # A project whose BM25 score is at least this many times every other's goes first: the
     # request says its own words ("semantic segmentation guide 2020"). 0: never.
     lead_ratio: float = 1.3
-    expansion_weight: float = 0.5
+    expansion_weight: float = 0.25
     expansions: int = 3
     min_expansion: float = 0.25
+    # The request's vector against each project's (the most similar allowed project gets all of it).
+    similarity_weight: float = 0.5
+    # The tags nearest the request's vector: the nearest gets all of this, times the share of free words.
+    meaning_weight: float = 0.5
+    meanings: int = 5
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
     filler_ratio: float = 16.0
 
@@ -57,12 +68,16 @@ class Plan:
     text_terms: list[str]
     required: list[str]
     intents: dict[str, float]  # soft tag intent -> weight
-    expansions: dict[str, float]  # predicted tag -> weight
+    expansions: dict[str, float]  # tag predicted from the words or nearest their meaning -> weight
     title_evidence: float  # share of an intent's weight a title naming it earns
     lead_ratio: float  # how far ahead on BM25 a project must be to go first (0: never)
+    request_vector: np.ndarray | None  # what the request means (retrieval/semantic.py), when it counts
+    similarity_weight: float
 
 
-def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weights: RankingWeights) -> Plan:
+def plan(
+    query: Query, corpus: Corpus, tag_model: LinearTextModel | None, meanings: Meanings | None, weights: RankingWeights
+) -> Plan:
     analyzer = corpus.analyzer
     content = [t for word in [*query.keywords, *query.tag_words, *query.phrases] for t in analyzer.terms(word)]
     soft = [t for t in query.include_tags if t in query.inferred_tags]
@@ -88,6 +103,18 @@ def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weight
         likely.sort(key=lambda item: (-item[1] * _idf(corpus, item[0]), item[0]))
         expanded = [ExpandedTag(tag=tag, weight=round(p, 3)) for tag, p in likely[: weights.expansions]]
     expansions = {e.tag: weights.expansion_weight * e.weight for e in expanded}
+    vector = None
+    # Meaning reads a request the catalog knows a word of: a word it has never seen ("objdetect")
+    # finds nothing, and the user is offered the nearest tags instead (retrieval/alternatives.py).
+    known = any(corpus.index.doc_freq(term) for term in content)
+    if meanings is not None and known and (weights.similarity_weight or weights.meaning_weight):
+        vector = embed([query.text or " ".join([*query.keywords, *query.tag_words, *query.phrases])])[0]
+        if weights.meaning_weight and share < 1:
+            taken = {*query.include_tags, *query.exclude_tags, *expansions}
+            nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
+            for tag, closeness in nearest:
+                expansions[tag] = weights.meaning_weight * (1 - share) * closeness
+            expanded += [ExpandedTag(tag=tag, weight=round(closeness, 3), source="meaning") for tag, closeness in nearest]
     return Plan(
         query=query.model_copy(update={"expanded_tags": expanded}),
         text_terms=content,
@@ -96,7 +123,19 @@ def plan(query: Query, corpus: Corpus, tag_model: LinearTextModel | None, weight
         expansions=expansions,
         title_evidence=weights.title_evidence,
         lead_ratio=weights.lead_ratio,
+        request_vector=vector,
+        similarity_weight=weights.similarity_weight,
     )
+
+
+def _nearest_tags(meanings: Meanings, vector: np.ndarray, taken: set[str], count: int) -> list[tuple[str, float]]:
+    """The ``count`` tags nearest the request, not already taken, each with its closeness relative to the nearest."""
+    if not count or not meanings.tag_names:
+        return []
+    similarity = meanings.tags(vector)
+    order = [int(i) for i in np.argsort(-similarity, kind="stable") if meanings.tag_names[i] not in taken][:count]
+    order = [i for i in order if similarity[i] > 0]
+    return [(meanings.tag_names[i], float(similarity[i] / similarity[order[0]])) for i in order]
 
 
 def _idf(corpus: Corpus, tag: str) -> float:

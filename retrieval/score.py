@@ -1,8 +1,10 @@
-"""Score a plan: hard limits as one mask, then BM25 plus weighted tag evidence, and a clear
-BM25 winner first.
+"""Score a plan: hard limits as one mask, then BM25 plus weighted tag evidence, the request's
+meaning to order them, and a clear BM25 winner first.
 
 BM25 comes from rank-bm25's statistics exactly (retrieval/index.py) and is divided by its
-best value among the allowed projects, so the tag weights mean the same on every query.
+best value among the allowed projects, so the tag weights mean the same on every query; so
+is the similarity of meaning. A candidate matches a word of the request or carries a tag
+it names or implies; the similarity of meaning orders the candidates but makes none.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from retrieval.corpus import Corpus
 from retrieval.plan import Plan
+from retrieval.semantic import Meanings
 
 
 @dataclass
@@ -22,7 +25,7 @@ class Scored:
     complete: np.ndarray  # per document: carries every tag intent
 
 
-def score(plan: Plan, corpus: Corpus) -> Scored:
+def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
     allowed = allowed_mask(plan, corpus)
     n = len(corpus)
     bm25 = corpus.index.scores(plan.text_terms) if plan.text_terms else np.zeros(n)
@@ -37,6 +40,11 @@ def score(plan: Plan, corpus: Corpus) -> Scored:
         scores = scores + weight * corpus.tag_mask(tag)
     evidence = bool(plan.text_terms or plan.intents)
     candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
+    if meanings is not None and plan.request_vector is not None and plan.similarity_weight:
+        similarity = np.maximum(meanings.documents(plan.request_vector), 0.0)
+        top = float(similarity[allowed].max()) if allowed.any() else 0.0
+        if top > 0:
+            scores = scores + plan.similarity_weight * similarity / top
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
     if winner is not None:
         scores[winner] = np.nextafter(scores[candidates].max(), np.inf)

@@ -55,7 +55,8 @@ def write(path: Path, arrays: Mapping[str, np.ndarray], *, code: str, key: str, 
                     raise ValueError(f"snapshot array {name} has an unsupported dtype {array.dtype}")
                 data.write(bytes(-data.size % ALIGN))
                 table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": data.size}
-                data.write(array.data.cast("B"))
+                if array.size:  # an empty array has no bytes (and its view cannot be cast)
+                    data.write(array.data.cast("B"))
             manifest = json.dumps(
                 {
                     "format": FORMAT,

@@ -9,7 +9,7 @@ the file's checksums, and every worker process shares one copy of the arrays.
 
 Nothing in the file is executed (no pickle): arrays, and JSON for the taxonomy, the lexicon
 and the problems skipped at load. A snapshot is tied to the code that wrote it
-(``code_version``): the format, the analyzer and the source of the retrieval package.
+(``code_version``): the format, the analyzer, the word vectors and the source of the retrieval package.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval import snapfile
+from retrieval import semantic, snapfile
 from retrieval.analyzer import Analyzer
 from retrieval.columns import Catalog, StringColumn
 from retrieval.corpus import Corpus
@@ -43,8 +43,8 @@ _STRINGS = ("ids", "titles", "descriptions", "dates", "urls")
 
 
 def code_version() -> str:
-    """The snapshot format, the analyzer and the source of the retrieval package (its example replies too), hashed."""
-    digest = hashlib.sha256(f"format {snapfile.FORMAT}\nanalyzer {Analyzer.version}\n".encode())
+    """The snapshot format, the analyzer, the word vectors and the retrieval source (example replies too), hashed."""
+    digest = hashlib.sha256(f"format {snapfile.FORMAT}\nanalyzer {Analyzer.version}\n{semantic.model_version()}\n".encode())
     for source in sorted([*_PACKAGE.glob("*.py"), *_PACKAGE.glob("*.jsonl")]):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -79,6 +79,8 @@ def save(engine: SearchEngine, path: str | Path, *, key: str = "", source: dict[
     if models.tag_model is not None:
         _put_model(arrays, "tag_model", models.tag_model)
     _put_model(arrays, "replies", models.replies)
+    _put_strings(arrays, "meanings.tag_names", StringColumn.of(models.meanings.tag_names))
+    arrays |= {"meanings.doc_vectors": models.meanings.doc_vectors, "meanings.tag_vectors": models.meanings.tag_vectors}
     lexicon = models.lexicon
     _put_json(arrays, "lexicon", {"counts": lexicon.counts, "excess": lexicon.excess, "english": sorted(lexicon.english)})
     _put_json(arrays, "taxonomy", [entry.model_dump(by_alias=True) for entry in engine.taxonomy.entries.values()])
@@ -99,7 +101,7 @@ def load(path: str | Path, *, key: str | None = None, engine_class: type[SearchE
         engine = _assemble(arrays, meta, engine_class)
     except (KeyError, ValueError, TypeError, IndexError) as exc:  # checksums held, yet the parts do not fit
         raise SnapshotError(f"damaged contents ({exc.__class__.__name__}: {str(exc)[:80]})") from None
-    if not engine.corpus.well_formed():
+    if not (engine.corpus.well_formed() and engine.models.meanings.well_formed(len(engine.catalog))):
         raise SnapshotError("damaged contents (arrays out of bounds)")
     return engine
 
@@ -145,6 +147,9 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], engine_class:
     models = LearnedModels(
         Lexicon(counts=lexicon["counts"], excess=lexicon["excess"], english=frozenset(lexicon["english"])),
         _model(arrays, "tag_model") if "tag_model.coef" in arrays else None,
+        semantic.Meanings(
+            arrays["meanings.doc_vectors"], list(_strings(arrays, "meanings.tag_names")), arrays["meanings.tag_vectors"]
+        ),
         _model(arrays, "replies"),
     )
     skipped = [Problem.model_validate(problem) for problem in _json(arrays, "skipped")]

@@ -57,7 +57,8 @@ def assert_contract(data: dict) -> None:
         assert isinstance(data["parsed"][key], list) and all(isinstance(v, str) for v in data["parsed"][key])
     assert set(data["parsed"]["inferred_tags"]) <= set(data["parsed"]["include_tags"])
     for expanded in data["parsed"]["expanded_tags"]:
-        assert list(expanded) == ["tag", "weight"] and 0 < expanded["weight"] <= 1
+        assert list(expanded) == ["tag", "weight", "source"] and 0 < expanded["weight"] <= 1
+        assert expanded["source"] in {"tag-model", "meaning"}
     assert data["parsed"]["sort"] in {"relevance", "newest", "oldest"}
     for key in ("date_from", "date_to"):
         assert data["parsed"][key] is None or isinstance(data["parsed"][key], str)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.engine import MAX_LIMIT, SearchEngine
+from retrieval.engine import MAX_LIMIT, EngineSettings, SearchEngine
 from retrieval.models import Project, Query, SearchResponse
 from retrieval.ranking import top_k
 from retrieval.suggest import MAX_SUGGESTIONS, SAMPLE
@@ -167,7 +167,9 @@ def test_an_empty_request_lists_the_whole_catalog_newest_first(engine):
     assert ids(response)[:3] == [12, 10, 1]
 
 
-def test_documents_scoring_zero_are_dropped_from_keyword_queries(engine):
+def test_documents_scoring_zero_are_dropped_from_keyword_queries():
+    # By words alone: the tags nearest a request's meaning bring in more (test_semantic.py).
+    engine = SearchEngine.from_paths(CATALOG, TAGS, settings=EngineSettings(meaning_weight=0))
     response = engine.search("detector", limit=100)
     assert set(ids(response)) == {1, 2, 12}  # the only ones with the word 'detector'
     assert all(r.score > 0 for r in response.results)
@@ -193,7 +195,8 @@ def tie_engine() -> SearchEngine:
         Project(id=9, title="Zebra gamma", description="plain words", created_on="2021-05-05"),
         Project(id=1, title="Lion kingly", description="plain words", created_on="2023-05-05"),
     ]
-    return SearchEngine(projects)
+    # Ranked by words alone: the meaning of 'alpha' and 'bravo' (retrieval/semantic.py) would break the ties.
+    return SearchEngine(projects, settings=EngineSettings(similarity_weight=0))
 
 
 def test_ties_break_by_newest_then_id(tie_engine):

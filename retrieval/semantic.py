@@ -1,0 +1,129 @@
+"""Meaning beyond shared words: static word vectors for requests, projects and tags.
+
+BM25 matches words, and people describe a purpose in words the catalog does not use
+("condense long news articles into a few key sentences" for #text-summarization). WordLlama
+ships static token vectors, distilled from a large language model, inside its PyPI package
+(16 MB, no PyTorch, nothing downloaded): a text's vector is the mean of its tokens' vectors,
+read with the tokenizers and safetensors packages it depends on.
+The ranking (retrieval/plan.py, score.py) uses them twice, each weighed by cross-validation:
+- a request's similarity to each project. Projects keep the first ``DOC_DIMS`` dimensions:
+  the model is trained so that a prefix is a smaller model, and 128 of the 256 dimensions rank
+  as well for a third of the time at 100k projects (BENCHMARKS.md);
+- its similarity to each tag's centroid, the mean vector of the projects carrying it. The most
+  similar tags become soft expansions, shown in the echo like the tag model's.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from safetensors import safe_open
+from tokenizers import Tokenizer
+
+from retrieval.columns import Catalog
+from retrieval.progress import tracked
+from retrieval.taxonomy import Taxonomy
+
+MODEL = "l2_supercat"  # the model wordllama's package ships, at 256 dimensions
+DOC_DIMS = 128
+MIN_PROJECTS = 3  # a centroid of fewer projects is one project's description, not a topic
+_BATCH = 1_000
+
+
+def model_version() -> str:
+    """Which vectors these are: a snapshot made with other vectors is not reused (retrieval/snapshot.py)."""
+    return f"wordllama {metadata.version('wordllama')} {MODEL}"
+
+
+@dataclass(frozen=True)
+class _Model:
+    tokenizer: Tokenizer
+    tokens: np.ndarray  # (vocabulary, 256) float16: one vector per token
+
+
+@functools.cache
+def _model() -> _Model:
+    """The packaged model, read from wordllama's files without importing wordllama.
+
+    Importing it (0.3 s) would double a snapshot start at 100k projects; its ``embed`` is the
+    mean of the text's token vectors, computed here the same way (tests/retrieval/test_semantic.py
+    checks the two agree). ``WordLlama.load`` would also look for the tokenizer in a folder the
+    package does not have, then try to download it.
+    """
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the wordllama package is not installed (pip install wordllama)")
+    root = Path(spec.submodule_search_locations[0])
+    tokenizer = Tokenizer.from_file(str(root / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
+    tokenizer.no_truncation()
+    with safe_open(str(root / "weights" / f"{MODEL}_256.safetensors"), framework="np", device="cpu") as weights:
+        tokens = weights.get_tensor("embedding.weight")
+    return _Model(tokenizer, tokens)
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """One unit vector per text (float32): the mean of its token vectors; a text of no token gets zeros."""
+    model = _model()
+    encoded = model.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    lengths = np.array([len(e.ids) for e in encoded], dtype=np.int64)
+    vectors = np.zeros((len(encoded), model.tokens.shape[1]), dtype=np.float32)
+    some = lengths > 0
+    if some.any():
+        ids = np.fromiter(itertools.chain.from_iterable(e.ids for e in encoded), dtype=np.int64, count=int(lengths.sum()))
+        starts = (np.cumsum(lengths) - lengths)[some]
+        sums = np.add.reduceat(model.tokens[ids].astype(np.float32), starts, axis=0)
+        vectors[some] = sums / lengths[some, None]
+    return _unit(vectors)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+@dataclass
+class Meanings:
+    """The catalog's vectors: one per project (``DOC_DIMS``) and one per topic tag (all dimensions)."""
+
+    doc_vectors: np.ndarray  # (n_docs, DOC_DIMS) float32, unit rows
+    tag_names: list[str]
+    tag_vectors: np.ndarray  # (n_tags, dims) float32, unit rows
+
+    @classmethod
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy) -> Meanings:
+        texts = [f"{title}. {description}" for title, description in zip(catalog.titles, catalog.descriptions)]
+        parts = [embed(texts[start : start + _BATCH]) for start in tracked(range(0, len(texts), _BATCH), "reading meanings")]
+        vectors = np.vstack(parts) if parts else np.zeros((0, DOC_DIMS), dtype=np.float32)
+        indptr, docs = catalog.tag_postings()
+        names, centroids = [], []
+        for t, tag in enumerate(catalog.tag_names):
+            carriers = docs[indptr[t] : indptr[t + 1]]
+            if carriers.size >= MIN_PROJECTS and not taxonomy.is_resource(tag):
+                names.append(tag)
+                centroids.append(vectors[carriers].sum(axis=0))
+        tag_vectors = _unit(np.vstack(centroids)) if centroids else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        return cls(_unit(np.ascontiguousarray(vectors[:, :DOC_DIMS])), names, tag_vectors)
+
+    def well_formed(self, n_docs: int) -> bool:
+        """The shapes a catalog of ``n_docs`` projects needs (a loaded snapshot is checked before use)."""
+        return (
+            self.doc_vectors.shape == (n_docs, DOC_DIMS)
+            and self.tag_vectors.ndim == 2
+            and self.tag_vectors.shape[0] == len(self.tag_names)
+            and self.tag_vectors.shape[1] >= DOC_DIMS
+        )
+
+    def documents(self, request: np.ndarray) -> np.ndarray:
+        """Each project's cosine similarity to a request's vector (from ``embed``)."""
+        return self.doc_vectors @ _unit(request[None, :DOC_DIMS])[0]
+
+    def tags(self, request: np.ndarray) -> np.ndarray:
+        """Each of ``tag_names``' cosine similarity to a request's vector."""
+        return self.tag_vectors @ request
