@@ -35,6 +35,7 @@ MODEL = "l2_supercat"  # the model wordllama's package ships, at 256 dimensions
 DOC_DIMS = 128
 MIN_PROJECTS = 3  # a centroid of fewer projects is one project's description, not a topic
 _BATCH = 1_000
+_FEW = 8  # texts embedded one by one; more go through a sparse product
 
 
 def model_version() -> str:
@@ -45,7 +46,7 @@ def model_version() -> str:
 @dataclass(frozen=True)
 class _Model:
     tokenizer: Tokenizer
-    tokens: np.ndarray  # (vocabulary, 256) float16: one vector per token
+    tokens: np.ndarray  # (vocabulary, 256) float32: one vector per token
 
 
 @functools.cache
@@ -64,23 +65,30 @@ def _model() -> _Model:
     tokenizer = Tokenizer.from_file(str(root / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
     tokenizer.no_truncation()
     with safe_open(str(root / "weights" / f"{MODEL}_256.safetensors"), framework="np", device="cpu") as weights:
-        tokens = weights.get_tensor("embedding.weight")
+        tokens = weights.get_tensor("embedding.weight").astype(np.float32)
     return _Model(tokenizer, tokens)
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
-    """One unit vector per text (float32): the mean of its token vectors; a text of no token gets zeros."""
+    """One unit vector per text (float32): the mean of its token vectors (the sum, scaled to length 1);
+    a text of no token gets zeros."""
     model = _model()
     encoded = model.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-    lengths = np.array([len(e.ids) for e in encoded], dtype=np.int64)
-    vectors = np.zeros((len(encoded), model.tokens.shape[1]), dtype=np.float32)
-    some = lengths > 0
-    if some.any():
-        ids = np.fromiter(itertools.chain.from_iterable(e.ids for e in encoded), dtype=np.int64, count=int(lengths.sum()))
-        starts = (np.cumsum(lengths) - lengths)[some]
-        sums = np.add.reduceat(model.tokens[ids].astype(np.float32), starts, axis=0)
-        vectors[some] = sums / lengths[some, None]
-    return _unit(vectors)
+    if len(encoded) <= _FEW:
+        # A request: summed row by row, so answering never imports scipy (0.17 s).
+        sums = np.zeros((len(encoded), model.tokens.shape[1]), dtype=np.float32)
+        for row, text in enumerate(encoded):
+            if text.ids:
+                sums[row] = model.tokens[text.ids].sum(axis=0)
+        return _unit(sums)
+    from scipy import sparse
+
+    lengths = np.fromiter((len(text.ids) for text in encoded), dtype=np.int64, count=len(encoded))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    ids = np.fromiter(itertools.chain.from_iterable(text.ids for text in encoded), dtype=np.int64, count=int(indptr[-1]))
+    # Texts x tokens, times the token vectors: 35x faster than gathering every token's vector.
+    counts = sparse.csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr), shape=(len(encoded), len(model.tokens)))
+    return _unit(np.asarray(counts @ model.tokens, dtype=np.float32))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from tokenizers import Tokenizer
 
 from retrieval.engine import EngineSettings, SearchEngine
 from retrieval.models import Project
-from retrieval.semantic import DOC_DIMS, MIN_PROJECTS, Meanings, _model, embed
+from retrieval.semantic import _FEW, DOC_DIMS, MIN_PROJECTS, Meanings, _model, embed
 from tests.conftest import ROOT
 
 DEMO = (ROOT / "data" / "projects.json", ROOT / "data" / "tags.json")
@@ -36,12 +36,16 @@ def test_the_vectors_are_those_wordllama_itself_computes():
     from wordllama.inference import WordLlamaInference
 
     texts = ["summarise long news articles", "object detection with yolo — ünïcode 🚀", "", "x" * 3000]
+    texts += [f"project {n}: a library for {word}" for n, word in enumerate(["gans", "rl", "nlp", "cv"] * 3)]
     model = _model()
     tokenizer = Tokenizer.from_str(model.tokenizer.to_str())  # wordllama pads its tokenizer
     theirs = WordLlamaInference(model.tokens, tokenizer).embed(texts, norm=False)
     norms = np.linalg.norm(theirs, axis=1, keepdims=True)
     theirs = np.divide(theirs, norms, out=np.zeros_like(theirs), where=norms > 0)
+    assert len(texts) > _FEW  # the batch path (a build's)
     assert np.allclose(embed(texts), theirs, atol=1e-6)
+    for text, vector in zip(texts, theirs):  # one at a time, the path a request takes
+        assert np.allclose(embed([text])[0], vector, atol=1e-6)
 
 
 def test_texts_alike_in_meaning_are_nearer_than_texts_alike_in_nothing():
