@@ -50,7 +50,7 @@ class RankingWeights(BaseModel):
     # A project whose BM25 score is at least this many times every other's goes first: the
     # request says its own words ("semantic segmentation guide 2020"). 0: never.
     lead_ratio: float = 1.3
-    expansion_weight: float = 0.25
+    expansion_weight: float = 0.5
     expansions: int = 3
     min_expansion: float = 0.25
     # The request's vector against each project's (the most similar allowed project gets all of it).

@@ -57,7 +57,7 @@ def _lexical_winner(bm25: np.ndarray, allowed: np.ndarray, ratio: float) -> int 
         return None
     docs = np.flatnonzero(allowed & (bm25 > 0))
     if docs.size < 2:
-        return None  # none, or one: then BM25 and the tags agree on what to show
+        return int(docs[0]) if docs.size else None  # the only project with the request's words is ahead of all
     top = docs[np.argpartition(-bm25[docs], 1)[:2]]
     first, second = (top[0], top[1]) if bm25[top[0]] >= bm25[top[1]] else (top[1], top[0])
     return int(first) if bm25[first] >= ratio * bm25[second] else None

@@ -7,8 +7,9 @@ ships static token vectors, distilled from a large language model, inside its Py
 read with the tokenizers and safetensors packages it depends on.
 The ranking (retrieval/plan.py, score.py) uses them twice, each weighed by cross-validation:
 - a request's similarity to each project. Projects keep the first ``DOC_DIMS`` dimensions:
-  the model is trained so that a prefix is a smaller model, and 128 of the 256 dimensions rank
-  as well for a third of the time at 100k projects (BENCHMARKS.md);
+  the model is trained so that a prefix is a smaller model, and 64 of the 256 dimensions rank
+  as well (the cross-validated fit at 64 and at 128 scored alike) for a quarter of the memory,
+  which every query reads whole (256 MB at a million projects; BENCHMARKS.md);
 - its similarity to each tag's centroid, the mean vector of the projects carrying it. The most
   similar tags become soft expansions, shown in the echo like the tag model's.
 """
@@ -32,7 +33,8 @@ from retrieval.progress import tracked
 from retrieval.taxonomy import Taxonomy
 
 MODEL = "l2_supercat"  # the model wordllama's package ships, at 256 dimensions
-DOC_DIMS = 128
+DIMS = 256
+DOC_DIMS = 64
 MIN_PROJECTS = 3  # a centroid of fewer projects is one project's description, not a topic
 _BATCH = 1_000
 _FEW = 8  # texts embedded one by one; more go through a sparse product
@@ -46,7 +48,7 @@ def model_version() -> str:
 @dataclass(frozen=True)
 class _Model:
     tokenizer: Tokenizer
-    tokens: np.ndarray  # (vocabulary, 256) float32: one vector per token
+    tokens: np.ndarray  # (vocabulary, 256) float16, as shipped (16 MB a process): one vector per token
 
 
 @functools.cache
@@ -65,30 +67,36 @@ def _model() -> _Model:
     tokenizer = Tokenizer.from_file(str(root / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
     tokenizer.no_truncation()
     with safe_open(str(root / "weights" / f"{MODEL}_256.safetensors"), framework="np", device="cpu") as weights:
-        tokens = weights.get_tensor("embedding.weight").astype(np.float32)
+        tokens = weights.get_tensor("embedding.weight")
+    if tokens.shape[1] != DIMS:
+        raise RuntimeError(f"wordllama's {MODEL} vectors have {tokens.shape[1]} dimensions, not {DIMS}")
     return _Model(tokenizer, tokens)
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
+def embed(texts: Sequence[str], progress: str = "") -> np.ndarray:
     """One unit vector per text (float32): the mean of its token vectors (the sum, scaled to length 1);
-    a text of no token gets zeros."""
+    a text of no token gets zeros. ``progress``: a bar's label, for a catalog's worth of texts."""
     model = _model()
-    encoded = model.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-    if len(encoded) <= _FEW:
+    if len(texts) <= _FEW:
         # A request: summed row by row, so answering never imports scipy (0.17 s).
-        sums = np.zeros((len(encoded), model.tokens.shape[1]), dtype=np.float32)
-        for row, text in enumerate(encoded):
+        sums = np.zeros((len(texts), model.tokens.shape[1]), dtype=np.float32)
+        for row, text in enumerate(model.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
             if text.ids:
-                sums[row] = model.tokens[text.ids].sum(axis=0)
+                sums[row] = model.tokens[text.ids].astype(np.float32).sum(axis=0)
         return _unit(sums)
     from scipy import sparse
 
-    lengths = np.fromiter((len(text.ids) for text in encoded), dtype=np.int64, count=len(encoded))
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    ids = np.fromiter(itertools.chain.from_iterable(text.ids for text in encoded), dtype=np.int64, count=int(indptr[-1]))
-    # Texts x tokens, times the token vectors: 35x faster than gathering every token's vector.
-    counts = sparse.csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr), shape=(len(encoded), len(model.tokens)))
-    return _unit(np.asarray(counts @ model.tokens, dtype=np.float32))
+    tokens = model.tokens.astype(np.float32)
+    parts = []
+    for start in tracked(range(0, len(texts), _BATCH), progress or "embedding texts"):
+        encoded = model.tokenizer.encode_batch(list(texts[start : start + _BATCH]), add_special_tokens=False)
+        lengths = np.fromiter((len(text.ids) for text in encoded), dtype=np.int64, count=len(encoded))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        ids = np.fromiter(itertools.chain.from_iterable(text.ids for text in encoded), dtype=np.int64, count=int(indptr[-1]))
+        # Texts x tokens, times the token vectors: 35x faster than gathering every token's vector.
+        counts = sparse.csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr), shape=(len(encoded), len(tokens)))
+        parts.append(_unit(np.asarray(counts @ tokens, dtype=np.float32)))
+    return np.vstack(parts)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -102,13 +110,12 @@ class Meanings:
 
     doc_vectors: np.ndarray  # (n_docs, DOC_DIMS) float32, unit rows
     tag_names: list[str]
-    tag_vectors: np.ndarray  # (n_tags, dims) float32, unit rows
+    tag_vectors: np.ndarray  # (n_tags, DIMS) float32, unit rows
 
     @classmethod
     def build(cls, catalog: Catalog, taxonomy: Taxonomy) -> Meanings:
         texts = [f"{title}. {description}" for title, description in zip(catalog.titles, catalog.descriptions)]
-        parts = [embed(texts[start : start + _BATCH]) for start in tracked(range(0, len(texts), _BATCH), "reading meanings")]
-        vectors = np.vstack(parts) if parts else np.zeros((0, DOC_DIMS), dtype=np.float32)
+        vectors = embed(texts, progress="reading meanings")
         indptr, docs = catalog.tag_postings()
         names, centroids = [], []
         for t, tag in enumerate(catalog.tag_names):
@@ -116,7 +123,7 @@ class Meanings:
             if carriers.size >= MIN_PROJECTS and not taxonomy.is_resource(tag):
                 names.append(tag)
                 centroids.append(vectors[carriers].sum(axis=0))
-        tag_vectors = _unit(np.vstack(centroids)) if centroids else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        tag_vectors = _unit(np.vstack(centroids)) if centroids else np.zeros((0, DIMS), dtype=np.float32)
         return cls(_unit(np.ascontiguousarray(vectors[:, :DOC_DIMS])), names, tag_vectors)
 
     def well_formed(self, n_docs: int) -> bool:
@@ -125,7 +132,7 @@ class Meanings:
             self.doc_vectors.shape == (n_docs, DOC_DIMS)
             and self.tag_vectors.ndim == 2
             and self.tag_vectors.shape[0] == len(self.tag_names)
-            and self.tag_vectors.shape[1] >= DOC_DIMS
+            and self.tag_vectors.shape[1] == DIMS
         )
 
     def documents(self, request: np.ndarray) -> np.ndarray:

@@ -16,22 +16,22 @@ CASES = ROOT / "benchmarks" / "cases"
 FLOORS = {
     "dev": (
         ROOT.parent / "shared" / "eval" / "dev.jsonl",
-        {"known-item MRR@10": 0.99, "filter P@10": 0.97, "topic P@10": 0.66, "tag-intent F1": 0.95},
+        {"known-item MRR@10": 0.99, "filter P@10": 0.97, "topic P@10": 0.70, "tag-intent F1": 0.95},
     ),
     "tuning": (
         CASES / "tuning.jsonl",
         {"known-item MRR@10": 0.87, "filter P@10": 0.97, "topic P@10": 0.21, "tag-intent F1": 0.95},
     ),
-    "tuning2": (CASES / "tuning2.jsonl", {"known-item MRR@10": 0.89, "filter P@10": 0.90, "tag-intent F1": 0.92}),
+    "tuning2": (CASES / "tuning2.jsonl", {"known-item MRR@10": 0.90, "filter P@10": 0.91, "tag-intent F1": 0.92}),
     "tuning3": (CASES / "tuning3.jsonl", {"known-item MRR@10": 0.83, "filter P@10": 0.77, "tag-intent F1": 0.82}),
     "tuning4": (
         CASES / "tuning4.jsonl",
-        {"known-item MRR@10": 0.75, "filter P@10": 0.91, "topic P@10": 0.36, "tag-intent F1": 0.91},
+        {"known-item MRR@10": 0.75, "filter P@10": 0.91, "topic P@10": 0.35, "tag-intent F1": 0.91},
     ),
     "team": (CASES / "team.jsonl", {"known-item MRR@10": 0.96, "filter P@10": 0.98, "tag-intent F1": 0.97}),
-    "blind": (CASES / "blind.jsonl", {"known-item MRR@10": 0.84, "filter P@10": 0.92, "topic P@10": 0.29, "tag-intent F1": 0.94}),
+    "blind": (CASES / "blind.jsonl", {"known-item MRR@10": 0.83, "filter P@10": 0.91, "topic P@10": 0.29, "tag-intent F1": 0.94}),
 }
-MAX_EXCLUDED_SHOWN = {"dev": 0, "tuning": 0, "tuning2": 0, "tuning3": 27, "tuning4": 8, "team": 0, "blind": 0}
+MAX_EXCLUDED_SHOWN = {"dev": 0, "tuning": 0, "tuning2": 0, "tuning3": 30, "tuning4": 8, "team": 0, "blind": 0}
 # Known-item MRR is at or above plain BM25 on every set here; on the 13-case short set
 # (0.89 vs 1.00) it is not (BENCHMARKS.md).
 BEATS_BASELINE = {"dev", "tuning", "tuning2", "tuning3", "tuning4", "team", "blind"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from tokenizers import Tokenizer
@@ -9,6 +11,7 @@ from tokenizers import Tokenizer
 from retrieval.engine import EngineSettings, SearchEngine
 from retrieval.models import Project
 from retrieval.semantic import _FEW, DOC_DIMS, MIN_PROJECTS, Meanings, _model, embed
+from retrieval.taxonomy import load_taxonomy
 from tests.conftest import ROOT
 
 DEMO = (ROOT / "data" / "projects.json", ROOT / "data" / "tags.json")
@@ -97,3 +100,12 @@ def test_a_damaged_shape_is_not_well_formed():
     meanings = Meanings(np.zeros((3, DOC_DIMS), dtype=np.float32), ["a"], np.zeros((2, 256), dtype=np.float32))
     assert not meanings.well_formed(3)
     assert not Meanings(np.zeros((2, DOC_DIMS), dtype=np.float32), [], np.zeros((0, 256), dtype=np.float32)).well_formed(3)
+
+
+def test_the_only_project_with_the_requests_word_comes_first_whatever_meaning_says():
+    projects = [Project.model_validate(p) for p in json.loads(DEMO[0].read_text(encoding="utf-8"))]
+    projects.append(Project(id="zz-new", title="Zebrafish tracking toolkit", description="", tags=["code"]))
+    engine = SearchEngine(projects, load_taxonomy(DEMO[1])[0])
+    response = engine.search("zebrafish")
+    assert [e for e in response.parsed.expanded_tags if e.source == "meaning"]  # meaning weighs other projects
+    assert response.results[0].project.id == "zz-new"
