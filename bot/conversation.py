@@ -136,9 +136,9 @@ class Conversation:
         return self._apply(state, reading, text, home, keys)
 
     def _read(self, state: ThreadState, text: str) -> Refinement:
-        return refine(
-            self.engine.parser, state.query, text, self.today(), self.engine.index.doc_freq, state.page_size or self.page_size
-        )
+        engine = self.engine
+        page_size = state.page_size or self.page_size
+        return refine(engine.parser, state.query, text, self.today(), engine.index.doc_freq, page_size, engine.carrying_all)
 
     def _apply(self, state: ThreadState, reading: Refinement, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
         kind = reading.kind

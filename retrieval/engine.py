@@ -151,6 +151,10 @@ class SearchEngine:
     def tag_count(self, tag: str) -> int:
         return self.corpus.tag_count(tag)
 
+    def carrying_all(self, tags: Sequence[str]) -> int:
+        """How many projects carry every one of the tags (or a tag below it)."""
+        return int(np.count_nonzero(self.corpus.all_tags(tags)))
+
     def parse(self, request: str) -> Query:
         return self.parser.parse(request)
 

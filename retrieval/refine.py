@@ -15,7 +15,7 @@ nothing is NOT_UNDERSTOOD and leaves the search alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import Enum
 
@@ -359,13 +359,15 @@ def refine(
     today: date | None = None,
     doc_freq: Callable[[str], int] | None = None,
     page_size: int = 5,
+    together: Callable[[Sequence[str]], int] | None = None,
 ) -> Refinement:
     """Read one reply to the search ``previous``, shown ``page_size`` results at a time. Never raises.
 
     ``today`` anchors relative dates ("this year"); ``doc_freq`` (how many projects hold a
-    term) lets a fragment of words nobody in the catalog uses read as not understood.
+    term) lets a fragment of words nobody in the catalog uses read as not understood;
+    ``together`` (how many projects carry all of some tags) tells which topic a swap trades.
     """
-    return _Reader(parser, previous, today or date.today(), doc_freq, page_size).read(text)
+    return _Reader(parser, previous, today or date.today(), doc_freq, page_size, together).read(text)
 
 
 def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:
@@ -402,19 +404,26 @@ def positive_tags(query: Query) -> list[str]:
 
 class _Reader:
     def __init__(
-        self, parser: RequestParser, previous: Query, today: date, doc_freq: Callable[[str], int] | None, page_size: int
+        self,
+        parser: RequestParser,
+        previous: Query,
+        today: date,
+        doc_freq: Callable[[str], int] | None,
+        page_size: int,
+        together: Callable[[Sequence[str]], int] | None = None,
     ):
         self.parser = parser
         self.previous = previous
         self.today = today
         self.doc_freq = doc_freq
         self.page_size = page_size
+        self.together = together
         self.question = False
         self.chatter = False  # the reply model read talk that asks nothing of the bot
 
     def _again(self, previous: Query) -> _Reader:
         """A reader for the rest of a reply, on top of what its first part changed."""
-        return _Reader(self.parser, previous, self.today, self.doc_freq, self.page_size)
+        return _Reader(self.parser, previous, self.today, self.doc_freq, self.page_size, self.together)
 
     def read(self, text: str, fragments: bool = True) -> Refinement:
         """``fragments``: whether a reply with no cue may still read as words to narrow by."""
@@ -840,11 +849,25 @@ class _Reader:
         return "resource" if taxonomy.is_resource(tag) else "topic"
 
     def _closest(self, old: list[str], new: list[str]) -> list[str]:
-        """Of the old topic tags, those in the new ones' family (a shared ancestor), when any are."""
+        """Of the old topic tags, those in the new ones' family (a shared ancestor), when any are;
+        else the one the catalog combines with the new ones least, for their alternative: "data
+        augmentation for cv", then "what about audio", trades #computer-vision (3 of its 388
+        projects are about audio), not #data-augmentation (2 of 41)."""
         taxonomy = self.parser.taxonomy
         family = set().union(*(taxonomy.with_ancestors(t) for t in new)) if new else set()
         related = [t for t in old if self._kind(t) != "topic" or taxonomy.with_ancestors(t) & family]
-        return related if any(self._kind(t) == "topic" for t in related) else old
+        if any(self._kind(t) == "topic" for t in related):
+            return related
+        topics = [t for t in old if self._kind(t) == "topic"]
+        if len(topics) < 2 or not new or self.together is None:
+            return old
+        together = self.together
+
+        def share(tag: str) -> float:  # how often a project of the old tag is also about the new ones
+            return together([tag, *new]) / max(1, together([tag]))
+
+        weakest = min(topics, key=lambda tag: (share(tag), topics.index(tag)))
+        return [t for t in old if t not in topics or t == weakest]
 
     def _uses(self, word: str) -> int:
         """How many projects use the word (its rarest term); 0 without word counts."""

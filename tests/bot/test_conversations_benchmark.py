@@ -16,7 +16,7 @@ FLOORS = {
     "conversations_tuning": 0.99,
     "conversations_tuning2": 0.98,
     "conversations_tuning3": 0.94,
-    "conversations_tuning4": 0.90,
+    "conversations_tuning4": 0.92,
     "conversations_tuning5": 0.95,
     "conversations_tuning6": 0.97,
     "conversations_tuning7": 0.98,

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.engine import SearchEngine
-from retrieval.models import Query, Sort
+from retrieval.models import Project, Query, Sort, Tag
 from retrieval.refine import Refinement, RefinementKind, add_tag, is_refinement, read_request, refine, remove_tag
+from retrieval.taxonomy import Taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -286,6 +287,28 @@ def test_a_swap_of_resource_type(engine):
     query = engine.parse("pytorch tutorials")
     swapped = read(engine, query, "what about papers").query
     assert set(swapped.include_tags) == {"pytorch", "paper"}
+
+
+def test_a_swap_of_one_topic_among_unrelated_ones_trades_the_one_the_catalog_rarely_combines_with_it():
+    def projects(tags: list[str], count: int, start: int) -> list[Project]:
+        return [Project(id=start + n, title=f"Project {start + n}", tags=tags) for n in range(count)]
+
+    catalog = [
+        *projects(["data-augmentation", "computer-vision"], 6, 0),
+        *projects(["data-augmentation", "audio"], 3, 100),  # augmentation often goes with audio...
+        *projects(["computer-vision"], 20, 200),  # ...vision never: it is audio's alternative
+        *projects(["audio"], 5, 300),
+    ]
+    tags = [Tag(tag="data-augmentation"), Tag(tag="computer-vision", aliases=["cv"]), Tag(tag="audio")]
+    engine = SearchEngine(catalog, Taxonomy(tags))
+    previous = engine.parse("data augmentation for cv")
+    assert set(previous.include_tags) == {"data-augmentation", "computer-vision"}
+
+    def swap(together):
+        return refine(engine.parser, previous, "what about audio", TODAY, engine.index.doc_freq, 5, together).query
+
+    assert set(swap(engine.carrying_all).include_tags) == {"data-augmentation", "audio"}
+    assert set(swap(None).include_tags) == {"audio"}  # without the catalog's counts, every unrelated topic goes
 
 
 def test_is_refinement_tells_commands_from_new_requests(engine):
