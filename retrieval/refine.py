@@ -367,7 +367,12 @@ def refine(
     term) lets a fragment of words nobody in the catalog uses read as not understood;
     ``together`` (how many projects carry all of some tags) tells which topic a swap trades.
     """
-    return _Reader(parser, previous, today or date.today(), doc_freq, page_size, together).read(text)
+    reading = _Reader(parser, previous, today or date.today(), doc_freq, page_size, together).read(text)
+    if reading.kind is RefinementKind.CHANGE and reading.query.text:
+        # The request's words no longer say what is asked ("what about audio instead"): the
+        # tag model and the request's meaning read the words the query holds now instead.
+        return reading.model_copy(update={"query": reading.query.model_copy(update={"text": ""})})
+    return reading
 
 
 def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:

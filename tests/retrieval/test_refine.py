@@ -13,6 +13,7 @@ from retrieval.engine import SearchEngine
 from retrieval.models import Project, Query, Sort, Tag
 from retrieval.refine import Refinement, RefinementKind, add_tag, is_refinement, read_request, refine, remove_tag
 from retrieval.taxonomy import Taxonomy
+from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -309,6 +310,27 @@ def test_a_swap_of_one_topic_among_unrelated_ones_trades_the_one_the_catalog_rar
 
     assert set(swap(engine.carrying_all).include_tags) == {"data-augmentation", "audio"}
     assert set(swap(None).include_tags) == {"audio"}  # without the catalog's counts, every unrelated topic goes
+
+
+@pytest.mark.parametrize(
+    ("request_text", "reply", "gone", "came"),
+    [
+        (
+            "time series forecasting tutorials in keras",
+            "what about speech recognition instead",
+            "time-series",
+            "speech-recognition",
+        ),
+        ("reinforcement learning papers", "what about image generation instead", "reinforcement-learning", "image-generation"),
+    ],
+)
+def test_after_a_swap_the_learned_models_read_the_search_as_it_is_now(request_text, reply, gone, came):
+    demo = SearchEngine.from_paths(ROOT / "data" / "projects.json", ROOT / "data" / "tags.json")
+    swapped = refine(demo.parser, demo.parse(request_text), reply, TODAY, demo.index.doc_freq, 5, demo.carrying_all).query
+    assert gone not in swapped.include_tags
+    response = demo.search(swapped)
+    assert gone not in {e.tag for e in response.parsed.expanded_tags}  # the related tags of the words swapped away
+    assert came in response.results[0].project.tags
 
 
 def test_is_refinement_tells_commands_from_new_requests(engine):
