@@ -723,7 +723,8 @@ class _Reader:
         known = [singular(w) for w in words if w not in unknown]
         # The rarest word must be there: it says the most ("ones that run in the browser": browser);
         # the others rank, as in a request, so that a reply of many words does not leave one result.
-        required = ([min(known, key=self._uses)] if known else []) + part.phrases
+        # A reply that names a tag narrows by the tag: its other words only rank.
+        required = ([min(known, key=self._uses)] if known and not added else []) + part.phrases
         query = query.model_copy(
             update={
                 "keywords": _unique([*query.keywords, *(w for w in known if w not in required)]),

@@ -120,6 +120,12 @@ def test_a_reply_of_several_words_requires_its_rarest_and_ranks_by_the_rest(mwml
     assert 1 < mwml_engine.search(reading.query).total < mwml_engine.search(start).total
 
 
+def test_a_reply_that_names_a_tag_narrows_by_the_tag_and_ranks_by_its_other_words(engine):
+    reading = read(engine, "pytorch tutorials", "object detection on photos")
+    assert "object-detection" in reading.query.include_tags
+    assert reading.query.phrases == [] and "photo" in reading.query.keywords  # not "must mention: photo"
+
+
 @pytest.mark.parametrize(
     "reply",
     ["ok totally different q: any gan tutorials?", "switching gears entirely - gan tutorials", "new topic: gan tutorials"],
