@@ -29,22 +29,26 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
     allowed = allowed_mask(plan, corpus)
     n = len(corpus)
     bm25 = corpus.index.scores(plan.text_terms) if plan.text_terms else np.zeros(n)
-    best = float(bm25[allowed].max()) if allowed.any() else 0.0
+    best = float(bm25.max(where=allowed, initial=0.0))
+    # Added in place: at a million projects each temporary array is 8 MB that the allocator keeps.
     scores = bm25 / best if best > 0 else np.zeros(n)
     complete = np.ones(n, dtype=bool)
     for tag, weight in plan.intents.items():
         mask = corpus.tag_mask(tag)
-        scores = scores + weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
+        scores += weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
         complete &= mask
     for tag, weight in plan.expansions.items():
-        scores = scores + weight * corpus.tag_mask(tag)
+        np.add(scores, weight, out=scores, where=corpus.tag_mask(tag))
     evidence = bool(plan.text_terms or plan.intents)
     candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
     if meanings is not None and plan.request_vector is not None and plan.similarity_weight:
-        similarity = np.maximum(meanings.documents(plan.request_vector), 0.0)
-        top = float(similarity[allowed].max()) if allowed.any() else 0.0
+        similarity = meanings.documents(plan.request_vector)
+        np.maximum(similarity, 0.0, out=similarity)
+        top = float(similarity.max(where=allowed, initial=0.0))
         if top > 0:
-            scores = scores + plan.similarity_weight * similarity / top
+            similarity *= plan.similarity_weight
+            similarity /= top
+            scores += similarity
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
     if winner is not None:
         scores[winner] = np.nextafter(scores[candidates].max(), np.inf)

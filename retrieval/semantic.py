@@ -4,7 +4,7 @@ BM25 matches words, and people describe a purpose in words the catalog does not 
 ("condense long news articles into a few key sentences" for #text-summarization). WordLlama
 ships static token vectors, distilled from a large language model, inside its PyPI package
 (16 MB, no PyTorch, nothing downloaded): a text's vector is the mean of its tokens' vectors,
-read with the tokenizers and safetensors packages it depends on.
+read with the tokenizers package it depends on.
 The ranking (retrieval/plan.py, score.py) uses them twice, each weighed by cross-validation:
 - a request's similarity to each project. Projects keep the first ``DOC_DIMS`` dimensions:
   the model is trained so that a prefix is a smaller model, and 64 of the 256 dimensions rank
@@ -19,13 +19,13 @@ from __future__ import annotations
 import functools
 import importlib.util
 import itertools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
 from tokenizers import Tokenizer
 
 from retrieval.columns import Catalog
@@ -48,7 +48,7 @@ def model_version() -> str:
 @dataclass(frozen=True)
 class _Model:
     tokenizer: Tokenizer
-    tokens: np.ndarray  # (vocabulary, 256) float16, as shipped (16 MB a process): one vector per token
+    tokens: np.ndarray  # (vocabulary, 256) float16, memory-mapped from the package's file: one vector per token
 
 
 @functools.cache
@@ -66,11 +66,25 @@ def _model() -> _Model:
     root = Path(spec.submodule_search_locations[0])
     tokenizer = Tokenizer.from_file(str(root / "tokenizers" / f"{MODEL}_tokenizer_config.json"))
     tokenizer.no_truncation()
-    with safe_open(str(root / "weights" / f"{MODEL}_256.safetensors"), framework="np", device="cpu") as weights:
-        tokens = weights.get_tensor("embedding.weight")
-    if tokens.shape[1] != DIMS:
-        raise RuntimeError(f"wordllama's {MODEL} vectors have {tokens.shape[1]} dimensions, not {DIMS}")
+    tokens = _token_vectors(root / "weights" / f"{MODEL}_256.safetensors")
+    if tokens.ndim != 2 or tokens.shape[1] != DIMS:
+        raise RuntimeError(f"wordllama's {MODEL} vectors have the shape {tokens.shape}, not (vocabulary, {DIMS})")
     return _Model(tokenizer, tokens)
+
+
+def _token_vectors(path: Path) -> np.ndarray:
+    """The token vectors, memory-mapped, so that the worker processes of one machine share one copy.
+
+    The safetensors package only copies a tensor out; its format is an 8-byte little-endian
+    header length, a JSON header (each tensor's dtype, shape and byte range), then the bytes.
+    """
+    with open(path, "rb") as file:
+        size = int.from_bytes(file.read(8), "little")
+        entry = json.loads(file.read(size))["embedding.weight"]
+    if entry["dtype"] != "F16":
+        raise RuntimeError(f"wordllama's {MODEL} vectors are {entry['dtype']}, not F16")
+    start, _ = entry["data_offsets"]
+    return np.memmap(path, dtype="<f2", mode="r", offset=8 + size + start, shape=tuple(entry["shape"]))
 
 
 def embed(texts: Sequence[str], progress: str = "") -> np.ndarray:

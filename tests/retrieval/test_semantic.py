@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,6 +51,14 @@ def test_the_vectors_are_those_wordllama_itself_computes():
     assert np.allclose(embed(texts), theirs, atol=1e-6)
     for text, vector in zip(texts, theirs):  # one at a time, the path a request takes
         assert np.allclose(embed([text])[0], vector, atol=1e-6)
+
+
+def test_the_token_vectors_are_those_the_safetensors_package_reads():
+    from safetensors import safe_open
+
+    path = Path(importlib.util.find_spec("wordllama").submodule_search_locations[0]) / "weights" / "l2_supercat_256.safetensors"
+    with safe_open(str(path), framework="np") as weights:
+        assert np.array_equal(_model().tokens, weights.get_tensor("embedding.weight"))
 
 
 def test_texts_alike_in_meaning_are_nearer_than_texts_alike_in_nothing():
