@@ -2,9 +2,10 @@
 meaning to order them, and a clear BM25 winner first.
 
 BM25 comes from rank-bm25's statistics exactly (retrieval/index.py) and is divided by its
-best value among the allowed projects, so the tag weights mean the same on every query; so
-is the similarity of meaning. A candidate matches a word of the request or carries a tag
-it names or implies; the similarity of meaning orders the candidates but makes none.
+best value among the allowed projects, so the tag weights mean the same on every query; the
+similarity of meaning is divided by its best among the candidates. A candidate matches a
+word of the request or carries a tag it names or implies; the similarity of meaning orders
+the candidates but makes none.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
         np.add(scores, weight, out=scores, where=corpus.tag_mask(tag))
     evidence = bool(plan.text_terms or plan.intents)
     candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
-    if meanings is not None and plan.request_vector is not None and plan.similarity_weight:
-        similarity = meanings.documents(plan.request_vector)
+    if meanings is not None and plan.request_vector is not None and plan.similarity_weight and candidates.size:
+        similarity = meanings.documents(plan.request_vector, candidates)
         np.maximum(similarity, 0.0, out=similarity)
-        top = float(similarity.max(where=allowed, initial=0.0))
+        top = float(similarity.max())
         if top > 0:
             similarity *= plan.similarity_weight
             similarity /= top
-            scores += similarity
+            scores[candidates] += similarity
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
     if winner is not None:
         scores[winner] = np.nextafter(scores[candidates].max(), np.inf)

@@ -149,9 +149,16 @@ class Meanings:
             and self.tag_vectors.shape[1] == DIMS
         )
 
-    def documents(self, request: np.ndarray) -> np.ndarray:
-        """Each project's cosine similarity to a request's vector (from ``embed``)."""
-        return self.doc_vectors @ _unit(request[None, :DOC_DIMS])[0]
+    def documents(self, request: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """The cosine similarity of projects ``docs`` (ascending document numbers) to a request's vector.
+
+        Every project's vectors are read in one pass when ``docs`` is most of the catalog, and only
+        those rows when it is a small part (a phrase or a rare word: at a million projects the whole
+        pass reads 256 MB)."""
+        vector = _unit(request[None, :DOC_DIMS])[0]
+        if docs.size * 4 < len(self.doc_vectors):
+            return self.doc_vectors[docs] @ vector
+        return (self.doc_vectors @ vector)[docs]
 
     def tags(self, request: np.ndarray) -> np.ndarray:
         """Each of ``tag_names``' cosine similarity to a request's vector."""

@@ -119,3 +119,12 @@ def test_the_only_project_with_the_requests_word_comes_first_whatever_meaning_sa
     response = engine.search("zebrafish")
     assert [e for e in response.parsed.expanded_tags if e.source == "meaning"]  # meaning weighs other projects
     assert response.results[0].project.id == "zz-new"
+
+
+def test_a_few_projects_are_compared_alone_and_as_the_whole_pass_would(demo):
+    meanings = demo.models.meanings
+    request = embed(["speech recognition"])[0]
+    everyone = meanings.documents(request, np.arange(len(meanings.doc_vectors)))
+    few = np.array([3, 40, 41, 200])
+    assert few.size * 4 < len(meanings.doc_vectors)  # the rows alone
+    assert np.allclose(meanings.documents(request, few), everyone[few], atol=1e-6)
