@@ -38,6 +38,7 @@ DOC_DIMS = 64
 MIN_PROJECTS = 3  # a centroid of fewer projects is one project's description, not a topic
 _BATCH = 1_000
 _FEW = 8  # texts embedded one by one; more go through a sparse product
+_ROWS = 16_384  # projects' vectors compared at a time when only some are (4 MB)
 
 
 def model_version() -> str:
@@ -156,9 +157,12 @@ class Meanings:
         those rows when it is a small part (a phrase or a rare word: at a million projects the whole
         pass reads 256 MB)."""
         vector = _unit(request[None, :DOC_DIMS])[0]
-        if docs.size * 4 < len(self.doc_vectors):
-            return self.doc_vectors[docs] @ vector
-        return (self.doc_vectors @ vector)[docs]
+        if docs.size * 4 >= len(self.doc_vectors):
+            return (self.doc_vectors @ vector)[docs]
+        similarity = np.empty(docs.size, dtype=np.float32)
+        for start in range(0, docs.size, _ROWS):  # the rows are copied out: a few MB at a time
+            similarity[start : start + _ROWS] = self.doc_vectors[docs[start : start + _ROWS]] @ vector
+        return similarity
 
     def tags(self, request: np.ndarray) -> np.ndarray:
         """Each of ``tag_names``' cosine similarity to a request's vector."""

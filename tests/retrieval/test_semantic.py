@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
+from retrieval import semantic
 from retrieval.engine import EngineSettings, SearchEngine
 from retrieval.models import Project
 from retrieval.semantic import _FEW, DOC_DIMS, MIN_PROJECTS, Meanings, _model, embed
@@ -121,10 +122,12 @@ def test_the_only_project_with_the_requests_word_comes_first_whatever_meaning_sa
     assert response.results[0].project.id == "zz-new"
 
 
-def test_a_few_projects_are_compared_alone_and_as_the_whole_pass_would(demo):
+def test_a_few_projects_are_compared_alone_and_as_the_whole_pass_would(demo, monkeypatch):
     meanings = demo.models.meanings
     request = embed(["speech recognition"])[0]
     everyone = meanings.documents(request, np.arange(len(meanings.doc_vectors)))
     few = np.array([3, 40, 41, 200])
     assert few.size * 4 < len(meanings.doc_vectors)  # the rows alone
+    assert np.allclose(meanings.documents(request, few), everyone[few], atol=1e-6)
+    monkeypatch.setattr(semantic, "_ROWS", 3)  # and a few at a time
     assert np.allclose(meanings.documents(request, few), everyone[few], atol=1e-6)
