@@ -53,7 +53,7 @@ class RankingWeights(BaseModel):
     expansion_weight: float = 0.5
     expansions: int = 3
     min_expansion: float = 0.25
-    # The request's vector against each project's (the most similar allowed project gets all of it).
+    # The request's vector against each candidate's (the most similar candidate gets all of it).
     similarity_weight: float = 0.5
     # The tags nearest the request's vector: the nearest gets all of this, times the share of free words.
     meaning_weight: float = 0.5

@@ -9,7 +9,7 @@ The ranking (retrieval/plan.py, score.py) uses them twice, each weighed by cross
 - a request's similarity to each project. Projects keep the first ``DOC_DIMS`` dimensions:
   the model is trained so that a prefix is a smaller model, and 64 of the 256 dimensions rank
   as well (the cross-validated fit at 64 and at 128 scored alike) for a quarter of the memory,
-  which every query reads whole (256 MB at a million projects; BENCHMARKS.md);
+  which a broad query reads whole (256 MB at a million projects; BENCHMARKS.md);
 - its similarity to each tag's centroid, the mean vector of the projects carrying it. The most
   similar tags become soft expansions, shown in the echo like the tag model's.
 """
