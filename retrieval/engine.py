@@ -79,7 +79,8 @@ class SearchEngine:
         analyzer = Analyzer()
         index, phrases, word_counts = _indexed(catalog, analyzer, settings)
         corpus = Corpus.build(catalog, taxonomy, analyzer, index, phrases)
-        self._assemble(corpus, LearnedModels.build(catalog, taxonomy, analyzer, word_counts), settings, skipped)
+        models = LearnedModels.build(catalog, taxonomy, analyzer, word_counts, corpus.tag_docs)
+        self._assemble(corpus, models, settings, skipped)
 
     @classmethod
     def assembled(

@@ -9,7 +9,10 @@ model learns from the package's example replies, not the catalog (retrieval/repl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from retrieval.analyzer import Analyzer
 from retrieval.columns import Catalog
@@ -29,11 +32,19 @@ class LearnedModels:
     replies: LinearTextModel
 
     @classmethod
-    def build(cls, catalog: Catalog, taxonomy: Taxonomy, analyzer: Analyzer, word_counts: Counter[str]) -> LearnedModels:
-        """``word_counts``: the word forms of every title, description and tag, counted as the catalog was indexed."""
+    def build(
+        cls,
+        catalog: Catalog,
+        taxonomy: Taxonomy,
+        analyzer: Analyzer,
+        word_counts: Counter[str],
+        tag_docs: Mapping[str, np.ndarray],
+    ) -> LearnedModels:
+        """``word_counts``: the word forms of every title, description and tag, counted as the catalog was indexed;
+        ``tag_docs``: each tag's projects (the corpus's tag postings)."""
         return cls(
             lexicon=Lexicon.build(word_counts),
             tag_model=train_tag_model(catalog, taxonomy, analyzer.terms),
-            meanings=Meanings.build(catalog, taxonomy),
+            meanings=Meanings.build(catalog, taxonomy, tag_docs),
             replies=example_reply_model(),
         )

@@ -21,6 +21,7 @@ dates and excluded ids are hard limits, never relaxed.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -79,7 +80,8 @@ def plan(
     query: Query, corpus: Corpus, tag_model: LinearTextModel | None, meanings: Meanings | None, weights: RankingWeights
 ) -> Plan:
     analyzer = corpus.analyzer
-    content = [t for word in [*query.keywords, *query.tag_words, *query.phrases] for t in analyzer.terms(word)]
+    words = [*query.keywords, *query.tag_words, *query.phrases]
+    content = [t for word in words for t in analyzer.terms(word)]
     soft = [t for t in query.include_tags if t in query.inferred_tags]
     required = [t for t in query.include_tags if t not in query.inferred_tags]
     telling = {tag: _idf(corpus, tag) ** weights.subject_power for tag in soft}
@@ -106,9 +108,9 @@ def plan(
     vector = None
     # Meaning reads a request the catalog knows a word of: a word it has never seen ("objdetect")
     # finds nothing, and the user is offered the nearest tags instead (retrieval/alternatives.py).
-    known = any(corpus.index.doc_freq(term) for term in content)
-    if meanings is not None and known and (weights.similarity_weight or weights.meaning_weight):
-        vector = embed([query.text or " ".join([*query.keywords, *query.tag_words, *query.phrases])])[0]
+    counts = weights.similarity_weight or weights.meaning_weight
+    if meanings is not None and counts and any(corpus.index.doc_freq(term) for term in content):
+        vector = embed([query.text or " ".join(words)])[0]
         if weights.meaning_weight and share < 1:
             taken = {*query.include_tags, *query.exclude_tags, *expansions}
             nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
@@ -133,8 +135,8 @@ def _nearest_tags(meanings: Meanings, vector: np.ndarray, taken: set[str], count
     if not count or not meanings.tag_names:
         return []
     similarity = meanings.tags(vector)
-    order = [int(i) for i in np.argsort(-similarity, kind="stable") if meanings.tag_names[i] not in taken][:count]
-    order = [i for i in order if similarity[i] > 0]
+    ranked = (i for i in np.argsort(-similarity, kind="stable").tolist() if meanings.tag_names[i] not in taken)
+    order = [i for i in itertools.islice(ranked, count) if similarity[i] > 0]
     return [(meanings.tag_names[i], float(similarity[i] / similarity[order[0]])) for i in order]
 
 

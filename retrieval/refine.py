@@ -872,7 +872,7 @@ class _Reader:
         def share(tag: str) -> float:  # how often a project of the old tag is also about the new ones
             return together([tag, *new]) / max(1, together([tag]))
 
-        weakest = min(topics, key=lambda tag: (share(tag), topics.index(tag)))
+        weakest = min(topics, key=share)  # the first of equals
         return [t for t in old if t not in topics or t == weakest]
 
     def _uses(self, word: str) -> int:

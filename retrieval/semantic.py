@@ -20,7 +20,7 @@ import functools
 import importlib.util
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -128,13 +128,12 @@ class Meanings:
     tag_vectors: np.ndarray  # (n_tags, DIMS) float32, unit rows
 
     @classmethod
-    def build(cls, catalog: Catalog, taxonomy: Taxonomy) -> Meanings:
+    def build(cls, catalog: Catalog, taxonomy: Taxonomy, tag_docs: Mapping[str, np.ndarray]) -> Meanings:
+        """``tag_docs``: each tag's projects (the corpus's tag postings)."""
         texts = [f"{title}. {description}" for title, description in zip(catalog.titles, catalog.descriptions)]
         vectors = embed(texts, progress="reading meanings")
-        indptr, docs = catalog.tag_postings()
         names, centroids = [], []
-        for t, tag in enumerate(catalog.tag_names):
-            carriers = docs[indptr[t] : indptr[t + 1]]
+        for tag, carriers in tag_docs.items():
             if carriers.size >= MIN_PROJECTS and not taxonomy.is_resource(tag):
                 names.append(tag)
                 centroids.append(vectors[carriers].sum(axis=0))
