@@ -756,6 +756,8 @@ class _Reader:
             return None  # "what about the third one": a result, not a topic
         if not (added or words or part.exclude_tags or found or part.sort is not Sort.RELEVANCE):
             return None
+        if part.exclude_tags and not added and not found:
+            return self._exclusion_swapped(part.exclude_tags, old)
         if old is None:
             kinds = {self._kind(t) for t in added} | ({"topic"} if words else set())
             old_tags = [t for t in positive_tags(self.previous) if t not in added and self._kind(t) in kinds]
@@ -789,6 +791,21 @@ class _Reader:
             else "added " + (" ".join(came) or "the change")
         )
         return self._changed(query, change)
+
+    def _exclusion_swapped(self, excluded: list[str], old: tuple[list[str], list[str]] | None) -> Refinement:
+        """ "exclude pytorch instead", "i'd prefer no sklearn": the new exclusions take the place of
+        those of their kind (or of the ones named), and what is excluded is no longer asked for.
+        The slot's other words are the phrasing of a refusal ("no sklearn actually"), not a topic."""
+        kinds = {self._kind(t) for t in excluded}
+        if old is None:
+            gone = [t for t in self.previous.exclude_tags if t not in excluded and self._kind(t) in kinds]
+        else:
+            gone = [t for t in old[0] if t in self.previous.exclude_tags]
+        query = self.previous.model_copy(update={"exclude_tags": [t for t in self.previous.exclude_tags if t not in gone]})
+        query = self._without_tags(query, excluded)
+        query = query.model_copy(update={"exclude_tags": _unique([*query.exclude_tags, *excluded])})
+        came = " ".join(f"#{t}" for t in excluded)
+        return self._changed(query, f"excluded {came} instead of " + " ".join(f"#{t}" for t in gone) if gone else f"excluded {came}")
 
     def _removed(self, rest: str) -> Refinement | None:
         """Drop what ``rest`` names; None when it names nothing in the search."""

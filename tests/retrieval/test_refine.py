@@ -278,6 +278,21 @@ def test_a_swap_trades_a_tag_for_one_of_its_kind(engine, start, reply):
     assert set(swapped.include_tags) == set(query.include_tags) - {"pytorch"} | {"tensorflow"}
 
 
+@pytest.mark.parametrize("reply", ["hmm actually exclude pytorch instead", "not pytorch instead", "no pytorch rather"])
+def test_a_swapped_exclusion_trades_the_exclusion_of_its_kind_and_keeps_the_topic(engine, start, reply):
+    query = read(engine, start, "not tensorflow").query
+    swapped = read(engine, query, reply).query
+    assert swapped.exclude_tags == ["pytorch"]
+    assert positive(swapped) == positive(start) and not swapped.keywords
+
+
+def test_preferring_to_be_without_an_included_tag_excludes_it_and_keeps_the_rest(engine, start):
+    query = read(engine, start, "only pytorch").query
+    refused = read(engine, query, "hmm i'd prefer no pytorch actually").query
+    assert refused.exclude_tags == ["pytorch"] and "pytorch" not in positive(refused)
+    assert set(positive(refused)) == set(positive(start)) and not refused.keywords
+
+
 def test_a_swap_with_nothing_of_its_kind_adds(engine, start):
     swapped = read(engine, start, "what about keras?").query
     assert set(swapped.include_tags) == set(start.include_tags) | {"keras"}
