@@ -314,6 +314,14 @@ _DROP_TAIL = re.compile(
     r"\s+(?:part|parts|filter|filters|tag|tags|bit|bits|requirement|requirements|constraint|"
     r"constraints|restriction|restrictions|condition|limit|one|thing|stuff)$"
 )
+# "keras is fine": what was excluded may come back.
+_ALLOWED = re.compile(
+    r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:ok|okay|fine|good|cool)\s+with\s+(?P<with>.+?)|"
+    r"(?P<rest>.+?)\s+(?:is|are|'s|would be)\s+(?:ok|okay|fine|allowed|acceptable|alright|all right|good|cool))"
+    r"(?:\s+(?:too|then|actually|now|after all|again))*$"
+)
+# "remove that filter": one thing said before, not every filter.
+_THAT_ONE = re.compile(r"^(?:that|this|the last)\s+(?:filter|one|tag|part|bit|thing|requirement|restriction)$")
 _ANY = re.compile(r"^(?:any|whatever|whichever|all)\s+(?P<rest>.+)$")
 _EXCLUDE = re.compile(
     r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus|nothing with|"
@@ -442,6 +450,7 @@ class _Reader:
             self._page_size,
             self._similar,
             self._drop,
+            self._allowed,
             self._learned,
             self._dates,
             self._swap,
@@ -653,6 +662,8 @@ class _Reader:
         match = _DROP.match(said) or _DROP.match(_polite(said))
         if match is None:
             return None
+        if _THAT_ONE.match(match.group("rest")):
+            return self._not_understood()
         rest = _DROP_TAIL.sub("", re.sub(r"^(?:(?:the|that|this|those|these|all|any|my|our)\s+)+", "", match.group("rest")))
         dropped = self._removed(rest)
         if dropped is not None:
@@ -662,6 +673,24 @@ class _Reader:
         return self._same(
             RefinementKind.NOT_UNDERSTOOD, change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged."
         )
+
+    def _allowed(self, said: str) -> Refinement | None:
+        """ "keras is fine", "i'm ok with tensorflow": the exclusions it names are lifted."""
+        match = _ALLOWED.match(_polite(said))
+        if match is None:
+            return None
+        tags, words = self._named(match.group("with") or match.group("rest"))
+        tags = [t for t in tags if t in self.previous.exclude_tags]
+        words = [w for w in words if w in self.previous.exclude_words]
+        if not (tags or words):
+            return None
+        query = self.previous.model_copy(
+            update={
+                "exclude_tags": [t for t in self.previous.exclude_tags if t not in tags],
+                "exclude_words": [w for w in self.previous.exclude_words if w not in words],
+            }
+        )
+        return self._changed(query, "no longer excluding " + " ".join([*(f"#{t}" for t in tags), *(f"'{w}'" for w in words)]))
 
     def _exclude(self, said: str) -> Refinement | None:
         match = _EXCLUDE.match(_polite(said))
@@ -804,8 +833,8 @@ class _Reader:
         query = self.previous.model_copy(update={"exclude_tags": [t for t in self.previous.exclude_tags if t not in gone]})
         query = self._without_tags(query, excluded)
         query = query.model_copy(update={"exclude_tags": _unique([*query.exclude_tags, *excluded])})
-        came = " ".join(f"#{t}" for t in excluded)
-        return self._changed(query, f"excluded {came} instead of " + " ".join(f"#{t}" for t in gone) if gone else f"excluded {came}")
+        change = "excluded " + " ".join(f"#{t}" for t in excluded)
+        return self._changed(query, f"{change} instead of " + " ".join(f"#{t}" for t in gone) if gone else change)
 
     def _removed(self, rest: str) -> Refinement | None:
         """Drop what ``rest`` names; None when it names nothing in the search."""

@@ -293,6 +293,20 @@ def test_preferring_to_be_without_an_included_tag_excludes_it_and_keeps_the_rest
     assert set(positive(refused)) == set(positive(start)) and not refused.keywords
 
 
+@pytest.mark.parametrize("reply", ["keras is fine", "actually keras is ok, remove that filter", "i'm ok with keras after all"])
+def test_allowing_an_excluded_tag_lifts_only_that_exclusion(engine, start, reply):
+    query = read(engine, read(engine, start, "not tensorflow").query, "and no keras").query
+    allowed = read(engine, query, reply)
+    assert allowed.kind is RefinementKind.CHANGE
+    assert allowed.query.exclude_tags == ["tensorflow"] and positive(allowed.query) == positive(start)
+
+
+def test_that_filter_alone_names_nothing_so_nothing_is_dropped(engine, start):
+    query = read(engine, start, "not tensorflow").query
+    assert read(engine, query, "remove that filter").kind is RefinementKind.NOT_UNDERSTOOD
+    assert read(engine, query, "clear the filters").query.exclude_tags == []
+
+
 def test_a_swap_with_nothing_of_its_kind_adds(engine, start):
     swapped = read(engine, start, "what about keras?").query
     assert set(swapped.include_tags) == set(start.include_tags) | {"keras"}
