@@ -24,7 +24,7 @@ from bot.store import StateStore, Step, ThreadKey, ThreadState
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
-from retrieval.refine import Refinement, RefinementKind, read_request, refine
+from retrieval.refine import Refinement, RefinementKind, read_request, refine, requested_count
 from retrieval.similar import similar_query
 
 START_OVER = "Starting over — what are you looking for?"
@@ -126,7 +126,8 @@ class Conversation:
             return Outcome(
                 turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker), keys=waiting
             )
-        return self._results(text, ThreadState(query=query, asker=asker), home, keys, "")
+        size = requested_count(text) or 0
+        return self._results(text, ThreadState(query=query, asker=asker, page_size=size), home, keys, "")
 
     def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:
         """A reply in a conversation with a search (or one waiting for a request)."""

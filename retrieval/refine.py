@@ -133,6 +133,15 @@ UNSUPPORTED = (
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
+# "show me 3 tutorials on ...", "top 5 gan papers": how many results a request asks for. A cue
+# must come first, so "2 stage detectors" or "need 4 gpus" are words of the request.
+_COUNT = re.compile(
+    r"\b(?P<cue>(?:(?:show|give|find|get|list|recommend|suggest|share|pick|send)(?:\s+(?:me|us))?(?:\s+(?:the|your|some))?"
+    r"(?:\s+(?:top|best|first))?)|top|best|first)\s+(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?=[a-z])",
+    re.IGNORECASE,
+)
+
+
 class RefinementKind(str, Enum):
     NEW = "new"  # a new request replaces the search
     CHANGE = "change"  # the query changed
@@ -384,12 +393,22 @@ def refine(
 
 
 def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:
-    """A new request: the parser's reading, plus any date range it names ("gan papers since 2021")."""
-    found, rest = take_dates((text or "")[:MAX_REQUEST_CHARS], today or date.today())
-    query = parser.parse(rest if found else text)
-    if found is None:
+    """A new request: the parser's reading, plus any date range it names ("gan papers since 2021").
+    A count it asks for ("show me 3 tutorials") is no word of it (see ``requested_count``)."""
+    said = _COUNT.sub(lambda m: m.group("cue") + " ", (text or "")[:MAX_REQUEST_CHARS])
+    found, rest = take_dates(said, today or date.today())
+    query = parser.parse(rest if found else said)
+    if found is None and said == text:
         return query
-    return query.model_copy(update={"text": text, "date_from": found.start, "date_to": found.end})
+    update = {"date_from": found.start, "date_to": found.end} if found else {}
+    return query.model_copy(update={"text": text, **update})
+
+
+def requested_count(text: str) -> int | None:
+    """How many results a request asks to see ("top 5 gan papers"), when it says and it can be shown."""
+    match = _COUNT.search((text or "")[:MAX_REQUEST_CHARS].lower())
+    count = _number(match.group("n")) if match else 0
+    return count if 1 <= count <= MAX_PAGE_SIZE else None
 
 
 def is_refinement(parser: RequestParser, text: str) -> bool:

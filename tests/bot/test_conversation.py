@@ -85,6 +85,14 @@ def test_more_past_the_end_says_so_without_reposting_the_page(chat: Chat):
     assert jumped.kind is TurnKind.RESULTS and jumped.page == 1 and jumped.change == "that was the last page"
 
 
+def test_a_request_for_a_number_of_results_shows_that_many_per_page(chat: Chat, engine):
+    asked = chat.mention("show me 2 pytorch projects")
+    assert len(asked.turn.response.results) == 2
+    assert _parsed(asked).include_tags == engine.parse("show me pytorch projects").include_tags
+    assert "2" not in _parsed(asked).keywords
+    assert chat.reply("more").turn.response.offset == 2
+
+
 def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
     chat.mention("gan papers")
     chat.reply("newest first")

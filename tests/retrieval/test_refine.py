@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 
 from retrieval.engine import SearchEngine
 from retrieval.models import Project, Query, Sort, Tag
-from retrieval.refine import Refinement, RefinementKind, add_tag, is_refinement, read_request, refine, remove_tag
+from retrieval.refine import (
+    Refinement,
+    RefinementKind,
+    add_tag,
+    is_refinement,
+    read_request,
+    refine,
+    remove_tag,
+    requested_count,
+)
 from retrieval.taxonomy import Taxonomy
 from tests.conftest import ROOT
 
@@ -253,6 +262,23 @@ def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
     narrowed = read(engine, since, "and before 2021 too").query
     assert (narrowed.date_from, narrowed.date_to) == (date(2020, 1, 1), date(2020, 12, 31))
     assert read(engine, since, "before 2019").query.date_from is None, "a bound past the other replaces the range"
+
+
+@pytest.mark.parametrize(
+    "request_text, count",
+    [
+        ("show me 3 tutorials on object detection", 3),
+        ("Top 5 gan papers", 5),
+        ("give me the best three yolo notebooks", 3),
+        ("two stage detectors", None),  # no cue: words of the request
+        ("top 50 papers", None),  # more than a page can show
+        ("find papers from 2019", None),
+    ],
+)
+def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
+    assert requested_count(request_text) == count
+    if count:
+        assert not any(w.isdigit() or w in ("three", "five") for w in read_request(engine.parser, request_text, TODAY).keywords)
 
 
 def test_a_request_names_its_dates_too(engine):
