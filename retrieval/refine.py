@@ -250,8 +250,9 @@ _LEAD = re.compile(
 )
 _TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
+_ROUGHLY = r"(?:like|about|around|say|maybe|roughly|approx|approximately|max|at most)"
 _PAGE_SIZE = re.compile(
-    rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me)\s+)*(?P<n>{_NUMBER})"
+    rf"^(?:(?:the|top|first|best|only|just|give me|show me|show|me|{_ROUGHLY})\s+)*(?P<n>{_NUMBER})"
     r"(?:\s+(?:results?|projects?|items?|ones?|hits|entries|links|of them|at a time|per page|"
     r"a page|on a page|each time))*(?:\s+(?:only|max|at most|please))?$"
 )
@@ -264,6 +265,11 @@ _GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+
 _FEWER = _whole(
     "fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
     "shorter|shorter list|smaller|a shorter list|fewer ones|fewer per page|less per page"
+)
+# "fewer pls, like 3": fewer, and how many.
+_FEWER_TO = re.compile(
+    rf"^(?:fewer|less)(?:\s+(?:results?|please|pls|plz))*[\s,;:.!\u2013\u2014-]+(?:(?:{_ROUGHLY}|just|only|so)\s+)*"
+    rf"(?P<n>{_NUMBER})(?:\s+(?:results?|is enough|is fine|is plenty|max|tops|or so))?$"
 )
 _MORE_PER_PAGE = _whole(
     "more per page|more at a time|bigger pages|longer list|more on each page|all of them|all|"
@@ -361,6 +367,11 @@ _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 _RESULT_NOUNS = re.compile(
     r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
     r"examples?|resources?|materials?|posts?\s+(?=only)|related)\b"
+)
+# Words that point at results shown: "the 3rd one", "which one", "those", "#2".
+_POINTING = re.compile(
+    rf"\b(?:(?:the|this|that|which)\s+(?:\w+\s+)?ones?|these|those|them|it|number\s+\d+|"
+    rf"{'|'.join(w for w, n in ORDINALS.items() if not w.isalpha() or w.endswith(('st', 'nd', 'rd', 'th')))})\b|#\s*\d"
 )
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
@@ -529,6 +540,8 @@ class _Reader:
                 return self._same(RefinementKind.NOT_UNDERSTOOD, change="That is already one result at a time.")
             fewer = (self.page_size + 1) // 2
             return self._same(RefinementKind.PAGE_SIZE, page_size=fewer, change=f"{fewer} per page")
+        if fewer_to := _FEWER_TO.match(bare):
+            return self._page_size(f"show {fewer_to.group('n')}")
         if _MORE_PER_PAGE.match(bare):
             return self._same(RefinementKind.PAGE_SIZE, page_size=MAX_PAGE_SIZE, change="more results per page")
         if go := _GO_TO_PAGE.match(bare):
@@ -638,7 +651,7 @@ class _Reader:
             end = before.date_to
         dated = before.model_copy(update={"date_from": start, "date_to": end})
         change = _date_words(start, end)
-        rest = _EDGE.sub("", _DATE_VERBS.sub(" ", rest))
+        rest = _EDGE.sub("", _DATE_VERBS.sub(" ", _polite(rest)))
         if rest and not _only_filler(rest):
             more = self._again(dated).read(rest)
             if more.kind is RefinementKind.CHANGE:
@@ -742,7 +755,9 @@ class _Reader:
         if words and part.exclude_tags and not positive_tags(part):
             return self._merged(bare, explicit=True)  # "we did the hf ones already, so skip those"
         if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
-            return self._not_understood(cued=False)
+            # A question about the results shown ("does the 3rd one need a gpu?") asks nothing of
+            # the search, in a DM too; other talk there may be a new request.
+            return self._not_understood(cued=bool(_POINTING.search(said)))
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}

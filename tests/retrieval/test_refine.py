@@ -211,7 +211,17 @@ def test_help(engine, start, reply):
 
 
 @pytest.mark.parametrize(
-    "reply, size", [("show 3", 3), ("top 5 only", 5), ("just 2 results", 2), ("fewer", 3), ("show me 10 per page", 10)]
+    "reply, size",
+    [
+        ("show 3", 3),
+        ("top 5 only", 5),
+        ("just 2 results", 2),
+        ("fewer", 3),
+        ("show me 10 per page", 10),
+        ("fewer pls, like 2", 2),
+        ("less - say 4", 4),
+        ("show me like 10", 10),
+    ],
 )
 def test_page_size(engine, start, reply, size):
     refinement = read(engine, start, reply)
@@ -279,6 +289,19 @@ def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
     assert requested_count(request_text) == count
     if count:
         assert not any(w.isdigit() or w in ("three", "five") for w in read_request(engine.parser, request_text, TODAY).keywords)
+
+
+@pytest.mark.parametrize("reply", ["does the 3rd one need a gpu?", "which one is best?", "is it free?", "what is #2 about?"])
+def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
+    assert refinement.explicit, "in a DM too: not a new request"
+
+
+def test_a_date_range_after_an_interjection_is_still_a_date_range(engine, start):
+    refinement = read(engine, start, "hmm any from before 2019?")
+    assert refinement.kind is RefinementKind.CHANGE and refinement.explicit
+    assert refinement.query.date_to == date(2018, 12, 31) and refinement.query.keywords == start.keywords
 
 
 def test_a_request_names_its_dates_too(engine):
