@@ -779,7 +779,7 @@ class _Reader:
         excluded = [t for t in part.exclude_tags if t not in added]
         for tag in excluded:
             query = remove_tag(query, tag)
-        words = [w for w in part.keywords if self.parser.resolve_tag(w) is None]
+        words = [w for w in part.keywords if self.parser.resolve_tag(w) not in added]
         unknown = [w for w in words if not self._known(w)]
         if unknown and not (added or excluded or part.exclude_words or part.phrases):
             return self._not_understood(cued=explicit)
@@ -814,7 +814,7 @@ class _Reader:
         found, rest = take_dates(slot, self.today)
         part = self.parser.parse(rest if found else slot)
         added = positive_tags(part)
-        words = [w for w in part.keywords if self.parser.resolve_tag(w) is None]
+        words = [w for w in part.keywords if self.parser.resolve_tag(w) not in added]
         if words and all(w in ORDINALS or w.isdigit() for w in words):
             return None  # "what about the third one": a result, not a topic
         if not (added or words or part.exclude_tags or found or part.sort is not Sort.RELEVANCE):

@@ -479,3 +479,12 @@ def test_a_swap_keeps_the_kind_of_intent_it_replaces(mwml_engine):
     assert mwml_engine.search(soft).total > 10
     hard = swap("#deep-q-networks tutorials", "what about #q-learning instead")
     assert "q-learning" in hard.include_tags and "q-learning" not in hard.inferred_tags
+
+
+def test_a_word_that_is_also_a_little_used_tag_still_narrows(mwml_engine):
+    """'movies' is the tag of a project or two, too rare for the parser to take as a tag: it is a word to narrow by."""
+    previous = mwml_engine.parse("recommendation systems tutorials")
+    refinement = refine(mwml_engine.parser, previous, "any about movies?", TODAY, mwml_engine.index.doc_freq, 5)
+    assert refinement.kind is RefinementKind.CHANGE and refinement.query.phrases
+    results = mwml_engine.search(refinement.query).results
+    assert results and all("movie" in f"{r.project.title} {r.project.description}".lower() for r in results)
