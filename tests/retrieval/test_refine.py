@@ -483,7 +483,7 @@ def test_a_swap_keeps_the_kind_of_intent_it_replaces(mwml_engine):
 
 def test_a_word_that_is_also_a_little_used_tag_still_narrows(mwml_engine):
     """'movies' is the tag of a project or two, too rare for the parser to take as a tag: it is a word to narrow by."""
-    previous = mwml_engine.parse("recommendation systems tutorials")
+    previous = mwml_engine.parse("recommendation systems")
     refinement = refine(mwml_engine.parser, previous, "any about movies?", TODAY, mwml_engine.index.doc_freq, 5)
     assert refinement.kind is RefinementKind.CHANGE and refinement.query.phrases
     results = mwml_engine.search(refinement.query).results
