@@ -783,7 +783,7 @@ class _Reader:
         unknown = [w for w in words if not self._known(w)]
         if unknown and not (added or excluded or part.exclude_words or part.phrases):
             return self._not_understood(cued=explicit)
-        known = [singular(w) for w in words if w not in unknown]
+        known = [self._singular(w) for w in words if w not in unknown]
         # The rarest word must be there: it says the most ("ones that run in the browser": browser);
         # the others rank, as in a request, so that a reply of many words does not leave one result.
         # A reply that names a tag narrows by the tag: its other words only rank.
@@ -954,6 +954,13 @@ class _Reader:
 
         weakest = min(topics, key=share)  # the first of equals
         return [t for t in old if t not in topics or t == weakest]
+
+    def _singular(self, word: str) -> str:
+        """The singular the catalog writes: "movies" is "movie", "libraries" is "library" (a phrase
+        matches word for word, and English spells both with -ies)."""
+        counts = self.parser.lexicon.counts
+        form = singular(word)
+        return word[:-1] if not counts.get(form) and word.endswith("ies") and counts.get(word[:-1]) else form
 
     def _uses(self, word: str) -> int:
         """How many projects use the word (its rarest term); 0 without word counts."""
