@@ -323,6 +323,7 @@ _DROP = re.compile(
     r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
     r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$"
 )
+_ALSO = re.compile(r"^(?:(?:also|and|then|just|please|pls)\s+)+")  # "can you also drop the notebook filter"
 # Drop verbs that also reject: said of what the search lacks, they exclude it ("ditch the videos").
 _REJECTING = re.compile(r"^(?:skip|ditch|lose|get rid of|leave out|cut|without|no need for|don'?t need|do not need)\b")
 _DROP_TAIL = re.compile(
@@ -691,7 +692,7 @@ class _Reader:
         return inner if query.is_empty else Refinement(kind=RefinementKind.NEW, query=query, change="new search")
 
     def _drop(self, said: str) -> Refinement | None:
-        match = _DROP.match(said) or _DROP.match(_polite(said))
+        match = _DROP.match(said) or _DROP.match(_ALSO.sub("", _polite(said)))
         if match is None:
             return None
         if _THAT_ONE.match(match.group("rest")):
@@ -761,10 +762,10 @@ class _Reader:
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
-        if named and not part.keywords and kinds <= {"framework", "resource"} and kinds <= have:
-            swapped = self._swapped(bare, None)  # explicit: only a change reads like this, even in a DM
-            if swapped is not None:
-                return swapped
+        if named and not part.keywords and kinds <= {"framework", "resource"}:
+            # Only a change reads like this, even in a DM: "papers please" is too broad a request.
+            swapped = self._swapped(bare, None) if kinds <= have else None
+            return swapped if swapped is not None else self._merged(bare, explicit=True)
         return self._merged(bare, explicit=explicit)
 
     # ---- the edits ------------------------------------------------------------------------

@@ -163,6 +163,9 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     assert "reinforcement-learning" not in _parsed(asked).include_tags
     # An ask the bot cannot do is said so, and the search stays.
     assert dm("can you email me these?", "6.0").turn.kind is TurnKind.NOTICE
+    # A framework alone is too broad to be a new request: it narrows the search.
+    narrowed = dm("pytorch please", "7.0")
+    assert set(_parsed(narrowed).include_tags) == set(_parsed(asked).include_tags) | {"pytorch"}
 
 
 def test_the_console_runs_the_same_conversation(chat: Chat):

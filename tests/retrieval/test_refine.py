@@ -97,6 +97,7 @@ def test_excluding_an_included_tag_moves_it(engine, start):
         "drop the pytorch part",
         "remove the pytorch filter",
         "no longer pytorch",
+        "can you also drop the pytorch filter",
     ],
 )
 def test_remove_a_constraint(engine, start, reply):
