@@ -187,6 +187,14 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
         RefinementKind.NEXT_PAGE,
         None,
     ),
+    (  # "can you show a few more?", "got a couple more"
+        re.compile(
+            r"^(?:(?:show|give|get|send|got|see|load|list)\s+(?:me\s+|us\s+)?)?(?:a\s+few|some|a\s+couple(?:\s+of)?|a\s+bit|few|"
+            r"a\s+handful|\d|two|three|five)\s+more(?:\s+(?:results?|ones?|projects?|of\s+(?:these|those|them)))?$"
+        ),
+        RefinementKind.NEXT_PAGE,
+        None,
+    ),
     (
         _whole("previous|prev|previous page|page back|last page|back a page|previous results|page up"),
         RefinementKind.PREVIOUS_PAGE,

@@ -121,7 +121,9 @@ def test_clear_filters_drops_every_tag_and_date(engine, start):
     assert cleared.include_tags == cleared.exclude_tags == [] and cleared.date_from is None
 
 
-@pytest.mark.parametrize("reply", ["more", "next", "show more", "More!", "next page"])
+@pytest.mark.parametrize(
+    "reply", ["more", "next", "show more", "More!", "next page", "can you show a few more?", "got a couple more", "some more pls"]
+)
 def test_next_page(engine, start, reply):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NEXT_PAGE and refinement.query == start
