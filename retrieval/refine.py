@@ -504,7 +504,9 @@ class _Reader:
                 break
         if self.chatter:  # talk, unless a cue changes the search ("we did the hf ones already, so skip those")
             cued = found or self._fragment(said, explicit=False)
-            return cued if cued.explicit and cued.kind is not RefinementKind.NOT_UNDERSTOOD else self._same(RefinementKind.ACK)
+            if not _understood(cued) and (clauses := self._clauses(said)):
+                cued = clauses[0]  # "hmm nothing. this year?": a clause of it does
+            return cued if _understood(cued) else self._same(RefinementKind.ACK)
         if not fragments:
             return found or self._not_understood()
         return self._whole_or_clauses(said, found)
@@ -517,7 +519,7 @@ class _Reader:
         if clauses is None:
             return whole
         by_clause, read = clauses
-        if read < 2 and whole.explicit and whole.kind is not RefinementKind.NOT_UNDERSTOOD:
+        if read < 2 and _understood(whole):
             return whole  # one cued clause says less than a reading of the whole ("only pytorch and keras")
         return by_clause
 
@@ -630,7 +632,7 @@ class _Reader:
         read = 0
         for part in parts:
             found = self._again(reading.query if reading else self.previous).read(part, fragments=False)
-            if not found.explicit or found.kind is RefinementKind.NOT_UNDERSTOOD:
+            if not _understood(found):
                 continue
             read += 1
             if reading is not None and reading.kind is RefinementKind.PAGE_SIZE and found.kind is RefinementKind.CHANGE:
@@ -694,7 +696,7 @@ class _Reader:
         if not rest or _only_filler(rest):
             return None
         inner = self._again(self.previous).read(rest)
-        if inner.explicit and inner.kind is not RefinementKind.NOT_UNDERSTOOD and not match.group("topic"):
+        if _understood(inner) and not match.group("topic"):
             return inner  # "actually, only pytorch"; but a new topic is a new search whatever it says
         query = read_request(self.parser, _without_result_nouns(rest), self.today)
         return inner if query.is_empty else Refinement(kind=RefinementKind.NEW, query=query, change="new search")
@@ -1013,6 +1015,11 @@ _KIND_CHANGES = {
     RefinementKind.PREVIOUS_PAGE: "previous page",
     RefinementKind.UNDO: "undone",
 }
+
+
+def _understood(reading: Refinement) -> bool:
+    """Whether a reading is a cued one that does something."""
+    return reading.explicit and reading.kind is not RefinementKind.NOT_UNDERSTOOD
 
 
 def _said(text: str) -> str:

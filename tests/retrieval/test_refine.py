@@ -301,6 +301,12 @@ def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply
     assert refinement.explicit, "in a DM too: not a new request"
 
 
+def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
+    refinement = read(engine, start, "hmm nothing. this year?")
+    assert refinement.kind is RefinementKind.CHANGE and refinement.query.date_from == date(2026, 1, 1)
+    assert read(engine, start, "lol I built one of these at the hackathon last year").kind is RefinementKind.ACK
+
+
 def test_a_date_range_after_an_interjection_is_still_a_date_range(engine, start):
     refinement = read(engine, start, "hmm any from before 2019?")
     assert refinement.kind is RefinementKind.CHANGE and refinement.explicit
