@@ -180,7 +180,8 @@ class Conversation:
         if project is None:
             return _notice(text, f"There is no #{rank} on the page shown, so the search is unchanged.")
         change = f"projects like #{first + position}: {project.title}"
-        return self._results(text, state.then(similar_query(self.engine, project)), home, keys, change)
+        # A new list, like a new request: shown at the default page size.
+        return self._results(text, state.then(similar_query(self.engine, project), page_size=0), home, keys, change)
 
     # ---- turns ----------------------------------------------------------------------------
 

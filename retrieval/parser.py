@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from retrieval.analyzer import STOP_WORDS, Analyzer
+from retrieval.analyzer import STOP_WORDS, Analyzer, singular
 from retrieval.lexicon import Lexicon
 from retrieval.linear import LinearTextModel
 from retrieval.models import Query, Sort, normalize_tag
@@ -328,12 +328,18 @@ class _Walk:
             return None
         return match
 
+    def _used(self, word: str) -> bool:
+        """Whether the word can be an exclusion: "no rush" names an everyday word no project uses,
+        so it rules nothing out; "not tesseract" names a thing, shown as excluded though no project has it."""
+        lexicon = self.parser.lexicon
+        return bool(lexicon.counts.get(word) or lexicon.counts.get(singular(word))) or word not in lexicon.english
+
     def _ends_clause(self, i: int) -> bool:
         return i >= len(self.words) or self.words[i] is None
 
     def _close_scope(self) -> None:
         if self.negating and not self.scope_tags:
-            if len(self.scope_words) == 1 and self.excludes_words:
+            if len(self.scope_words) == 1 and self.excludes_words and self._used(self.scope_words[0]):
                 self.state.exclude_words.extend(self.scope_words)
             else:
                 self.state.ignored.extend(self.scope_words)

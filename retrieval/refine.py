@@ -113,6 +113,8 @@ ORDINALS = {
     "nine": 9,
     "ten": 10,
 }
+# An ordinal that cannot be a count: "second", "3rd" (not "two", "three").
+_ORDINAL = "|".join(w for w in ORDINALS if not w.isalpha() or w.endswith(("st", "nd", "rd", "th")))
 # Social replies: an acknowledgement is made only of these (and stop words).
 ACK_WORDS = frozenset(
     """
@@ -290,6 +292,13 @@ _SIMILAR = re.compile(
     rf"\s+(?:the\s+|that\s+|result\s+|project\s+|item\s+|no\.?\s*|number\s+|#\s*)*(?P<rank>\d{{1,3}}|"
     rf"{'|'.join(ORDINALS)}|last)(?:\s+(?:one|result|project|item|entry|link))?\b"
 )
+_LIKE_THAT = re.compile(
+    r"\b(?:more|others?|something|anything|ones|stuff|things)\s+like\s+(?:that|this|it|those|these)(?:\s+one)?\b"
+)
+_RESULT = re.compile(
+    rf"(?:\b(?:the\s+|number\s+)(?P<rank>{_ORDINAL}|last|\d{{1,2}})\b"
+    rf"|#\s*(?P<marked>\d{{1,2}})\b)"
+)
 _SIMILAR_LEAD = re.compile(
     r"^(?:similar|similar ones|similar projects|more similar)\s+(?:to\s+)?(?:the\s+)?(?:#\s*|"
     rf"number\s+|no\.?\s*)?(?P<rank>\d{{1,3}}|{'|'.join(ORDINALS)}|last)(?:\s+one)?$"
@@ -380,8 +389,9 @@ _RESULT_NOUNS = re.compile(
 # Words that point at results shown: "the 3rd one", "which one", "those", "#2".
 _POINTING = re.compile(
     rf"\b(?:(?:the|this|that|which)\s+(?:\w+\s+)?ones?|these|those|them|it|number\s+\d+|"
-    rf"{'|'.join(w for w, n in ORDINALS.items() if not w.isalpha() or w.endswith(('st', 'nd', 'rd', 'th')))})\b|#\s*\d"
+    rf"{_ORDINAL})\b|#\s*\d"
 )
+_ASKING = frozenset("is are does do did who what which how can could would will was were has have should where why when".split())
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
     you it this that these those they he she my our your its there here lol haha hmm wait hm yes no maybe
@@ -490,6 +500,7 @@ class _Reader:
             self._similar,
             self._drop,
             self._allowed,
+            self._about_results,
             self._learned,
             self._dates,
             self._swap,
@@ -521,6 +532,8 @@ class _Reader:
         by_clause, read = clauses
         if read < 2 and _understood(whole):
             return whole  # one cued clause says less than a reading of the whole ("only pytorch and keras")
+        if by_clause.kind is RefinementKind.ACK and whole.explicit:
+            return whole  # "cool. is the 2nd one any good?": the thanks says nothing of what was not understood
         return by_clause
 
     # ---- whole replies --------------------------------------------------------------------
@@ -537,6 +550,8 @@ class _Reader:
         return None
 
     def _ack(self, said: str) -> Refinement | None:
+        if not _EDGE.sub("", _LEAD.sub("", said)):  # "hm", "ok so": openers with nothing after them
+            return self._same(RefinementKind.ACK)
         words = re.findall(r"[a-z0-9]+", said)
         social = STOP_WORDS - {"more", "only", "not", "no", "back"}
         asks = self.question or (words and words[0] in ("how", "what", "why", "which", "where", "who", "when"))
@@ -566,7 +581,8 @@ class _Reader:
             query = self.previous.model_copy(update={"sort": sort})
             return sized.model_copy(update={"query": query, "change": f"{sized.change}, {_SORT_CHANGES[sort]}"})
         match = _PAGE_SIZE.match(bare)
-        if match is None or not _SIZE_CUE.search(said):  # "nice one" is no page size
+        # "nice one" is no page size, nor is "2?" (a page, a result, or how many?)
+        if match is None or not _SIZE_CUE.search(said) or self.question and bare == match.group("n"):
             return None
         size = _number(match.group("n"))
         if not 1 <= size <= MAX_PAGE_SIZE:
@@ -578,12 +594,22 @@ class _Reader:
 
     def _similar(self, said: str) -> Refinement | None:
         match = _SIMILAR_LEAD.match(_polite(said)) or _SIMILAR.search(said)
+        if match is None and _LIKE_THAT.search(said):  # "the last one, more like that": the result named beside it
+            match = _RESULT.search(_LIKE_THAT.sub(" ", said))
         if match is None:
             return None
         word = match.group("rank")
         marked = re.search(r"#\s*(\d{1,3})\b", said)  # "like that one then, #2": the marked number, not "one"
         rank = int(marked.group(1)) if marked else -1 if word == "last" else _number(word)
         return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+
+    def _about_results(self, said: str) -> Refinement | None:
+        """ "is the 2nd one any good?", "who made #3?": a question about results shown, which a
+        search cannot answer; said so, in a DM too."""
+        words = _polite(said).split()
+        if self.question and words and words[0] in _ASKING and _POINTING.search(said):
+            return self._not_understood()
+        return None
 
     def _learned(self, said: str) -> Refinement | None:
         """The move the reply model reads ("what else is there": the next page); None for a
@@ -765,6 +791,8 @@ class _Reader:
         part = self.parser.parse(bare)
         if words and part.exclude_tags and not positive_tags(part):
             return self._merged(bare, explicit=True)  # "we did the hf ones already, so skip those"
+        if words and all(w.isdigit() for w in words):
+            return self._not_understood()  # "2?": a page, a result or a count; no word to narrow by
         if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
             # A question about the results shown ("does the 3rd one need a gpu?") asks nothing of
             # the search, in a DM too; other talk there may be a new request.

@@ -93,6 +93,13 @@ def test_a_request_for_a_number_of_results_shows_that_many_per_page(chat: Chat, 
     assert chat.reply("more").turn.response.offset == 2
 
 
+def test_more_like_a_result_is_a_new_list_at_the_default_page_size(chat: Chat):
+    chat.mention("pytorch")
+    assert chat.reply("show 2").turn.response.limit == 2
+    similar = chat.reply("more like #1")
+    assert similar.turn.change.startswith("projects like #1") and similar.turn.response.limit == 5
+
+
 def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
     chat.mention("gan papers")
     chat.reply("newest first")

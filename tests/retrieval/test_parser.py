@@ -423,3 +423,9 @@ def test_more_ways_to_rule_a_tag_out(mwml_engine, request_text, excluded):
 def test_describing_words_are_no_exclusion(mwml_engine):
     query = mwml_engine.parse("a paper that classifies images with zero annotations, what was it called?")
     assert not query.exclude_tags
+
+
+def test_an_everyday_word_no_project_uses_is_no_exclusion_but_a_name_is(engine):
+    assert engine.parse("gan papers, no rush, just curious").exclude_words == []
+    assert engine.parse("gan papers, not tesseract").exclude_words == ["tesseract"]
+    assert engine.parse("gan tutorials, not compact").exclude_words == ["compact"]  # an everyday word projects use

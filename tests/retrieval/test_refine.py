@@ -239,6 +239,8 @@ def test_page_size(engine, start, reply, size):
         ("show me more like number 1", 1),
         ("something like the 4th", 4),
         ("more like that one then, #2", 2),
+        ("the last one, more like that", -1),
+        ("the 3rd one - something like that pls", 3),
     ],
 )
 def test_more_like_one_of_the_results(engine, start, reply, rank):
@@ -294,11 +296,27 @@ def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
         assert not any(w.isdigit() or w in ("three", "five") for w in read_request(engine.parser, request_text, TODAY).keywords)
 
 
-@pytest.mark.parametrize("reply", ["does the 3rd one need a gpu?", "which one is best?", "is it free?", "what is #2 about?"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "does the 3rd one need a gpu?",
+        "which one is best?",
+        "is it free?",
+        "what is #2 about?",
+        "cool. is the 2nd one any good?",
+        "who made the first one?",
+        "2?",
+    ],
+)
 def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
     assert refinement.explicit, "in a DM too: not a new request"
+
+
+@pytest.mark.parametrize("reply", ["hm", "hmm ok", "ok so"])
+def test_openers_with_nothing_after_them_ask_nothing(engine, start, reply):
+    assert read(engine, start, reply).kind is RefinementKind.ACK
 
 
 def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
