@@ -60,6 +60,8 @@ class Conversation:
             return self._request(event.text, event.user, ThreadKey(event.team, event.channel, ""), ())
         if isinstance(event, Mention):
             state = self.store.load(event.thread) if event.in_thread else None
+            if state is not None and not state.query.is_empty and not _WORD.search(event.text):
+                return Outcome(heard=True)  # a reaction to the results ("@bot :+1:"); a fresh one gets the usage
             if state is not None and event.text.strip():
                 return self._reply(state, event.text, event.thread, (event.thread,), addressed=True)
             return self._request(event.text, event.user, event.thread, (event.thread,))
@@ -89,7 +91,9 @@ class Conversation:
         last_key = own._replace(thread=LAST_DM)
         keys = (last_key, own)
         last = self.store.load(last_key)
-        if last is not None and not last.query.is_empty and _WORD.search(event.text):  # an emoji alone: the usage
+        if last is not None and not last.query.is_empty:
+            if not _WORD.search(event.text):
+                return Outcome(heard=True)  # an emoji alone, after results: a reaction to them
             reading = self._read(last, event.text)
             if reading.explicit and reading.kind is not RefinementKind.NEW:
                 return self._apply(last, reading, event.text, own, keys)

@@ -100,6 +100,14 @@ def test_more_like_a_result_is_a_new_list_at_the_default_page_size(chat: Chat):
     assert similar.turn.change.startswith("projects like #1") and similar.turn.response.limit == 5
 
 
+def test_an_emoji_mention_in_a_thread_with_results_is_a_reaction(chat: Chat):
+    chat.mention("object detection")
+    before = chat.query()
+    assert chat(Mention(KEY, ALICE, "", in_thread=True)) == Outcome(heard=True)  # "@bot :+1:", the emoji cleaned away
+    assert chat.query() == before
+    assert chat(Mention(ThreadKey("T1", "C9", "9.0"), ALICE, "")).turn.kind is TurnKind.USAGE  # a fresh one: the usage
+
+
 def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
     chat.mention("gan papers")
     chat.reply("newest first")
@@ -170,6 +178,8 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     assert "reinforcement-learning" not in _parsed(asked).include_tags
     # An ask the bot cannot do is said so, and the search stays.
     assert dm("can you email me these?", "6.0").turn.kind is TurnKind.NOTICE
+    # An emoji alone after results is a reaction to them: nothing to answer, the search stays.
+    assert dm("\U0001f44d", "6.5") == Outcome(heard=True)
     # A framework alone is too broad to be a new request: it narrows the search.
     narrowed = dm("pytorch please", "7.0")
     assert set(_parsed(narrowed).include_tags) == set(_parsed(asked).include_tags) | {"pytorch"}
