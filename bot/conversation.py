@@ -130,7 +130,7 @@ class Conversation:
             return Outcome(
                 turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker), keys=waiting
             )
-        size = requested_count(text) or 0
+        size = requested_count(self.engine.parser, text) or 0
         return self._results(text, ThreadState(query=query, asker=asker, page_size=size), home, keys, "")
 
     def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:

@@ -142,6 +142,10 @@ _COUNT = re.compile(
     r"(?:\s+(?:top|best|first))?)|top|best|first)\s+(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?=[a-z])",
     re.IGNORECASE,
 )
+# "4 papers on self-supervised learning": a number opening the request, before a resource type.
+_LEADING_COUNT = re.compile(
+    r"^\W*(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<noun>[a-z][\w-]*)", re.IGNORECASE
+)
 
 
 class RefinementKind(str, Enum):
@@ -269,6 +273,10 @@ _PAGE_SIZE = re.compile(
 _ORDERED_SIZE = re.compile(
     rf"^(?P<size>(?:(?:the|top|first|only|just|show me|show|give me)\s+)*{_NUMBER})\s+"
     r"(?:most\s+)?(?P<order>newest|latest|recent|oldest|earliest)(?:\s+ones?|\s+results?|\s+first)?$"
+)
+_ORDER_THEN_SIZE = re.compile(  # "only the newest 3"
+    r"^(?:(?:only|just|show me|show|give me)\s+)*(?:the\s+)?(?:most\s+)?(?P<order>newest|latest|recent|oldest|earliest)\s+"
+    rf"(?P<size>{_NUMBER})(?:\s+ones?|\s+results?)?$"
 )
 _SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
 _GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
@@ -425,7 +433,7 @@ def refine(
 def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:
     """A new request: the parser's reading, plus any date range it names ("gan papers since 2021").
     A count it asks for ("show me 3 tutorials") is no word of it (see ``requested_count``)."""
-    said = _COUNT.sub(lambda m: m.group("cue") + " ", (text or "")[:MAX_REQUEST_CHARS])
+    _, said = _count(parser, (text or "")[:MAX_REQUEST_CHARS])
     found, rest = take_dates(said, today or date.today())
     query = parser.parse(rest if found else said)
     if found is None and said == text:
@@ -434,11 +442,21 @@ def read_request(parser: RequestParser, text: str, today: date | None = None) ->
     return query.model_copy(update={"text": text, **update})
 
 
-def requested_count(text: str) -> int | None:
+def requested_count(parser: RequestParser, text: str) -> int | None:
     """How many results a request asks to see ("top 5 gan papers"), when it says and it can be shown."""
-    match = _COUNT.search((text or "")[:MAX_REQUEST_CHARS].lower())
-    count = _number(match.group("n")) if match else 0
+    count, _ = _count(parser, (text or "")[:MAX_REQUEST_CHARS])
     return count if 1 <= count <= MAX_PAGE_SIZE else None
+
+
+def _count(parser: RequestParser, text: str) -> tuple[int, str]:
+    """The number of results a request asks for (0: it says none), and the request without the number."""
+    match = _COUNT.search(text)
+    if match is None:
+        match = _LEADING_COUNT.match(text)
+        tag = parser.resolve_tag(match.group("noun")) if match else None
+        if match is None or tag is None or not parser.taxonomy.is_resource(tag):
+            return 0, text
+    return _number(match.group("n").lower()), text[: match.start("n")] + text[match.end("n") :]
 
 
 def is_refinement(parser: RequestParser, text: str) -> bool:
@@ -572,7 +590,7 @@ class _Reader:
             return self._same(RefinementKind.PAGE_SIZE, page_size=MAX_PAGE_SIZE, change="more results per page")
         if go := _GO_TO_PAGE.match(bare):
             return self._same(RefinementKind.PAGE, page=max(0, int(go.group("n")) - 1), change=f"page {go.group('n')}")
-        ordered = _ORDERED_SIZE.match(bare)
+        ordered = _ORDERED_SIZE.match(bare) or _ORDER_THEN_SIZE.match(bare)
         if ordered:  # "just the 3 most recent": the size, and the order
             sized = self._page_size(ordered.group("size"))
             if sized is None or sized.kind is not RefinementKind.PAGE_SIZE:

@@ -232,6 +232,19 @@ def test_page_size(engine, start, reply, size):
 
 
 @pytest.mark.parametrize(
+    "reply, size, sort",
+    [
+        ("just the 3 most recent", 3, Sort.NEWEST),
+        ("hm ok, and only the newest 3", 3, Sort.NEWEST),
+        ("the oldest 2", 2, Sort.OLDEST),
+    ],
+)
+def test_a_page_size_with_an_order(engine, start, reply, size, sort):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.PAGE_SIZE and refinement.page_size == size and refinement.query.sort is sort
+
+
+@pytest.mark.parametrize(
     "reply, rank",
     [
         ("more like the second one", 2),
@@ -288,10 +301,13 @@ def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
         ("two stage detectors", None),  # no cue: words of the request
         ("top 50 papers", None),  # more than a page can show
         ("find papers from 2019", None),
+        ("4 papers on object detection pls", 4),
+        ("3d object detection", None),
+        ("2 stage object detectors", None),  # no resource type after the number
     ],
 )
 def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
-    assert requested_count(request_text) == count
+    assert requested_count(engine.parser, request_text) == count
     if count:
         assert not any(w.isdigit() or w in ("three", "five") for w in read_request(engine.parser, request_text, TODAY).keywords)
 
