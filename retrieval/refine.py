@@ -381,6 +381,7 @@ _INCLUDE = re.compile(
     r"(?:ones?|any|anything|something|stuff|projects?|results?|those)\s+(?:that|which|about|on|for|with|using|in))\s+"
     r"(?P<rest>.+)$"
 )
+_ADDING = re.compile(r"^(?:and|also|plus|but)\b|\b(?:too|also|as well|on top)$")
 # Verbs that only say a date is meant ("published after 2019").
 _DATE_VERBS = re.compile(
     r"\b(?:published|released|created|made|written|posted|added|dated|updated|came out|"
@@ -699,11 +700,13 @@ class _Reader:
         if found is None:
             return None
         start, end, before = found.start, found.end, self.previous
-        # One open bound narrows a range the search has: "since 2020", then "and before 2021 too".
-        if start is None and end is not None and before.date_from is not None and before.date_from <= end:
-            start = before.date_from
-        if end is None and start is not None and before.date_to is not None and start <= before.date_to:
-            end = before.date_to
+        # One open bound said with "and"/"too" narrows the range the search has ("since 2020",
+        # then "and before 2021 too"); said alone it replaces it ("nothing. since 2020 then").
+        if _ADDING.search(said):
+            if start is None and end is not None and before.date_from is not None and before.date_from <= end:
+                start = before.date_from
+            if end is None and start is not None and before.date_to is not None and start <= before.date_to:
+                end = before.date_to
         dated = before.model_copy(update={"date_from": start, "date_to": end})
         change = _date_words(start, end)
         rest = _EDGE.sub("", _DATE_VERBS.sub(" ", _polite(rest)))

@@ -290,6 +290,9 @@ def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
     narrowed = read(engine, since, "and before 2021 too").query
     assert (narrowed.date_from, narrowed.date_to) == (date(2020, 1, 1), date(2020, 12, 31))
     assert read(engine, since, "before 2019").query.date_from is None, "a bound past the other replaces the range"
+    this_year = read(engine, start, "this year").query
+    replaced = read(engine, this_year, "nothing, figures. since 2020 then").query
+    assert (replaced.date_from, replaced.date_to) == (date(2020, 1, 1), None), "said alone, a bound replaces the range"
 
 
 @pytest.mark.parametrize(
