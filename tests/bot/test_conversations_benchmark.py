@@ -22,7 +22,8 @@ FLOORS = {
     "conversations_tuning7": 0.98,
     "conversations_tuning8": 0.94,
     "conversations_tuning9": 0.93,
-    "conversations": 0.93,  # the blind set: a floor under its measured 93.4%, never a target to tune to
+    "conversations_tuning10": 0.91,
+    "conversations": 0.93,  # the blind set: a floor under its measured 93.8%, never a target to tune to
 }
 
 
