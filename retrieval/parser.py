@@ -119,6 +119,11 @@ class RequestParser:
         _Walk(self, self._corrected(words, state), state).run()
         return state.to_query(original[:MAX_REQUEST_CHARS])
 
+    def is_resource_word(self, word: str) -> bool:
+        """Whether a word names a resource type of the catalog ("papers", "libs")."""
+        tag = self.resolve_tag(word)
+        return tag is not None and self.taxonomy.is_resource(tag)
+
     def is_content(self, word: str) -> bool:
         """A word that says what to find, not how to ask (stop words, request verbs, filler)."""
         return word not in STOP_WORDS and word not in FILLER and not self.lexicon.is_filler(word, self.filler_ratio)

@@ -22,6 +22,7 @@ from enum import Enum
 from pydantic import BaseModel
 
 from retrieval.analyzer import STOP_WORDS, singular
+from retrieval.counts import take_count
 from retrieval.dates import take_dates
 from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
@@ -133,19 +134,6 @@ UNSUPPORTED = (
     "Try: only pytorch · not videos · more · undo · start over."
 )
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
-
-
-# "show me 3 tutorials on ...", "top 5 gan papers": how many results a request asks for. A cue
-# must come first, so "2 stage detectors" or "need 4 gpus" are words of the request.
-_COUNT = re.compile(
-    r"\b(?P<cue>(?:(?:show|give|find|get|list|recommend|suggest|share|pick|send)(?:\s+(?:me|us))?(?:\s+(?:the|your|some))?"
-    r"(?:\s+(?:top|best|first))?)|top|best|first)\s+(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?=[a-z])",
-    re.IGNORECASE,
-)
-# "4 papers on self-supervised learning": a number opening the request, before a resource type.
-_LEADING_COUNT = re.compile(
-    r"^\W*(?P<n>\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?P<noun>[a-z][\w-]*)", re.IGNORECASE
-)
 
 
 class RefinementKind(str, Enum):
@@ -434,7 +422,7 @@ def refine(
 def read_request(parser: RequestParser, text: str, today: date | None = None) -> Query:
     """A new request: the parser's reading, plus any date range it names ("gan papers since 2021").
     A count it asks for ("show me 3 tutorials") is no word of it (see ``requested_count``)."""
-    _, said = _count(parser, (text or "")[:MAX_REQUEST_CHARS])
+    _, said = take_count((text or "")[:MAX_REQUEST_CHARS], parser.is_resource_word)
     found, rest = take_dates(said, today or date.today())
     query = parser.parse(rest if found else said)
     if found is None and said == text:
@@ -445,19 +433,8 @@ def read_request(parser: RequestParser, text: str, today: date | None = None) ->
 
 def requested_count(parser: RequestParser, text: str) -> int | None:
     """How many results a request asks to see ("top 5 gan papers"), when it says and it can be shown."""
-    count, _ = _count(parser, (text or "")[:MAX_REQUEST_CHARS])
+    count, _ = take_count((text or "")[:MAX_REQUEST_CHARS], parser.is_resource_word)
     return count if 1 <= count <= MAX_PAGE_SIZE else None
-
-
-def _count(parser: RequestParser, text: str) -> tuple[int, str]:
-    """The number of results a request asks for (0: it says none), and the request without the number."""
-    match = _COUNT.search(text)
-    if match is None:
-        match = _LEADING_COUNT.match(text)
-        tag = parser.resolve_tag(match.group("noun")) if match else None
-        if match is None or tag is None or not parser.taxonomy.is_resource(tag):
-            return 0, text
-    return _number(match.group("n").lower()), text[: match.start("n")] + text[match.end("n") :]
 
 
 def is_refinement(parser: RequestParser, text: str) -> bool:
