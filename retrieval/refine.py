@@ -676,6 +676,7 @@ class _Reader:
         found, rest = take_dates(said, self.today)
         if found is None:
             return None
+        rest = re.sub(r"\b(?:instead|rather)\b", " ", rest)  # "since 2020 instead": the range replaces the one before
         start, end, before = found.start, found.end, self.previous
         # One open bound said with "and"/"too" narrows the range the search has ("since 2020",
         # then "and before 2021 too"); said alone it replaces it ("nothing. since 2020 then").
@@ -732,6 +733,7 @@ class _Reader:
         if _THAT_ONE.match(match.group("rest")):
             return self._not_understood()
         rest = _DROP_TAIL.sub("", re.sub(r"^(?:(?:the|that|this|those|these|all|any|my|our)\s+)+", "", match.group("rest")))
+        rest = _without_result_nouns(rest)  # "skip the kaggle ones"
         dropped = self._removed(rest)
         if dropped is not None:
             return dropped
@@ -818,16 +820,17 @@ class _Reader:
             query = remove_tag(query, tag)
         words = [w for w in part.keywords if self.parser.resolve_tag(w) not in added]
         unknown = [w for w in words if not self._known(w)]
-        if unknown and not (added or excluded or part.exclude_words or part.phrases):
-            return self._not_understood(cued=explicit)
         known = [self._singular(w) for w in words if w not in unknown]
+        if unknown and not (known or added or excluded or part.exclude_words or part.phrases):
+            return self._not_understood(cued=explicit)  # no word of it is in the catalog
         # The rarest word must be there: it says the most ("ones that run in the browser": browser);
         # the others rank, as in a request, so that a reply of many words does not leave one result.
         # A reply that names a tag narrows by the tag: its other words only rank.
         required = ([min(known, key=self._uses)] if known and not added else []) + part.phrases
         query = query.model_copy(
             update={
-                "keywords": _unique([*query.keywords, *(w for w in known if w not in required)]),
+                # Words no project uses rank nothing, but are kept: the echo shows every word read.
+                "keywords": _unique([*query.keywords, *(w for w in [*known, *unknown] if w not in required)]),
                 "tag_words": _unique([*query.tag_words, *part.tag_words]),  # they rank, as in a request
                 "exclude_tags": _unique([*query.exclude_tags, *excluded]),
                 "exclude_words": _unique([*query.exclude_words, *part.exclude_words]),
@@ -936,11 +939,14 @@ class _Reader:
         wanted = {*positive_tags(part), *part.exclude_tags}
         spoken = [w for w in re.findall(r"[\w+#.-]+", rest.lower()) if w not in STOP_WORDS]
         for word in spoken:
-            if tag := self.parser.resolve_tag(word):
+            category = CATEGORY_WORDS.get(word)
+            tag = self.parser.resolve_tag(word)
+            if tag and category and tag != singular(word):
+                wanted.discard(tag)  # "any framework": the category, not the #library it is an alias of
+            elif tag:
                 wanted.add(tag)
                 if tag in in_query:
                     continue  # "drop the library filter" drops #library, not every framework
-            category = CATEGORY_WORDS.get(word)
             if category in ("framework", "resource"):
                 wanted |= {t for t in in_query if self._kind(t) == category}
         expanded = set(wanted)

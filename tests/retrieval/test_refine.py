@@ -534,3 +534,23 @@ def test_a_word_that_is_also_a_little_used_tag_still_narrows(mwml_engine):
     assert refinement.kind is RefinementKind.CHANGE and refinement.query.phrases
     results = mwml_engine.search(refinement.query).results
     assert results and all("movie" in f"{r.project.title} {r.project.description}".lower() for r in results)
+
+
+def test_any_framework_lets_go_of_the_framework_not_of_the_library_tag(engine):
+    query = read(engine, engine.parse("object detection libraries"), "in jax").query
+    freed = read(engine, query, "hmm any framework is fine").query
+    assert "jax" not in freed.include_tags and "library" in freed.include_tags
+
+
+def test_steering_words_are_no_words_of_the_search(engine, start):
+    skipped = read(engine, start, "skip the yolo ones").query
+    assert skipped.exclude_tags == ["yolo"] and not {"one", "ones"} & {*skipped.keywords, *skipped.phrases}
+    dated = read(engine, read(engine, start, "before 2020").query, "since 2020 instead").query
+    assert dated.date_from == date(2020, 1, 1) and dated.date_to is None and "instead" not in [*dated.keywords, *dated.phrases]
+
+
+def test_a_reply_with_a_word_the_catalog_has_narrows_and_keeps_the_others(engine, start):
+    refinement = read(engine, start, "ones about detector zebras")
+    assert refinement.kind is RefinementKind.CHANGE and refinement.query.phrases == ["detector"]
+    assert "zebras" in refinement.query.keywords
+    assert read(engine, start, "ones about zebras").kind is RefinementKind.NOT_UNDERSTOOD
