@@ -542,10 +542,14 @@ def test_any_framework_lets_go_of_the_framework_not_of_the_library_tag(engine):
     assert "jax" not in freed.include_tags and "library" in freed.include_tags
 
 
-def test_steering_words_are_no_words_of_the_search(engine, start):
-    skipped = read(engine, start, "skip the yolo ones").query
-    assert skipped.exclude_tags == ["yolo"] and not {"one", "ones"} & {*skipped.keywords, *skipped.phrases}
-    dated = read(engine, read(engine, start, "before 2020").query, "since 2020 instead").query
+def test_steering_words_are_no_words_of_the_search(mwml_engine):
+    def reply(query: Query, text: str) -> Query:
+        return refine(mwml_engine.parser, query, text, TODAY, mwml_engine.index.doc_freq, 5).query
+
+    skipped = reply(mwml_engine.parse("keras notebooks for image segmentation"), "skip the kaggle ones")
+    assert "kaggle" in [*skipped.exclude_tags, *skipped.exclude_words]
+    assert not {"one", "ones"} & {*skipped.keywords, *skipped.phrases}
+    dated = reply(mwml_engine.parse("image captioning papers before 2020"), "since 2020 instead")
     assert dated.date_from == date(2020, 1, 1) and dated.date_to is None and "instead" not in [*dated.keywords, *dated.phrases]
 
 
