@@ -121,8 +121,8 @@ class RequestParser:
 
     def is_resource_word(self, word: str) -> bool:
         """Whether a word names a resource type of the catalog ("papers", "libs")."""
-        tag = self.resolve_tag(word)
-        return tag is not None and self.taxonomy.is_resource(tag)
+        tags = (self.resolve_tag(form) for form in (singular(word), word))  # "papers": #paper, not a #papers on one project
+        return any(tag is not None and self.taxonomy.is_resource(tag) for tag in tags)
 
     def is_content(self, word: str) -> bool:
         """A word that says what to find, not how to ask (stop words, request verbs, filler)."""

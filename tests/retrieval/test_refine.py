@@ -305,6 +305,7 @@ def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
         ("top 50 papers", None),  # more than a page can show
         ("find papers from 2019", None),
         ("4 papers on object detection pls", 4),
+        ("3 libs for yolo", 3),
         ("3d object detection", None),
         ("2 stage object detectors", None),  # no resource type after the number
     ],
@@ -558,3 +559,8 @@ def test_a_reply_with_a_word_the_catalog_has_narrows_and_keeps_the_others(engine
     assert refinement.kind is RefinementKind.CHANGE and refinement.query.phrases == ["detector"]
     assert "zebras" in refinement.query.keywords
     assert read(engine, start, "ones about zebras").kind is RefinementKind.NOT_UNDERSTOOD
+
+
+def test_a_count_before_a_resource_type_the_catalog_also_tags_in_the_plural(mwml_engine):
+    """Made With ML has a project tagged #papers: "4 papers" still names #paper, a resource type."""
+    assert requested_count(mwml_engine.parser, "4 papers on self supervised learning pls") == 4
