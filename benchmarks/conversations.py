@@ -269,7 +269,9 @@ def run(engine: SearchEngine, cases: list[dict[str, Any]], verbose: bool = False
 
 REPLY_C = [1.0, 3.0, 10.0, 30.0, 100.0]
 REPLY_CONFIDENCE = [0.3, 0.4, 0.5, 0.6, 0.7]
-TUNING_CONVERSATIONS = [CASES / f"conversations_tuning{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")]
+TUNING_CONVERSATIONS = [
+    CASES / f"conversations_tuning{n}.jsonl" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")
+]
 
 
 def fit_replies(catalog: Path) -> None:

@@ -15,15 +15,16 @@ import conversations  # noqa: E402
 FLOORS = {
     "conversations_tuning": 0.99,
     "conversations_tuning2": 0.98,
-    "conversations_tuning3": 0.94,
+    "conversations_tuning3": 0.96,
     "conversations_tuning4": 0.92,
     "conversations_tuning5": 0.95,
     "conversations_tuning6": 0.97,
     "conversations_tuning7": 0.98,
     "conversations_tuning8": 0.94,
     "conversations_tuning9": 0.93,
-    "conversations_tuning10": 0.91,
-    "conversations": 0.93,  # the blind set: a floor under its measured 93.8%, never a target to tune to
+    "conversations_tuning10": 0.92,
+    "conversations_tuning11": 0.91,
+    "conversations": 0.94,  # the blind set: a floor under its measured 94.1%, never a target to tune to
 }
 
 
