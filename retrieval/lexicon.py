@@ -11,7 +11,7 @@ Both are learned from data, not listed by hand:
   than in English, so they stay.
 - **Typos** are corrected by a noisy-channel choice over the catalog's word forms: the
   candidate within one edit (two from 8 letters) with the highest ``count x EDIT_PRIOR**edits``
-  wins, and the typed word keeps its own count. A misspelled tag used once ("pytroch") so
+  wins, and the typed word keeps its own count (``TYPED_UNSEEN`` when it has none). A misspelled tag used once ("pytroch") so
   loses to a word used hundreds of times ("pytorch"), while a real English word is never
   "corrected".
 
@@ -38,6 +38,10 @@ EDIT_PRIOR = 0.01
 MIN_TYPO_LENGTH = 5
 # Half a use: the smoothing for a word the catalog never uses.
 UNSEEN = 0.5
+# What a typed word the catalog never uses still weighs against a correction: a twentieth of a
+# use, so a correction needs a word used 5 times one edit away, or 500 times two edits away
+# ("monocular" is not "molecular", used twice).
+TYPED_UNSEEN = 0.05
 # English words at least this common (a Zipf value of 3 is once per million words) are kept
 # as known words even when the catalog lacks them, so they are never "corrected".
 ENGLISH_ZIPF = 3.0
@@ -72,7 +76,7 @@ class Lexicon:
 
     def correct(self, word: str, filler_ratio: float) -> str:
         """The word the user most likely meant: itself unless a far commoner one is an edit or two away."""
-        own = self.counts.get(word, 0)
+        own = self.counts.get(word, 0) or TYPED_UNSEEN
         if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or word in self.english or word in STOP_WORDS:
             return word
         best, best_weight = word, float(own)
