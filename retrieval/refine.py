@@ -133,6 +133,7 @@ UNSUPPORTED = (
     "I can only search the catalog: find, narrow, page and reorder projects. The search is unchanged. "
     "Try: only pytorch · not videos · more · undo · start over."
 )
+NO_SUCH_ORDER = "I can show the newest first, the oldest first or the most relevant first; the search is unchanged."
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 
 
@@ -266,7 +267,8 @@ _ORDER_THEN_SIZE = re.compile(  # "only the newest 3"
     r"^(?:(?:only|just|show me|show|give me)\s+)*(?:the\s+)?(?:most\s+)?(?P<order>newest|latest|recent|oldest|earliest)\s+"
     rf"(?P<size>{_NUMBER})(?:\s+ones?|\s+results?)?$"
 )
-_SIZE_CUE = re.compile(r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b|\d")
+_SIZE_WORDS = r"\b(?:show|top|first|best|only|just|give|results?|per page|at a time|a page)\b"
+_SIZE_CUE = re.compile(rf"{_SIZE_WORDS}|\d")
 _GO_TO_PAGE = re.compile(r"^(?:go\s+to\s+|show\s+(?:me\s+)?|jump\s+to\s+|open\s+)?(?:the\s+)?page\s+(?P<n>\d{1,3})$")
 _FEWER = _whole(
     "fewer|less|fewer results|fewer please|less results|not so many|too many|too many results|"
@@ -388,6 +390,7 @@ _POINTING = re.compile(
     rf"\b(?:(?:the|this|that|which)\s+(?:\w+\s+)?ones?|these|those|them|it|number\s+\d+|"
     rf"{_ORDINAL})\b|#\s*\d"
 )
+_ORDER_BY = re.compile(r"^(?:sort|sorted|order|ordered|rank|ranked)\s+(?:them\s+|it\s+|these\s+|results\s+)?by\s+\w")
 _ASKING = frozenset("is are does do did who what which how can could would will was were has have should where why when".split())
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
@@ -497,6 +500,7 @@ class _Reader:
             self._drop,
             self._allowed,
             self._about_results,
+            self._unknown_order,
             self._learned,
             self._dates,
             self._swap,
@@ -577,8 +581,8 @@ class _Reader:
             query = self.previous.model_copy(update={"sort": sort})
             return sized.model_copy(update={"query": query, "change": f"{sized.change}, {_SORT_CHANGES[sort]}"})
         match = _PAGE_SIZE.match(bare)
-        # "nice one" is no page size, nor is "2?" (a page, a result, or how many?)
-        if match is None or not _SIZE_CUE.search(said) or self.question and bare == match.group("n"):
+        # "nice one" is no page size, nor is "2?" (a page, a result, or how many?); "can you show 10?" is
+        if match is None or not _SIZE_CUE.search(said) or self.question and not re.search(_SIZE_WORDS, said):
             return None
         size = _number(match.group("n"))
         if not 1 <= size <= MAX_PAGE_SIZE:
@@ -598,6 +602,12 @@ class _Reader:
         marked = re.search(r"#\s*(\d{1,3})\b", said)  # "like that one then, #2": the marked number, not "one"
         rank = int(marked.group(1)) if marked else -1 if word == "last" else _number(word)
         return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+
+    def _unknown_order(self, said: str) -> Refinement | None:
+        """ "sort by popularity": an order the catalog has no data for; the known ones are commands."""
+        if _ORDER_BY.match(_polite(said)):
+            return self._same(RefinementKind.NOT_UNDERSTOOD, change=NO_SUCH_ORDER)
+        return None
 
     def _about_results(self, said: str) -> Refinement | None:
         """ "is the 2nd one any good?", "who made #3?": a question about results shown, which a
@@ -638,6 +648,8 @@ class _Reader:
                 return self._same(RefinementKind.SIMILAR, rank=numbers[0], change="similar projects")
             if kind == "page":
                 return self._same(RefinementKind.PAGE, page=max(0, numbers[0] - 1), change=f"page {numbers[0]}")
+            if self.question and not re.search(_SIZE_WORDS, said):
+                return None  # "2?": a page, a result or a count
             return self._page_size(f"show {numbers[0]}")
         move = RefinementKind(kind)
         return self._same(move, change=_KIND_CHANGES.get(move, ""))

@@ -224,6 +224,7 @@ def test_help(engine, start, reply):
         ("fewer pls, like 2", 2),
         ("less - say 4", 4),
         ("show me like 10", 10),
+        ("can you show 4?", 4),
     ],
 )
 def test_page_size(engine, start, reply, size):
@@ -564,3 +565,10 @@ def test_a_reply_with_a_word_the_catalog_has_narrows_and_keeps_the_others(engine
 def test_a_count_before_a_resource_type_the_catalog_also_tags_in_the_plural(mwml_engine):
     """Made With ML has a project tagged #papers: "4 papers" still names #paper, a resource type."""
     assert requested_count(mwml_engine.parser, "4 papers on self supervised learning pls") == 4
+
+
+@pytest.mark.parametrize("reply", ["sort by popularity", "sort them by stars", "order by number of citations"])
+def test_an_order_the_catalog_has_no_data_for_is_said_so(engine, start, reply):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
+    assert "newest first" in refinement.change
