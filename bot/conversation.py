@@ -24,7 +24,7 @@ from bot.store import StateStore, Step, ThreadKey, ThreadState
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
-from retrieval.refine import Refinement, RefinementKind, read_request, refine, requested_count
+from retrieval.refine import Refinement, RefinementKind, asks_for_help, read_request, refine, requested_count
 from retrieval.similar import similar_query
 
 START_OVER = "Starting over — what are you looking for?"
@@ -125,7 +125,7 @@ class Conversation:
         """A new request; an empty one gets the usage text, after which the threads in
         ``keys`` that had no search yet wait for one."""
         query = read_request(self.engine.parser, text, self.today())
-        if query.is_empty:
+        if query.is_empty or asks_for_help(text):
             waiting = tuple(key for key in keys if self.store.load(key) is None)
             return Outcome(
                 turn=Turn(kind=TurnKind.USAGE, request=text), state=ThreadState(query=Query(), asker=asker), keys=waiting

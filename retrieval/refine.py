@@ -391,6 +391,7 @@ _POINTING = re.compile(
     rf"{_ORDINAL})\b|#\s*\d"
 )
 _ORDER_BY = re.compile(r"^(?:sort|sorted|order|ordered|rank|ranked)\s+(?:them\s+|it\s+|these\s+|results\s+)?by\s+\w")
+_ONES = re.compile(r"\w\s+ones\b")
 _ASKING = frozenset("is are does do did who what which how can could would will was were has have should where why when".split())
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
@@ -440,6 +441,12 @@ def requested_count(parser: RequestParser, text: str) -> int | None:
     return count if 1 <= count <= MAX_PAGE_SIZE else None
 
 
+def asks_for_help(text: str) -> bool:
+    """Whether a message only asks how to use the bot ("help", "how does this work?")."""
+    said = _said(text)
+    return any(kind is RefinementKind.HELP and (p.match(said) or p.match(_polite(said))) for p, kind, _ in _COMMANDS)
+
+
 def is_refinement(parser: RequestParser, text: str) -> bool:
     """Whether the text alone reads as a change to a previous search."""
     reading = refine(parser, Query(keywords=["anything"]), text)
@@ -486,9 +493,10 @@ class _Reader:
         """A reader for the rest of a reply, on top of what its first part changed."""
         return _Reader(self.parser, previous, self.today, self.doc_freq, self.page_size, self.together)
 
-    def read(self, text: str, fragments: bool = True) -> Refinement:
-        """``fragments``: whether a reply with no cue may still read as words to narrow by."""
-        self.question = (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
+    def read(self, text: str, fragments: bool = True, question: bool = False) -> Refinement:
+        """``fragments``: whether a reply with no cue may still read as words to narrow by;
+        ``question``: whether it is part of a question (a clause of one)."""
+        self.question = question or (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
         said = _said(text)
         if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
             return self._same(RefinementKind.ACK)
@@ -613,7 +621,7 @@ class _Reader:
         """ "is the 2nd one any good?", "who made #3?": a question about results shown, which a
         search cannot answer; said so, in a DM too."""
         words = _polite(said).split()
-        if self.question and words and words[0] in _ASKING and _POINTING.search(said):
+        if self.question and words and _opening(words) in _ASKING and _POINTING.search(said):
             return self._not_understood()
         return None
 
@@ -665,7 +673,7 @@ class _Reader:
         reading: Refinement | None = None
         read = 0
         for part in parts:
-            found = self._again(reading.query if reading else self.previous).read(part, fragments=False)
+            found = self._again(reading.query if reading else self.previous).read(part, fragments=False, question=self.question)
             if not _understood(found):
                 continue
             read += 1
@@ -704,7 +712,7 @@ class _Reader:
             more = self._again(dated).read(rest)
             if more.kind is RefinementKind.CHANGE:
                 return more.model_copy(update={"change": f"{change}; {more.change}", "explicit": True})
-            if more.kind is RefinementKind.NOT_UNDERSTOOD and rest.split()[0] in _SENTENCE_START:
+            if more.kind is RefinementKind.NOT_UNDERSTOOD and _opening(rest.split()) in _SENTENCE_START:
                 return None  # "lol I built one of these at the hackathon last year": a story, not a date range
         return self._changed(dated, change)
 
@@ -805,13 +813,15 @@ class _Reader:
             return self._merged(bare, explicit=True)  # "we did the hf ones already, so skip those"
         if words and all(w.isdigit() for w in words):
             return self._not_understood()  # "2?": a page, a result or a count; no word to narrow by
-        if not words or words[0] in _SENTENCE_START or self.question and len(words) > 3:
+        if not words or _opening(words) in _SENTENCE_START or self.question and len(words) > 3:
             # A question about the results shown ("does the 3rd one need a gpu?") asks nothing of
             # the search, in a DM too; other talk there may be a new request.
-            return self._not_understood(cued=bool(_POINTING.search(said)))
+            return self._not_understood(cued=self.question and bool(_POINTING.search(said)))
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
+        if named and _ONES.search(said):
+            return self._merged(bare, explicit=True)  # "python ones": the results that are about it
         if named and not part.keywords and kinds <= {"framework", "resource"}:
             # Only a change reads like this, even in a DM: "papers please" is too broad a request.
             swapped = self._swapped(bare, None) if kinds <= have else None
@@ -831,6 +841,7 @@ class _Reader:
         for tag in excluded:
             query = remove_tag(query, tag)
         words = [w for w in part.keywords if self.parser.resolve_tag(w) not in added]
+        words = [w for w in words if self.parser.is_content(singular(w))]  # "needs" is "need", which asks
         unknown = [w for w in words if not self._known(w)]
         known = [self._singular(w) for w in words if w not in unknown]
         if unknown and not (known or added or excluded or part.exclude_words or part.phrases):
@@ -1059,6 +1070,11 @@ _KIND_CHANGES = {
     RefinementKind.PREVIOUS_PAGE: "previous page",
     RefinementKind.UNDO: "undone",
 }
+
+
+def _opening(words: list[str]) -> str:
+    """The first word without its contraction: "what's" opens like "what", "it's" like "it"."""
+    return words[0].split("'")[0] if words else ""
 
 
 def _understood(reading: Refinement) -> bool:

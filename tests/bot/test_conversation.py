@@ -165,6 +165,7 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     def dm(text: str, ts: str) -> Outcome:
         return chat(DirectMessage("T1", "D1", ALICE, ts, text))
 
+    assert dm("how does this work?", "0.5").turn.kind is TurnKind.USAGE  # a first message asking for help
     dm("gan tutorials", "1.0")
     refined = dm("only keras", "2.0")
     assert "keras" in _parsed(refined).include_tags

@@ -327,6 +327,7 @@ def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
         "cool. is the 2nd one any good?",
         "who made the first one?",
         "2?",
+        "what's the difference between #1 and #2?",
     ],
 )
 def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply):
@@ -572,3 +573,18 @@ def test_an_order_the_catalog_has_no_data_for_is_said_so(engine, start, reply):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
     assert "newest first" in refinement.change
+
+
+def test_talk_opening_with_a_contraction_is_no_change(engine, start):
+    assert not read(engine, start, "yeah it's the topic for thursday").explicit
+
+
+def test_x_ones_narrows_to_x_even_in_a_dm(engine, start):
+    refinement = read(engine, start, "pytorch ones")
+    assert refinement.explicit and refinement.kind is RefinementKind.CHANGE and "pytorch" in refinement.query.include_tags
+    assert not {"one", "ones"} & set(refinement.query.keywords)
+
+
+def test_a_word_that_asks_is_no_keyword_in_its_plural_either(engine, start):
+    refined = read(engine, start, "only pytorch pls, she needs it").query
+    assert "need" not in refined.keywords and "needs" not in refined.keywords and "pytorch" in refined.include_tags
