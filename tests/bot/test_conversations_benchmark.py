@@ -25,7 +25,7 @@ FLOORS = {
     "conversations_tuning10": 0.92,
     "conversations_tuning11": 0.91,
     "conversations_tuning12": 0.95,
-    "conversations_tuning13": 0.93,
+    "conversations_tuning13": 0.92,
     "conversations_tuning14": 0.93,
     "conversations": 0.94,  # the blind set: a floor under its measured 94.1%, never a target to tune to
 }
