@@ -888,7 +888,9 @@ class _Reader:
             kinds = {self._kind(t) for t in added} | ({"topic"} if words else set())
             old_tags = [t for t in positive_tags(self.previous) if t not in added and self._kind(t) in kinds]
             old_tags = self._closest(old_tags, added)
-            old_words = [*self.previous.keywords, *self.previous.phrases] if "topic" in kinds else []
+            # New words take the place of the old ones; a new tag keeps them ("quantization in the
+            # browser", then "what about pruning?": pruning in the browser).
+            old_words = [*self.previous.keywords, *self.previous.phrases] if words else []
         else:
             old_tags, old_words = old
         query = _without_words(self._without_tags(self.previous, old_tags), old_words)

@@ -588,3 +588,12 @@ def test_x_ones_narrows_to_x_even_in_a_dm(engine, start):
 def test_a_word_that_asks_is_no_keyword_in_its_plural_either(engine, start):
     refined = read(engine, start, "only pytorch pls, she needs it").query
     assert "need" not in refined.keywords and "needs" not in refined.keywords and "pytorch" in refined.include_tags
+
+
+def test_a_topic_swap_keeps_the_words_that_say_where_or_how(engine):
+    """ "quantization in the browser", then "what about pruning?": pruning in the browser."""
+    query = engine.parse("object detection in the browser")
+    assert "browser" in query.keywords
+    swapped = read(engine, query, "what about reinforcement learning?").query
+    assert "reinforcement-learning" in swapped.include_tags and "object-detection" not in swapped.include_tags
+    assert "browser" in swapped.keywords
