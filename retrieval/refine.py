@@ -3,9 +3,11 @@
 Each intent is a cue and a slot ("what about <X>", "use <X> instead of <Y>", "drop the
 <X> part"); the slot is read by the request parser, so tags are recognised from the
 catalog's own vocabulary and nothing here lists topics. A reply is read in this order:
-whole-reply commands (more, undo, start over, help, a sort, a page size), an
-acknowledgement ("thanks"), "more like the second one", a date range, a swap, a new
-request, a drop, an exclusion, an addition, and last a bare fragment.
+whole-reply commands (more, undo, start over, help, a sort), an acknowledgement
+("thanks"), a page size, "more like the second one", a drop, a lifted exclusion ("keras is
+fine"), a question about a result shown, an order the catalog cannot give, the reply model
+(retrieval/replies.py), a date range, a swap, a new request, an exclusion, an addition, and
+last a bare fragment; a reply that reads as nothing whole is read clause by clause.
 
 Words a refinement adds narrow the search: they become phrases, which every result must
 contain (BM25 alone is OR, so added keywords would only widen it). A reply that reads as
