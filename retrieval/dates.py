@@ -17,9 +17,10 @@ _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|octo
 # A year, after an optional month name: "2020", "june 2020", "Sept. 2021".
 YEAR = rf"(?:(?P<m>{_MONTH_NAMES})\.?\s+)?(?P<a>(?:19|20)\d\d)"
 _PLAIN_YEAR = r"(?:19|20)\d\d"
+_THROUGH = r"to|until|till|through|thru|-|–"
 _PHRASES = [
-    ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{_PLAIN_YEAR})\s*(?:and|to|until|till|-|–)\s*(?P<b>{_PLAIN_YEAR})\b")),
-    ("range", re.compile(rf"\b(?P<a>{_PLAIN_YEAR})\s*(?:-|–|to)\s*(?P<b>{_PLAIN_YEAR})\b")),
+    ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{_PLAIN_YEAR})\s*(?:and|{_THROUGH})\s*(?P<b>{_PLAIN_YEAR})\b")),
+    ("range", re.compile(rf"\b(?P<a>{_PLAIN_YEAR})\s*(?:{_THROUGH})\s*(?P<b>{_PLAIN_YEAR})\b")),
     (
         "onwards",
         re.compile(
@@ -71,6 +72,13 @@ def take_dates(text: str, today: date) -> tuple[DateRange | None, str]:
                 rest = (text[: match.start()] + " " + text[match.end() :]).strip()
                 return found, re.sub(r"\s+", " ", rest)
     return None, text
+
+
+def range_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names a range of two years ("between 2019 and 2021", "2019 through 2021"):
+    a reply is not cut into clauses inside one."""
+    lowered = text.lower()
+    return [m.span() for kind, pattern in _PHRASES if kind in ("between", "range") for m in pattern.finditer(lowered)]
 
 
 def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:

@@ -25,10 +25,10 @@ from pydantic import BaseModel
 
 from retrieval.analyzer import STOP_WORDS, singular
 from retrieval.counts import take_count
-from retrieval.dates import take_dates
+from retrieval.dates import range_spans, take_dates
 from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
-from retrieval.replies import EDIT, read_move
+from retrieval.replies import EDIT, read_move, respelled
 from retrieval.vocabulary import FILLER
 
 # The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
@@ -251,7 +251,10 @@ _LEAD = re.compile(
     r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
-    r"perhaps|just show|show me|show|give me|get me|list|only show|display)\b[\s,.!:;-]*)+"
+    r"perhaps|just show|show me|show|give me|get me|list|only show|display|"
+    # a verb with the search as its object: "make that ...", "limit it to ..."
+    r"(?:make|limit|restrict|narrow|change|set|keep|cap)\s+(?:it|that|this|them|those|these)(?:\s+(?:down\s+)?to)?"
+    r")\b[\s,.!:;-]*)+"
 )
 _TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
@@ -499,7 +502,7 @@ class _Reader:
         """``fragments``: whether a reply with no cue may still read as words to narrow by;
         ``question``: whether it is part of a question (a clause of one)."""
         self.question = question or (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
-        said = _said(text)
+        said = self._respelled(_said(text))
         if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
             return self._same(RefinementKind.ACK)
         for reading in (
@@ -669,7 +672,7 @@ class _Reader:
         distributed training"): each clause read on top of the one before; clauses with no cue
         ("hmm, too narrow", the "keras" of "only pytorch and keras") are passed over. None when
         no clause reads; else the reading and how many clauses read."""
-        parts = [p for p in (_EDGE.sub("", p) for p in _CLAUSE_BREAK.split(said)) if p]
+        parts = [p for p in (_EDGE.sub("", p) for p in _clause_parts(said)) if p]
         if len(parts) < 2:
             return None
         reading: Refinement | None = None
@@ -1037,6 +1040,13 @@ class _Reader:
         terms = self.parser.analyzer.terms(word)
         return min((self.doc_freq(t) for t in terms), default=0) if self.doc_freq is not None else 0
 
+    def _respelled(self, said: str) -> str:
+        """ "onyl pytorch" read as "only pytorch": see retrieval/replies.py."""
+        model, lexicon = self.parser.replies, self.parser.lexicon
+        if model is None:
+            return said
+        return respelled(said, model, lambda w: w in STOP_WORDS or w in lexicon.english or bool(lexicon.counts.get(w)))
+
     def _known(self, word: str) -> bool:
         if self.doc_freq is None:
             return True
@@ -1091,6 +1101,17 @@ def _said(text: str) -> str:
     said = re.sub(r"\s+", " ", spell_out((text or "")[:MAX_REQUEST_CHARS]).strip().lower()).replace("\u2019", "'")
     said = _EDGE.sub("", said)
     return _EDGE.sub("", _TAIL.sub("", said))
+
+
+def _clause_parts(said: str) -> list[str]:
+    """The reply cut at its clause breaks, except inside a range of years ("between 2019 and 2021")."""
+    ranges = range_spans(said)
+    parts, start = [], 0
+    for found in _CLAUSE_BREAK.finditer(said):
+        if not any(a <= found.start() and found.end() <= b for a, b in ranges):
+            parts.append(said[start : found.start()])
+            start = found.end()
+    return [*parts, said[start:]]
 
 
 def _polite(said: str) -> str:

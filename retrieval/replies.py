@@ -16,10 +16,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from retrieval.analyzer import STOP_WORDS
 from retrieval.linear import LinearTextModel
@@ -34,6 +37,8 @@ EDIT = "edit"
 C = 100.0
 MIN_CONFIDENCE = 0.5
 _WORD = re.compile(r"\d+|[^\W\d_]+(?:'[^\W\d_]+)?")
+# Shorter words are too near too many others to correct ("ony" could be "only" or "any").
+MIN_TYPO_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -95,3 +100,27 @@ def read_move(model: LinearTextModel, text: str) -> Move:
     if confidence < MIN_CONFIDENCE:
         return Move(EDIT, confidence)
     return Move(model.labels[best], confidence)
+
+
+def respelled(text: str, model: LinearTextModel, known: Callable[[str], bool]) -> str:
+    """The reply with misspelt words of the example replies put right: "onyl pytorch", "exlcude
+    keras", "swtich to tensorflow", "strat over". A word ``known`` does not know (the catalog's
+    and English words are kept as typed), one edit from words the examples use, becomes the most
+    used of them (the lowest idf). The rules of retrieval/refine.py then read the reply as meant."""
+    words = _example_words(model)
+
+    def right(match: re.Match[str]) -> str:
+        word = match.group()
+        if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or word in model.vocabulary or known(word):
+            return word
+        near = process.extract(word, words, scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=None)
+        if not near:
+            return word
+        return min((model.idf[model.vocabulary[w]], w) for w, _, _ in near)[1]
+
+    return re.sub(r"[^\W\d_]+", right, text)
+
+
+def _example_words(model: LinearTextModel) -> list[str]:
+    """The plain words among the model's features (not pairs, numbers or letter triples)."""
+    return sorted(f for f in model.vocabulary if f.isalpha() and len(f) >= MIN_TYPO_LENGTH - 1)

@@ -280,12 +280,46 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("until may 2020", None, date(2020, 5, 31)),
         ("from 2020 on sparse attention", date(2020, 1, 1), date(2020, 12, 31)),  # "on" the topic, not onwards
         ("from 2020 on", date(2020, 1, 1), None),
+        ("between 2019 and 2021", date(2019, 1, 1), date(2021, 12, 31)),  # one range, not two clauses
+        ("eh, between 2019 and 2020 then", date(2019, 1, 1), date(2020, 12, 31)),
+        ("limit it to 2019 through 2021", date(2019, 1, 1), date(2021, 12, 31)),
+        ("make that 2019 thru 2021", date(2019, 1, 1), date(2021, 12, 31)),
     ],
 )
 def test_dates(engine, start, reply, start_date, end_date):
     query = read(engine, start, reply).query
     assert (query.date_from, query.date_to) == (start_date, end_date)
     assert query.include_tags == start.include_tags and query.phrases == start.phrases
+
+
+@pytest.mark.parametrize(
+    "reply, meant",
+    [
+        ("onyl pytorch", "only pytorch"),
+        ("exlcude keras", "exclude keras"),
+        ("swtich to tensorflow", "switch to tensorflow"),
+        ("newst first", "newest first"),
+        ("strat over", "start over"),
+        ("thnaks", "thanks"),
+        ("fewr pls", "fewer pls"),
+    ],
+)
+def test_a_misspelt_word_of_a_reply_reads_as_meant(engine, start, reply, meant):
+    assert read(engine, start, reply) == read(engine, start, meant)
+
+
+def test_words_the_catalog_or_english_knows_are_not_respelt(engine, start):
+    # "layer" is one edit from the examples' "later", "lve" from their "love": the catalog
+    # uses the first, and the second is too short to tell.
+    assert read(engine, start, "only layer").query.phrases == ["layer"]
+    assert read(engine, start, "no layer").query.exclude_words == ["layer"]
+
+
+def test_a_verb_on_the_search_is_no_word_to_find(engine, start):
+    for reply in ("make it pytorch", "limit it to pytorch", "keep it to pytorch"):
+        refinement = read(engine, start, reply)
+        assert refinement.query.include_tags == [*start.include_tags, "pytorch"] and not refinement.query.phrases, reply
+        assert refinement.query.keywords == start.keywords, reply
 
 
 def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
