@@ -131,6 +131,10 @@ NOT_UNDERSTOOD = (
     "I could not tell how to change the search from that, so it is unchanged. Try: only pytorch · "
     "not videos · what about keras · since 2021 · show 3 · more like #2 · undo · start over."
 )
+ABOUT_RESULTS = (
+    "I can only search the catalog, not answer questions about a result. The search is unchanged. "
+    "Try: more like #2 · only pytorch · undo."
+)
 UNSUPPORTED = (
     "I can only search the catalog: find, narrow, page and reorder projects. The search is unchanged. "
     "Try: only pytorch · not videos · more · undo · start over."
@@ -397,6 +401,7 @@ _POINTING = re.compile(
 )
 _ORDER_BY = re.compile(r"^(?:sort|sorted|order|ordered|rank|ranked)\s+(?:them\s+|it\s+|these\s+|results\s+)?by\s+\w")
 _ONES = re.compile(r"\w\s+ones\b")
+_WH = frozenset("who what which how why where when".split())
 _ASKING = frozenset("is are does do did who what which how can could would will was were has have should where why when".split())
 _SENTENCE_START = frozenset(
     """what why how who when where which is are do does did can could would should will was were has have had i we
@@ -538,6 +543,8 @@ class _Reader:
     def _whole_or_clauses(self, said: str, found: Refinement | None) -> Refinement:
         if found is not None and found.kind is RefinementKind.SIMILAR:
             return found  # "more like that one then, #2": the rest only points at the result
+        if found is not None and (found.kind is RefinementKind.HELP or found.change in (UNSUPPORTED, ABOUT_RESULTS)):
+            return found  # "compare #1 and #2 for me" asks one thing, which its clauses do not ("#2 for me")
         whole = found or self._fragment(said, explicit=False)
         clauses = self._clauses(said)
         if clauses is None:
@@ -567,7 +574,7 @@ class _Reader:
             return self._same(RefinementKind.ACK)
         words = re.findall(r"[a-z0-9]+", said)
         social = STOP_WORDS - {"more", "only", "not", "no", "back"}
-        asks = self.question or (words and words[0] in ("how", "what", "why", "which", "where", "who", "when"))
+        asks = self.question or (words and words[0] in _WH)
         if not asks and any(w in ACK_WORDS for w in words) and all(w in ACK_WORDS or w in social for w in words):
             return self._same(RefinementKind.ACK)
         return None
@@ -625,19 +632,29 @@ class _Reader:
     def _about_results(self, said: str) -> Refinement | None:
         """ "is the 2nd one any good?", "who made #3?": a question about results shown, which a
         search cannot answer; said so, in a DM too."""
-        words = _polite(said).split()
-        if self.question and words and _opening(words) in _ASKING and _POINTING.search(said):
-            return self._not_understood()
+        if not _POINTING.search(said):
+            return None
+        for part in _clause_parts(said):  # "the first one, is it android or ios?"
+            words = _polite(_EDGE.sub("", part)).split()
+            # Asked without a question mark too, with a wh-word ("who's the author of the first one");
+            # but "will check these after" is talk and "what about #2" a swap
+            asking = self.question or _opening(words) in _WH and len(words) > 1 and words[1] != "about"
+            if asking and words and _opening(words) in _ASKING:
+                # "how do i filter these?" asks how to use the bot: the reply model knows help when it sees it
+                if self._move(said) == "help":
+                    return None
+                return self._same(RefinementKind.NOT_UNDERSTOOD, change=ABOUT_RESULTS)
         return None
+
+    def _move(self, said: str) -> str:
+        """The reply model's reading of the whole reply (``EDIT`` without a model)."""
+        return EDIT if self.parser.replies is None else read_move(self.parser.replies, said).kind
 
     def _learned(self, said: str) -> Refinement | None:
         """The move the reply model reads ("what else is there": the next page); None for a
         change to what is searched, which the rules below read, or when the move needs a
         number the reply does not hold."""
-        model = self.parser.replies
-        if model is None:
-            return None
-        kind = read_move(model, said).kind
+        kind = self._move(said)
         if kind == EDIT:
             return None
         if kind in _SORTS:

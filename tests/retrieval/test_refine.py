@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from retrieval.engine import SearchEngine
 from retrieval.models import Project, Query, Sort, Tag
 from retrieval.refine import (
+    ABOUT_RESULTS,
     Refinement,
     RefinementKind,
     add_tag,
@@ -364,12 +365,22 @@ def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
         "who made the first one?",
         "2?",
         "what's the difference between #1 and #2?",
+        "who's the author of the first one",  # asked without a question mark
+        "what gpu do I need to run #1",
+        "the first one, is it android or ios?",  # not "the first one" as a page size
+        "compare #1 and #2 for me",  # not "#2 for me" as a page size
     ],
 )
 def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply):
     refinement = read(engine, start, reply)
     assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
     assert refinement.explicit, "in a DM too: not a new request"
+
+
+def test_asking_how_to_use_the_results_is_help(engine, start):
+    assert read(engine, start, "how do i filter these?").kind is RefinementKind.HELP
+    assert read(engine, start, "what about #2 in pytorch").change != ABOUT_RESULTS, "a swap, not a question"
+    assert read(engine, start, "is #2 in pytorch?").change == ABOUT_RESULTS
 
 
 def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
