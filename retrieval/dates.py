@@ -42,18 +42,19 @@ _PHRASES = [
         "relative",
         re.compile(
             r"\b(?:from\s+|in\s+|during\s+|of\s+)?(?P<which>this|last|past|previous)\s+"
-            r"(?P<unit>year|month|12 months)\b"
+            r"(?P<unit>year|yr|month|mo|12 months)\b"
         ),
     ),
     (
         "recent",
         re.compile(
             r"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,2}|two|three|four|five)\s+"
-            r"(?P<unit>years|months)\b"
+            r"(?P<unit>years|yrs|months)\b"
         ),
     ),
 ]
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
+_UNITS = {"yr": "year", "mo": "month"}  # as chat writes them
 
 
 class DateRange(NamedTuple):
@@ -95,9 +96,9 @@ def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
             return DateRange(None, start - timedelta(days=1))
         return DateRange(None, end) if kind == "until" else DateRange(start, end)
     if kind == "relative":
-        return _relative(groups["which"], groups["unit"], today)
+        return _relative(groups["which"], _UNITS.get(groups["unit"], groups["unit"]), today)
     count = int(groups["n"]) if groups["n"].isdigit() else _NUMBERS[groups["n"]]
-    days = count * (365 if groups["unit"] == "years" else 30)
+    days = count * (365 if groups["unit"] in ("years", "yrs") else 30)
     return DateRange(today - timedelta(days=days), None) if count else None
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 
 from pydantic import BaseModel
@@ -363,6 +363,11 @@ _ALLOWED = re.compile(
 # "remove that filter": one thing said before, not every filter.
 _THAT_ONE = re.compile(r"^(?:that|this|the last)\s+(?:filter|one|tag|part|bit|thing|requirement|restriction)$")
 _ANY = re.compile(r"^(?:any|whatever|whichever|all)\s+(?P<rest>.+)$")
+# "framework doesn't matter really", "don't care which framework": what is said of no matter, as "any framework"
+_NO_MATTER = re.compile(
+    r"^(?:the\s+)?(?P<rest>\w+)\s+(?:doesn'?t|does not|don'?t|do not|won'?t|will not)\s+matter\b|"
+    r"^(?:i\s+)?(?:don'?t|do not)\s+care\s+(?:about\s+(?:the\s+)?|which\s+|what\s+)(?P<what>\w+)"
+)
 _EXCLUDE = re.compile(
     r"^(?:not|no|without|except|excluding|exclude|but not|no more|skip|hide|minus|nothing with|"
     r"none with|leave out|filter out|avoid|but no|and no|and not|none of the|none of|less)\s+"
@@ -640,8 +645,9 @@ class _Reader:
             # but "will check these after" is talk and "what about #2" a swap
             asking = self.question or _opening(words) in _WH and len(words) > 1 and words[1] != "about"
             if asking and words and _opening(words) in _ASKING:
-                # "how do i filter these?" asks how to use the bot: the reply model knows help when it sees it
-                if self._move(said) == "help":
+                # "how do i filter these?" asks how to use the bot: the reply model knows help when it sees it;
+                # "what does #4 do exactly?" asks about one result
+                if self._move(said) == "help" and not _RESULT.search(said):
                     return None
                 return self._same(RefinementKind.NOT_UNDERSTOOD, change=ABOUT_RESULTS)
         return None
@@ -657,6 +663,8 @@ class _Reader:
         kind = self._move(said)
         if kind == EDIT:
             return None
+        if kind in ("unsupported", "page", "page_size", "similar") and take_dates(said, self.today)[0] is not None:
+            return None  # the model reads a year as any number: "only 2020 pls" is a date range, not a page size
         if kind in _SORTS:
             return self._changed(self.previous.model_copy(update={"sort": _SORTS[kind]}), _SORT_CHANGES[_SORTS[kind]])
         if kind == "ack":
@@ -718,6 +726,9 @@ class _Reader:
         found, rest = take_dates(said, self.today)
         if found is None:
             return None
+        ruled_out = _EXCLUDE.match(_polite(said))
+        if ruled_out and (kept := self._other_side(ruled_out.group("rest"))) is not None:
+            return kept  # "exclude anything before 2019"
         rest = re.sub(r"\b(?:instead|rather)\b", " ", rest)  # "since 2020 instead": the range replaces the one before
         start, end, before = found.start, found.end, self.previous
         # One open bound said with "and"/"too" narrows the range the search has ("since 2020",
@@ -779,11 +790,27 @@ class _Reader:
         dropped = self._removed(rest)
         if dropped is not None:
             return dropped
+        if (kept := self._other_side(rest)) is not None:
+            return kept
         if _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
             return self._merged(f"not {rest}", explicit=True)  # "skip the videos" with none in the search: none from now on
         return self._same(
             RefinementKind.NOT_UNDERSTOOD, change=f"Nothing to drop: '{rest}' is not part of this search; it is unchanged."
         )
+
+    def _other_side(self, rest: str) -> Refinement | None:
+        """ "leave out anything older than 2020": what is left out is one side of a date, so the
+        search keeps the other (since 2020). None when ``rest`` names more than that."""
+        found, words = take_dates(rest, self.today)
+        if found is None or (found.start is None) == (found.end is None) or not _only_filler(_without_result_nouns(words)):
+            return None
+        if found.start is None:  # "older than 2020" left out: since 2020
+            start, end = found.end + timedelta(days=1), self.previous.date_to
+        else:
+            start, end = self.previous.date_from, found.start - timedelta(days=1)
+        if start and end and start > end:
+            return None
+        return self._changed(self.previous.model_copy(update={"date_from": start, "date_to": end}), _date_words(start, end))
 
     def _allowed(self, said: str) -> Refinement | None:
         """ "keras is fine", "i'm ok with tensorflow": the exclusions it names are lifted."""
@@ -813,8 +840,9 @@ class _Reader:
 
     def _include(self, said: str) -> Refinement | None:
         bare = _polite(said)
-        match = _ANY.match(bare)  # "any framework is fine"; not "any sql tutorials?"
-        if match and match.group("rest").split()[0] in CATEGORY_WORDS and (removed := self._removed(match.group("rest"))):
+        match = _ANY.match(bare) or _NO_MATTER.match(bare)  # "any framework is fine"; not "any sql tutorials?"
+        category = re.sub(r"\W+$", "", (match.group("rest") or match.group("what")).split()[0]) if match else ""
+        if category in CATEGORY_WORDS and (removed := self._removed(category)):
             return removed
         match = _INCLUDE.match(bare) or _TRAILING_ONLY.match(bare)
         if match:

@@ -99,6 +99,9 @@ def test_excluding_an_included_tag_moves_it(engine, start):
         "remove the pytorch filter",
         "no longer pytorch",
         "can you also drop the pytorch filter",
+        "any framework, don't care",
+        "eh framework doesn't matter really",
+        "i don't care which framework",
     ],
 )
 def test_remove_a_constraint(engine, start, reply):
@@ -285,6 +288,12 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("eh, between 2019 and 2020 then", date(2019, 1, 1), date(2020, 12, 31)),
         ("limit it to 2019 through 2021", date(2019, 1, 1), date(2021, 12, 31)),
         ("make that 2019 thru 2021", date(2019, 1, 1), date(2021, 12, 31)),
+        ("in 2020 then", date(2020, 1, 1), date(2020, 12, 31)),  # the reply model reads no year as a count
+        ("only 2020 pls", date(2020, 1, 1), date(2020, 12, 31)),
+        ("ok now only stuff from last yr", date(2025, 1, 1), date(2025, 12, 31)),
+        ("leave out anything older than 2020", date(2020, 1, 1), None),  # the side of a date left out
+        ("exclude anything before 2019", date(2019, 1, 1), None),
+        ("skip stuff newer than 2021", None, date(2021, 12, 31)),
     ],
 )
 def test_dates(engine, start, reply, start_date, end_date):
@@ -369,6 +378,7 @@ def test_a_request_may_ask_for_a_number_of_results(engine, request_text, count):
         "what gpu do I need to run #1",
         "the first one, is it android or ios?",  # not "the first one" as a page size
         "compare #1 and #2 for me",  # not "#2 for me" as a page size
+        "what does #4 do exactly?",  # not help: it names a result
     ],
 )
 def test_a_question_about_the_results_shown_is_not_a_search(engine, start, reply):
