@@ -804,9 +804,11 @@ class _Reader:
         found, words = take_dates(rest, self.today)
         if found is None or (found.start is None) == (found.end is None) or not _only_filler(_without_result_nouns(words)):
             return None
-        if found.start is None:  # "older than 2020" left out: since 2020
+        start: date | None
+        end: date | None
+        if found.end is not None:  # "older than 2020" left out: since 2020
             start, end = found.end + timedelta(days=1), self.previous.date_to
-        else:
+        elif found.start is not None:
             start, end = self.previous.date_from, found.start - timedelta(days=1)
         if start and end and start > end:
             return None
