@@ -171,11 +171,15 @@ class Conversation:
             # The query too: "just the 3 most recent" sets the order with the size.
             return self._results(text, state.then(reading.query, page_size=reading.page_size), home, keys, reading.change)
         if kind is RefinementKind.SIMILAR:
-            return self._similar(state, reading.rank or 0, text, home, keys)
+            return self._similar(state, reading, text, home, keys)
         return self._results(text, state.then(reading.query), home, keys, reading.change)
 
-    def _similar(self, state: ThreadState, rank: int, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
-        """Projects like the one at ``rank``: its number in the list, or its place on the page shown."""
+    def _similar(
+        self, state: ThreadState, reading: Refinement, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...]
+    ) -> Outcome:
+        """Projects like the one at the reading's rank (its number in the list, or its place on the
+        page shown), narrowed as the rest of the reply says ("more like #1 but in jax")."""
+        rank = reading.rank or 0
         first = state.page * (state.page_size or self.page_size) + 1
         if rank == -1:
             rank = first + len(state.shown) - 1
@@ -184,8 +188,10 @@ class Conversation:
         if project is None:
             return _notice(text, f"There is no #{rank} on the page shown, so the search is unchanged.")
         change = f"projects like #{first + position}: {project.title}"
-        # A new list, like a new request: shown at the default page size.
-        return self._results(text, state.then(similar_query(self.engine, project), page_size=0), home, keys, change)
+        similar = state.then(similar_query(self.engine, project), page_size=0)  # a new list: the default page size
+        if reading.then and (narrowed := self._read(similar, reading.then)).kind is RefinementKind.CHANGE:
+            similar, change = similar.model_copy(update={"query": narrowed.query}), f"{change}; {narrowed.change}"
+        return self._results(text, similar, home, keys, change)
 
     # ---- turns ----------------------------------------------------------------------------
 

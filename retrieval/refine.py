@@ -168,6 +168,9 @@ class Refinement(BaseModel):
     page_size: int | None = None
     page: int | None = None  # PAGE: 0-based
     rank: int | None = None
+    # SIMILAR: what the reply asks of the similar projects ("more like #1 but in jax": "in jax"),
+    # read on the similar search once it is made.
+    then: str = ""
 
 
 def _phrases(spec: str) -> str:
@@ -299,6 +302,7 @@ _SIMILAR = re.compile(
     rf"\s+(?:the\s+|that\s+|result\s+|project\s+|item\s+|no\.?\s*|number\s+|#\s*)*(?P<rank>\d{{1,3}}|"
     rf"{'|'.join(ORDINALS)}|last)(?:\s+(?:one|result|project|item|entry|link))?\b"
 )
+_BUT = re.compile(r"^[\s,;.]*(?:(?:but|and|though)\b)?")
 _LIKE_THAT = re.compile(
     r"\b(?:more|others?|something|anything|ones|stuff|things)\s+like\s+(?:that|this|it|those|these)(?:\s+one)?\b"
 )
@@ -626,7 +630,10 @@ class _Reader:
         word = match.group("rank")
         marked = re.search(r"#\s*(\d{1,3})\b", said)  # "like that one then, #2": the marked number, not "one"
         rank = int(marked.group(1)) if marked else -1 if word == "last" else _number(word)
-        return self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+        then = _EDGE.sub("", _BUT.sub("", said[match.end() :])) if match.re is _SIMILAR else ""
+        similar = self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
+        changes = bool(then) and self._again(self.previous).read(then, fragments=False).kind is RefinementKind.CHANGE
+        return similar.model_copy(update={"then": then}) if changes else similar
 
     def _unknown_order(self, said: str) -> Refinement | None:
         """ "sort by popularity": an order the catalog has no data for; the known ones are commands."""

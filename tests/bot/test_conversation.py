@@ -100,6 +100,15 @@ def test_more_like_a_result_is_a_new_list_at_the_default_page_size(chat: Chat):
     assert similar.turn.change.startswith("projects like #1") and similar.turn.response.limit == 5
 
 
+def test_more_like_a_result_narrowed_as_the_reply_says(chat: Chat):
+    chat.mention("pytorch")
+    first = chat.query()
+    like = chat.reply("more like #1 but only tutorials")
+    assert like.turn.change.startswith("projects like #1") and like.turn.change.endswith("added #tutorial")
+    assert "tutorial" in chat.query().include_tags and chat.query().exclude_ids
+    assert chat.reply("undo").turn is not None and chat.query() == first, "one step: undo goes back to the search before"
+
+
 def test_an_emoji_mention_in_a_thread_with_results_is_a_reaction(chat: Chat):
     chat.mention("object detection")
     before = chat.query()

@@ -393,6 +393,20 @@ def test_asking_how_to_use_the_results_is_help(engine, start):
     assert read(engine, start, "is #2 in pytorch?").change == ABOUT_RESULTS
 
 
+@pytest.mark.parametrize(
+    "reply, rank, then",
+    [
+        ("more like #1 but in pytorch", 1, "in pytorch"),
+        ("more like the second one, only pytorch", 2, "only pytorch"),
+        ("more like #2 please", 2, ""),
+        ("more like the 3rd one lol", 3, ""),  # talk after it asks nothing of the similar projects
+    ],
+)
+def test_more_like_a_result_keeps_what_the_reply_asks_of_them(engine, start, reply, rank, then):
+    refinement = read(engine, start, reply)
+    assert (refinement.kind, refinement.rank, refinement.then) == (RefinementKind.SIMILAR, rank, then)
+
+
 def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
     refinement = read(engine, start, "hmm nothing. this year?")
     assert refinement.kind is RefinementKind.CHANGE and refinement.query.date_from == date(2026, 1, 1)
