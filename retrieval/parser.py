@@ -27,8 +27,10 @@ from retrieval.taxonomy import Taxonomy
 from retrieval.vocabulary import (
     BACK_REFERENCES,
     CLAUSE_BREAKS,
+    CLAUSE_OPENERS,
     COPULAS,
     FILLER,
+    IDIOMATIC_NEGATIONS,
     LEAVE_OUT,
     LEFT_OUT,
     LIST_JOINS,
@@ -170,6 +172,7 @@ class _Walk:
     def __init__(self, parser: RequestParser, words: list[str | None], state: _State):
         self.parser, self.words, self.state = parser, words, state
         self.negating = False
+        self.idiomatic = False  # the scope's cue is "no" or "not" alone (see IDIOMATIC_NEGATIONS)
         self.excludes_words = False
         self.after_excluded_tag = False
         self.scope_tags = 0
@@ -217,6 +220,7 @@ class _Walk:
         if cue := self._cue_length(i):
             self._close_scope()
             self.negating = True
+            self.idiomatic = cue == 1 and word in IDIOMATIC_NEGATIONS
             # "it can't map", "doesn't scale": a negated verb describes; only a plain cue
             # ("not beginner", "no math") may rule out a word that names no tag.
             self.excludes_words = word not in NEGATED_AUXILIARIES and word != "can"
@@ -315,8 +319,8 @@ class _Walk:
         pair = tuple(w for w in self.words[i : i + 2] if w is not None)
         if len(pair) == 2 and pair in NEGATION_PAIRS:
             return 2
-        if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1):
-            return 0
+        if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1) or self._word(i + 1) in CLAUSE_OPENERS:
+            return 0  # "wasn't there ...?" asks; "that's not what we do" negates a clause, not a thing
         return 1 if self.words[i] in NEGATIONS else 0
 
     def _asks(self, i: int) -> bool:
@@ -344,7 +348,7 @@ class _Walk:
 
     def _close_scope(self) -> None:
         if self.negating and not self.scope_tags:
-            if len(self.scope_words) == 1 and self.excludes_words and self._used(self.scope_words[0]):
+            if len(self.scope_words) == 1 and self.excludes_words and (not self.idiomatic or self._used(self.scope_words[0])):
                 self.state.exclude_words.extend(self.scope_words)
             else:
                 self.state.ignored.extend(self.scope_words)

@@ -130,8 +130,18 @@ NEGATION_PAIRS = frozenset(
         ("done", "with"),
         ("tired", "of"),
         ("sick", "of"),
+        ("leave", "out"),  # "leave out anything on adversarial attacks"
+        ("leaving", "out"),
+        ("rule", "out"),
+        ("filter", "out"),
     }
 )
+# Cues that are also idioms with an everyday word ("no rush", "not sure"): with these alone
+# a word no project uses rules nothing out. The others ("skip", "excluding", "leave out")
+# rule out whatever they name ("skip anything about midi").
+IDIOMATIC_NEGATIONS = frozenset({"no", "not"})
+# A negation of a clause, not of a thing: "that's not what we do".
+CLAUSE_OPENERS = frozenset({"what", "how", "which", "who", "where", "when", "why"})
 # A negation said after its subject: "tf is banned", "pytorch isn't an option", "nlp is off
 # the table". A copula right after a tag, then a negation or a word that rules it out.
 COPULAS = frozenset({"is", "are", "s", "was", "were", "re"})
@@ -167,7 +177,7 @@ OLDEST_WORDS = frozenset({"oldest", "older", "earliest"})
 FILLER = frozenset(
     """
     find show me give get want need looking look search searching please pls plz thanks thank
-    any anything something some stuff things thing good great best nice cool awesome useful
+    any anything something some stuff things thing ones good great best nice cool awesome useful
     recommend recommendation recommendations suggest suggestion suggestions help i im i'm
     you can could would like know tell teach learn learning about on for of the a an in into
     with using use based around related regarding covering cover hey hi hello bot findproject

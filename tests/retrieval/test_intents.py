@@ -31,12 +31,19 @@ from retrieval.vocabulary import NEGATIONS
         "cv libraries, cannot use pytorch",
         "stay away from pytorch, cv libraries",
         "cv libraries; I'd rather steer clear of pytorch",
+        "cv libraries, but leave out anything on pytorch",
+        "cv libraries, and I'd like to leave out anything tied to pytorch",
     ],
 )
 def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request_text):
     query = mwml_engine.parse(request_text)
     assert "pytorch" in query.exclude_tags and "pytorch" not in query.include_tags
     assert {"computer-vision", "library"} <= set(query.include_tags)
+
+
+def test_a_negated_clause_rules_nothing_out(mwml_engine):
+    query = mwml_engine.parse("rl libraries for robotics, excluding atari stuff, that's not what we do in our lab")
+    assert query.exclude_tags == ["atari"] and query.exclude_words == []  # "lab" is in two projects
 
 
 def test_a_negation_scope_ends_at_its_clause(mwml_engine):

@@ -427,5 +427,8 @@ def test_describing_words_are_no_exclusion(mwml_engine):
 
 def test_an_everyday_word_no_project_uses_is_no_exclusion_but_a_name_is(engine):
     assert engine.parse("gan papers, no rush, just curious").exclude_words == []
+    # Only "no" and "not" make idioms of everyday words; other cues rule out what they name.
+    assert engine.parse("gan papers, but skip anything about rush").exclude_words == ["rush"]
+    assert engine.parse("gan tutorials, please skip poetry ones").exclude_words == ["poetry"]  # "ones" stands for results
     assert engine.parse("gan papers, not tesseract").exclude_words == ["tesseract"]
     assert engine.parse("gan tutorials, not compact").exclude_words == ["compact"]  # an everyday word projects use
