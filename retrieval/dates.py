@@ -19,6 +19,16 @@ YEAR = rf"(?:(?P<m>{_MONTH_NAMES})\.?\s+)?(?P<a>(?:19|20)\d\d)"
 _PLAIN_YEAR = r"(?:19|20)\d\d"
 _THROUGH = r"to|until|till|through|thru|-|–"
 _PHRASES = [
+    # A negated bound keeps the other side: "nothing older than april 2020" is since april 2020.
+    ("not_before", re.compile(rf"\b(?:nothing|none|no|not)\s+(?:(?:older|earlier)\s+than|before|prior to)\s+{YEAR}\b")),
+    ("not_after", re.compile(rf"\b(?:nothing|none|no|not)\s+(?:(?:newer|later)\s+than|after)\s+{YEAR}\b")),
+    # Two months of one year: "between march and june 2020".
+    (
+        "months",
+        re.compile(
+            rf"\b(?:between|from)\s+(?P<m1>{_MONTH_NAMES})\.?\s*(?:and|{_THROUGH})\s*(?P<m>{_MONTH_NAMES})\.?\s+(?P<a>(?:19|20)\d\d)\b"
+        ),
+    ),
     ("between", re.compile(rf"\b(?:between|from)\s+(?P<a>{_PLAIN_YEAR})\s*(?:and|{_THROUGH})\s*(?P<b>{_PLAIN_YEAR})\b")),
     ("range", re.compile(rf"\b(?P<a>{_PLAIN_YEAR})\s*(?:{_THROUGH})\s*(?P<b>{_PLAIN_YEAR})\b")),
     (
@@ -84,6 +94,13 @@ def range_spans(text: str) -> list[tuple[int, int]]:
 
 def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
     groups = match.groupdict()
+    if kind == "not_before":
+        return DateRange(_span(int(groups["a"]), groups.get("m"))[0], None)
+    if kind == "not_after":
+        return DateRange(None, _span(int(groups["a"]), groups.get("m"))[1])
+    if kind == "months":
+        year = int(groups["a"])
+        return DateRange(_span(year, groups["m1"])[0], _span(year, groups["m"])[1])
     if kind in ("between", "range"):
         first, last = sorted((int(groups["a"]), int(groups["b"])))
         return DateRange(date(first, 1, 1), date(last, 12, 31))

@@ -25,11 +25,14 @@ from retrieval.models import Query, Sort, normalize_tag
 from retrieval.tagmatch import TagMatcher
 from retrieval.taxonomy import Taxonomy
 from retrieval.vocabulary import (
+    ANY_WORDS,
     BACK_REFERENCES,
+    CATEGORY_NOUNS,
     CLAUSE_BREAKS,
     CLAUSE_OPENERS,
     COPULAS,
     FILLER,
+    FREE_PREDICATES,
     IDIOMATIC_NEGATIONS,
     LEAVE_OUT,
     LEFT_OUT,
@@ -232,6 +235,9 @@ class _Walk:
         if match:
             tag, length = match
             spoken = [w for w in self.words[i : i + length] if w and w not in STOP_WORDS]
+            if free := self._left_free(i, length):
+                self.state.ignored.extend(spoken)  # "any framework, but not keras": no #library
+                return free
             if self.negating:
                 self.state.exclude.append(tag)
                 self.scope_tags += 1
@@ -277,6 +283,23 @@ class _Walk:
         after = [w for w in self.words[i + 1 : i + 3] if w != "t"]
         relative = len(before) == 2 and before[0] in ("which", "that") and before[1] in ("i", "we")
         return relative and bool(after) and after[0] in WANTING
+
+    def _left_free(self, i: int, length: int) -> int:
+        """Where the words go on after a category named as free (0 if it is not): "any
+        framework" at a clause's end, "framework doesn't matter", "any framework is fine" (its
+        predicate with it); but "any libraries for gans?" asks for libraries."""
+        if length != 1 or self.words[i] not in CATEGORY_NOUNS:
+            return 0
+        after: list[str] = []
+        for word in self.words[i + 1 : i + 5]:
+            if word is None or word in CLAUSE_BREAKS:
+                break
+            after.append(word)
+        said = [n for n, word in enumerate(after) if word in FREE_PREDICATES]
+        if said:
+            return i + 2 + said[0]
+        # singular: "any libraries?" asks for libraries
+        return i + 1 if not after and i > 0 and self.words[i - 1] in ANY_WORDS and singular(self.words[i]) == self.words[i] else 0
 
     def _word(self, i: int) -> str | None:
         return self.words[i] if i < len(self.words) else None

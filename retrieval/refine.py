@@ -361,6 +361,10 @@ _DROP_TAIL = re.compile(
 # "keras is fine": what was excluded may come back.
 _ALLOWED = re.compile(
     r"^(?:(?:i'?m|i am|we'?re|we are)\s+(?:ok|okay|fine|good|cool)\s+with\s+(?P<with>.+?)|"
+    # "don't exclude quantization", "put nlp back", "include keras again": an exclusion taken back
+    r"(?:don'?t|do not|stop|no longer|no need to)\s+(?:exclude|excluding|skip|skipping|hide|hiding|remove|removing|"
+    r"filter(?:ing)?\s+out|leave\s+out|leaving\s+out)\s+(?P<unexcluded>.+?)|"
+    r"(?:put|bring|add|let)\s+(?P<back>.+?)\s+back(?:\s+in)?|(?:include|allow)\s+(?P<again>.+?)\s+again|"
     r"(?P<rest>.+?)\s+(?:is|are|'s|would be)\s+(?:ok|okay|fine|allowed|acceptable|alright|all right|good|cool))"
     r"(?:\s+(?:too|then|actually|now|after all|again))*$"
 )
@@ -822,15 +826,19 @@ class _Reader:
         return self._changed(self.previous.model_copy(update={"date_from": start, "date_to": end}), _date_words(start, end))
 
     def _allowed(self, said: str) -> Refinement | None:
-        """ "keras is fine", "i'm ok with tensorflow": the exclusions it names are lifted."""
+        """ "keras is fine", "i'm ok with tensorflow", "don't exclude keras", "put keras back": the
+        exclusions it names are lifted."""
         match = _ALLOWED.match(_polite(said))
         if match is None:
             return None
-        tags, words = self._named(match.group("with") or match.group("rest"))
+        named = next(g for g in match.group("with", "unexcluded", "back", "again", "rest") if g)
+        tags, words = self._named(named)
         tags = [t for t in tags if t in self.previous.exclude_tags]
         words = [w for w in words if w in self.previous.exclude_words]
         if not (tags or words):
-            return None
+            if match.group("unexcluded"):  # "don't exclude nlp" with nlp not excluded: nothing to do, and no exclusion
+                return self._same(RefinementKind.NOT_UNDERSTOOD, change=f"'{named}' is not excluded; the search is unchanged.")
+            return None  # "put nlp back" after it was dropped: adds it, as other rules read it
         query = self.previous.model_copy(
             update={
                 "exclude_tags": [t for t in self.previous.exclude_tags if t not in tags],

@@ -185,5 +185,10 @@ FILLER = frozenset(
     """.split()
 )
 
+# "any framework (is fine)", "framework doesn't matter": a category said to be free, no intent.
+CATEGORY_NOUNS = frozenset({"framework", "frameworks", "library", "libraries", "lib", "libs", "language", "languages"})
+ANY_WORDS = frozenset({"any", "whatever", "whichever"})
+FREE_PREDICATES = frozenset({"fine", "ok", "okay", "matter", "matters", "care", "whatever", "irrelevant"})
+
 # Real words, so they must not be taken for short tags or aliases with the same spelling.
 AMBIGUOUS_SHORT = frozenset({"go", "r", "c", "pos", "em", "it", "us", "am", "be", "do", "so", "up", "a", "i"})

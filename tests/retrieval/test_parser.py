@@ -425,6 +425,22 @@ def test_describing_words_are_no_exclusion(mwml_engine):
     assert not query.exclude_tags
 
 
+@pytest.mark.parametrize(
+    "request_text, library",
+    [
+        ("gan notebooks, any framework, but not keras", False),
+        ("gan tutorials, framework doesn't matter", False),
+        ("gan libraries, any framework is fine", True),  # the libraries asked for, not the framework
+        ("gans with pytorch, any libraries?", True),
+        ("which framework is best for gans", True),
+    ],
+)
+def test_a_category_said_to_be_free_is_no_intent(engine, request_text, library):
+    query = engine.parse(request_text)
+    assert ("library" in query.include_tags) is library
+    assert "generative-adversarial-networks" in query.include_tags and not {"fine", "matter"} & set(query.keywords)
+
+
 def test_an_everyday_word_no_project_uses_is_no_exclusion_but_a_name_is(engine):
     assert engine.parse("gan papers, no rush, just curious").exclude_words == []
     # Only "no" and "not" make idioms of everyday words; other cues rule out what they name.

@@ -294,6 +294,9 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("leave out anything older than 2020", date(2020, 1, 1), None),  # the side of a date left out
         ("exclude anything before 2019", date(2019, 1, 1), None),
         ("skip stuff newer than 2021", None, date(2021, 12, 31)),
+        ("nothing older than april 2020", date(2020, 4, 1), None),  # a negated bound keeps the other side
+        ("not after 2020", None, date(2020, 12, 31)),
+        ("between march and june 2020", date(2020, 3, 1), date(2020, 6, 30)),  # two months of one year
     ],
 )
 def test_dates(engine, start, reply, start_date, end_date):
@@ -457,12 +460,27 @@ def test_preferring_to_be_without_an_included_tag_excludes_it_and_keeps_the_rest
     assert set(positive(refused)) == set(positive(start)) and not refused.keywords
 
 
-@pytest.mark.parametrize("reply", ["keras is fine", "actually keras is ok, remove that filter", "i'm ok with keras after all"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "keras is fine",
+        "actually keras is ok, remove that filter",
+        "i'm ok with keras after all",
+        "ok actually don't exclude keras",
+        "put keras back",
+        "include keras again",
+    ],
+)
 def test_allowing_an_excluded_tag_lifts_only_that_exclusion(engine, start, reply):
     query = read(engine, read(engine, start, "not tensorflow").query, "and no keras").query
     allowed = read(engine, query, reply)
     assert allowed.kind is RefinementKind.CHANGE
     assert allowed.query.exclude_tags == ["tensorflow"] and positive(allowed.query) == positive(start)
+
+
+def test_taking_back_an_exclusion_the_search_lacks_changes_nothing(engine, start):
+    refinement = read(engine, start, "don't exclude keras")
+    assert refinement.kind is RefinementKind.NOT_UNDERSTOOD and refinement.query == start
 
 
 def test_that_filter_alone_names_nothing_so_nothing_is_dropped(engine, start):
