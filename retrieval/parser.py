@@ -288,7 +288,8 @@ class _Walk:
         """Where the words go on after a category named as free (0 if it is not): "any
         framework" at a clause's end, "framework doesn't matter", "any framework is fine" (its
         predicate with it); but "any libraries for gans?" asks for libraries."""
-        if length != 1 or self.words[i] not in CATEGORY_NOUNS:
+        category = self.words[i]
+        if length != 1 or category not in CATEGORY_NOUNS:
             return 0
         after: list[str] = []
         for word in self.words[i + 1 : i + 5]:
@@ -298,8 +299,8 @@ class _Walk:
         said = [n for n, word in enumerate(after) if word in FREE_PREDICATES]
         if said:
             return i + 2 + said[0]
-        # singular: "any libraries?" asks for libraries
-        return i + 1 if not after and i > 0 and self.words[i - 1] in ANY_WORDS and singular(self.words[i]) == self.words[i] else 0
+        said_any = not after and i > 0 and self.words[i - 1] in ANY_WORDS
+        return i + 1 if said_any and singular(category) == category else 0  # "any libraries?" asks for libraries
 
     def _word(self, i: int) -> str | None:
         return self.words[i] if i < len(self.words) else None
