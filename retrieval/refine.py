@@ -258,12 +258,13 @@ _LEAD = re.compile(
     r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
-    r"perhaps|just show|show me|show|give me|get me|list|only show|display|"
+    r"perhaps|just show|show me|show|give me|get me|list|only show|display|is there|are there|do you have|have you got|"
     # a verb with the search as its object: "make that ...", "limit it to ..."
     r"(?:make|limit|restrict|narrow|change|set|keep|cap)\s+(?:it|that|this|them|those|these)(?:\s+(?:down\s+)?to)?"
     r")\b[\s,.!:;-]*)+"
 )
 _TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
+_THANKED = re.compile(r"\b(?:thanks|thank you|thx|thnx|ty|tysm|cheers)\W*$", re.IGNORECASE)
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
 _ROUGHLY = r"(?:like|about|around|say|maybe|roughly|approx|approximately|max|at most)"
 _PAGE_SIZE = re.compile(
@@ -534,6 +535,7 @@ class _Reader:
             self._unknown_order,
             self._learned,
             self._dates,
+            self._sorted,
             self._swap,
             self._new,
             self._exclude,
@@ -551,7 +553,10 @@ class _Reader:
             return cued if _understood(cued) else self._same(RefinementKind.ACK)
         if not fragments:
             return found or self._not_understood()
-        return self._whole_or_clauses(said, found)
+        whole = self._whole_or_clauses(said, found)
+        if whole.kind is RefinementKind.NOT_UNDERSTOOD and whole.change == NOT_UNDERSTOOD and _THANKED.search(text):
+            return self._same(RefinementKind.ACK)  # "ok no worries, thx": what the thanks closes asks nothing either
+        return whole
 
     def _whole_or_clauses(self, said: str, found: Refinement | None) -> Refinement:
         if found is not None and found.kind is RefinementKind.SIMILAR:
@@ -638,6 +643,13 @@ class _Reader:
         similar = self._same(RefinementKind.SIMILAR, rank=rank, change="similar projects")
         changes = bool(then) and self._again(self.previous).read(then, fragments=False).kind is RefinementKind.CHANGE
         return similar.model_copy(update={"then": then}) if changes else similar
+
+    def _sorted(self, said: str) -> Refinement | None:
+        """ "is there newer?", "older ones?": words that only ask for an order."""
+        part = self.parser.parse(_without_result_nouns(_polite(said)))
+        if part.sort is Sort.RELEVANCE or part.keywords or part.phrases or positive_tags(part) or part.exclude_tags:
+            return None
+        return self._changed(self.previous.model_copy(update={"sort": part.sort}), _SORT_CHANGES[part.sort])
 
     def _unknown_order(self, said: str) -> Refinement | None:
         """ "sort by popularity": an order the catalog has no data for; the known ones are commands."""

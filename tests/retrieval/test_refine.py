@@ -410,6 +410,27 @@ def test_more_like_a_result_keeps_what_the_reply_asks_of_them(engine, start, rep
     assert (refinement.kind, refinement.rank, refinement.then) == (RefinementKind.SIMILAR, rank, then)
 
 
+@pytest.mark.parametrize(
+    "reply, sort",
+    [("is there newer?", Sort.NEWEST), ("older ones?", Sort.OLDEST), ("hmm these look a bit old, is there newer?", Sort.NEWEST)],
+)
+def test_words_that_only_ask_for_an_order(engine, start, reply, sort):
+    refinement = read(engine, start, reply)
+    assert refinement.kind is RefinementKind.CHANGE and refinement.explicit, "in a DM too: not a new request"
+    query = refinement.query
+    assert (query.sort, query.include_tags, query.keywords, query.phrases) == (sort, start.include_tags, start.keywords, [])
+
+
+def test_asking_whether_there_is_something_asks_for_it(engine, start):
+    assert "tutorial" in read(engine, read(engine, start, "not tutorials").query, "do you have any tutorials?").query.include_tags
+    assert "pytorch" in read(engine, start, "is there anything in pytorch?").query.include_tags
+
+
+def test_thanks_closing_talk_is_thanks(engine, start):
+    assert read(engine, start, "ok no worries, thx").kind is RefinementKind.ACK
+    assert read(engine, start, "only pytorch, thx").query.include_tags == [*start.include_tags, "pytorch"]
+
+
 def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
     refinement = read(engine, start, "hmm nothing. this year?")
     assert refinement.kind is RefinementKind.CHANGE and refinement.query.date_from == date(2026, 1, 1)
