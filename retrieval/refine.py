@@ -186,7 +186,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
         _whole(
             "more|next|show more|more results|next page|more please|show me more|keep going|continue|go on|"
             "more of these|more of those|more of them|next one|next ones|load more|see more|any more|anymore|"
-            "what else|anything else|others|other ones|page down"
+            "what else|anything else|others|other|another|other ones|page down"
         ),
         RefinementKind.NEXT_PAGE,
         None,
@@ -258,7 +258,7 @@ _LEAD = re.compile(
     r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
-    r"perhaps|just show|show me|show|give me|get me|list|only show|display|is there|are there|do you have|have you got|"
+    r"perhaps|just show|show me|show|give me|give|get me|list|only show|display|is there|are there|do you have|have you got|"
     # a verb with the search as its object: "make that ...", "limit it to ..."
     r"(?:make|limit|restrict|narrow|change|set|keep|cap)\s+(?:it|that|this|them|those|these)(?:\s+(?:down\s+)?to)?"
     r")\b[\s,.!:;-]*)+"

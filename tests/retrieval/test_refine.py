@@ -126,7 +126,18 @@ def test_clear_filters_drops_every_tag_and_date(engine, start):
 
 
 @pytest.mark.parametrize(
-    "reply", ["more", "next", "show more", "More!", "next page", "can you show a few more?", "got a couple more", "some more pls"]
+    "reply",
+    [
+        "more",
+        "next",
+        "show more",
+        "More!",
+        "next page",
+        "can you show a few more?",
+        "got a couple more",
+        "some more pls",
+        "give other",
+    ],
 )
 def test_next_page(engine, start, reply):
     refinement = read(engine, start, reply)
