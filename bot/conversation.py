@@ -60,8 +60,10 @@ class Conversation:
             return self._request(event.text, event.user, ThreadKey(event.team, event.channel, ""), ())
         if isinstance(event, Mention):
             state = self.store.load(event.thread) if event.in_thread else None
-            if state is not None and not state.query.is_empty and not _WORD.search(event.text):
-                return Outcome(heard=True)  # a reaction to the results ("@bot :+1:"); a fresh one gets the usage
+            if state is not None and not state.query.is_empty and not _WORD.search(event.text) and event.user == state.asker:
+                # the asker's reaction to the results ("@bot :+1:"); someone else summoning the bot, or a fresh
+                # thread, gets the usage
+                return Outcome(heard=True)
             if state is not None and event.text.strip():
                 return self._reply(state, event.text, event.thread, (event.thread,), addressed=True)
             return self._request(event.text, event.user, event.thread, (event.thread,))

@@ -114,6 +114,8 @@ def test_an_emoji_mention_in_a_thread_with_results_is_a_reaction(chat: Chat):
     before = chat.query()
     assert chat(Mention(KEY, ALICE, "", in_thread=True)) == Outcome(heard=True)  # "@bot :+1:", the emoji cleaned away
     assert chat.query() == before
+    assert chat(Mention(KEY, BOB, "", in_thread=True)).turn.kind is TurnKind.USAGE, "someone else summoning the bot"
+    assert chat.query() == before
     assert chat(Mention(ThreadKey("T1", "C9", "9.0"), ALICE, "")).turn.kind is TurnKind.USAGE  # a fresh one: the usage
 
 
