@@ -47,6 +47,8 @@ from retrieval.vocabulary import (
     PREPOSITIONS,
     QUESTION_SUBJECTS,
     REASONS,
+    REMOVING,
+    RESULT_WORDS,
     RULED_OUT,
     SINGULAR_COPULAS,
     SUBJECT_TAILS,
@@ -345,6 +347,10 @@ class _Walk:
             return 2
         if self.words[i] in NEGATED_AUXILIARIES and self._asks(i + 1) or self._word(i + 1) in CLAUSE_OPENERS:
             return 0  # "wasn't there ...?" asks; "that's not what we do" negates a clause, not a thing
+        if self.words[i] in REMOVING and self._word(i + 1) in ("the", "any", "all"):
+            # "drop the computer vision ones": a verb of removal, then a tag and the results it stands for
+            named = self._tag_at(i + 2)
+            return 2 if named and self._word(i + 2 + named[1]) in RESULT_WORDS else 0
         return 1 if self.words[i] in NEGATIONS else 0
 
     def _asks(self, i: int) -> bool:

@@ -136,6 +136,9 @@ NEGATION_PAIRS = frozenset(
         ("filter", "out"),
     }
 )
+# "drop the keras ones", "ditch any pytorch stuff": removal, when what follows is a tag and results.
+REMOVING = frozenset({"drop", "ditch", "remove", "lose"})
+RESULT_WORDS = frozenset({"ones", "stuff", "results", "projects", "things", "papers", "material"})
 # Cues that are also idioms with an everyday word ("no rush", "not sure"): with these alone
 # a word no project uses rules nothing out. The others ("skip", "excluding", "leave out")
 # rule out whatever they name ("skip anything about midi").

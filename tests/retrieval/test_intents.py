@@ -41,6 +41,13 @@ def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request
     assert {"computer-vision", "library"} <= set(query.include_tags)
 
 
+def test_a_verb_of_removal_before_a_tag_and_its_results_rules_it_out(mwml_engine):
+    query = mwml_engine.parse("self-supervised papers, but we'd like to drop the computer vision ones")
+    assert query.exclude_tags == ["computer-vision"] and "paper" in query.include_tags
+    kept = mwml_engine.parse("how to drop the learning rate on plateau")  # no results named: no removal
+    assert kept.exclude_tags == [] and "learning-rates" in kept.include_tags
+
+
 def test_a_negated_clause_rules_nothing_out(mwml_engine):
     query = mwml_engine.parse("rl libraries for robotics, excluding atari stuff, that's not what we do in our lab")
     assert query.exclude_tags == ["atari"] and query.exclude_words == []  # "lab" is in two projects
