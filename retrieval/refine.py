@@ -2,12 +2,15 @@
 
 Each intent is a cue and a slot ("what about <X>", "use <X> instead of <Y>", "drop the
 <X> part"); the slot is read by the request parser, so tags are recognised from the
-catalog's own vocabulary and nothing here lists topics. A reply is read in this order:
+catalog's own vocabulary and nothing here lists topics. Misspelt words are first respelt
+from the reply model's examples ("onyl pytorch"). A reply is read in this order:
 whole-reply commands (more, undo, start over, help, a sort), an acknowledgement
-("thanks"), a page size, "more like the second one", a drop, a lifted exclusion ("keras is
-fine"), a question about a result shown, an order the catalog cannot give, the reply model
-(retrieval/replies.py), a date range, a swap, a new request, an exclusion, an addition, and
-last a bare fragment; a reply that reads as nothing whole is read clause by clause.
+("thanks"), a page size, "more like the second one" (and what it asks of them: "but in
+jax"), a drop, a lifted exclusion ("keras is fine", "don't exclude keras"), a question about
+a result shown, an order the catalog cannot give, the reply model (retrieval/replies.py), a
+date range, words that only ask for an order ("is there newer?"), a swap, a new request, an
+exclusion, an addition, and last a bare fragment; a reply that reads as nothing whole is
+read clause by clause (never inside a range of years).
 
 Words a refinement adds narrow the search: they become phrases, which every result must
 contain (BM25 alone is OR, so added keywords would only widen it). A reply that reads as
