@@ -46,11 +46,12 @@ DEFAULT_CASES = [
     CASES / "tuning3.jsonl",
     CASES / "tuning4.jsonl",
     CASES / "tuning5.jsonl",
+    CASES / "tuning6.jsonl",
     CASES / "team.jsonl",
     CASES / "short.jsonl",
     CASES / "blind.jsonl",
 ]
-TUNING_CASES = [SHARED / "eval" / "dev.jsonl", *(CASES / f"tuning{n}.jsonl" for n in ("", "2", "3", "4", "5"))]
+TUNING_CASES = [SHARED / "eval" / "dev.jsonl", *(CASES / f"tuning{n}.jsonl" for n in ("", "2", "3", "4", "5", "6"))]
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
 GRID = {  # around the optimum of the earlier, wider fits (subject_power was 0 in every one)
     "tag_weight": [0.125],

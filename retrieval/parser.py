@@ -63,7 +63,7 @@ _LEXEME = re.compile(
       | (?P<tag>(?<![\w\#])(?:\#|tag:)[^\s,;"]+)
       | (?P<neg_word>(?<!\S)-[^\W_][\w+#.-]*)
       | (?P<word>[^\W_]+(?:\+\+|\#(?!\w))?)
-      | (?P<sep>[,;!?()\[\]:/|&]|\.(?!\w))""",
+      | (?P<sep>[,;!?()\[\]:/|&\u2013\u2014]|\.(?!\w)|(?<=\s)-(?=\s))""",
     re.VERBOSE | re.UNICODE,
 )
 # Written shorthands, spelled out before lexing: "w/o X", "w/ X", "non-X", "X-free", and "X/Y" for "X or Y".
@@ -255,6 +255,10 @@ class _Walk:
         if self.negating and not self.scope_tags and word in BACK_REFERENCES and self.last_mention:
             self._exclude_last_mention()
             return i + 1
+        if word in LEAVE_OUT and (kept_out := self._tag_at(i + 1)) and self._word(i + 1 + kept_out[1]) == "out":
+            self._close_scope()  # "keep computer vision out of it"
+            self.state.exclude.append(kept_out[0])
+            return i + 2 + kept_out[1]
         if word in LEAVE_OUT and self._word(i + 1) in LEFT_OUT and self._word(i + 2) == "out" and self.last_mention:
             self._close_scope()  # "quantization I've read, so leave that out"
             self._exclude_last_mention()

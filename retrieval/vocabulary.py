@@ -130,6 +130,7 @@ NEGATION_PAIRS = frozenset(
         ("done", "with"),
         ("tired", "of"),
         ("sick", "of"),
+        ("hold", "the"),  # "but hold the transformers"
         ("leave", "out"),  # "leave out anything on adversarial attacks"
         ("leaving", "out"),
         ("rule", "out"),
@@ -150,7 +151,9 @@ CLAUSE_OPENERS = frozenset({"what", "how", "which", "who", "where", "when", "why
 COPULAS = frozenset({"is", "are", "s", "was", "were", "re"})
 NEGATED_COPULAS = frozenset({"isn", "isnt", "aren", "arent", "wasn", "wasnt", "weren", "werent", "ain", "aint"})
 SINGULAR_COPULAS = frozenset({"is", "s", "was", "isn", "isnt", "wasn", "wasnt"})
-RULED_OUT = frozenset({"not", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out", "useless", "irrelevant"})
+RULED_OUT = frozenset(
+    {"not", "no", "never", "banned", "forbidden", "prohibited", "disallowed", "off", "out", "useless", "irrelevant"}
+)
 # Words that may end the subject before such a copula: "anything yolo-related is off the table".
 SUBJECT_TAILS = frozenset({"related", "based", "centric", "specific", "only", "stuff", "ones", "things", "results", "material"})
 # "X need not apply", "X should not ...": a modal and a negation after the tag named last.

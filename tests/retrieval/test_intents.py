@@ -33,6 +33,9 @@ from retrieval.vocabulary import NEGATIONS
         "cv libraries; I'd rather steer clear of pytorch",
         "cv libraries, but leave out anything on pytorch",
         "cv libraries, and I'd like to leave out anything tied to pytorch",
+        "keep pytorch out of it, cv libraries please",
+        "pytorch is a no-go for my setup — any cv libraries?",  # a dash ends the clause the ruling runs to
+        "cv libraries, but hold the pytorch",
     ],
 )
 def test_every_negation_form_excludes_and_keeps_the_subject(mwml_engine, request_text):
