@@ -232,7 +232,9 @@ class _Walk:
             return i + cue
         if word in NEWEST_WORDS or word in OLDEST_WORDS:
             self.state.sort = Sort.NEWEST if word in NEWEST_WORDS else Sort.OLDEST
-            return i + 1
+            # "from newest to oldest": the first one says the order, the second where it ends
+            to = self._word(i + 2) if self._word(i + 1) == "to" else None
+            return i + 3 if to in NEWEST_WORDS or to in OLDEST_WORDS else i + 1
         match = self._tag_at(i)
         if match:
             tag, length = match

@@ -129,6 +129,11 @@ def test_oldest_first(engine):
     assert engine.parse("rl papers oldest first").sort is Sort.OLDEST
 
 
+def test_an_order_from_one_end_to_the_other_starts_at_the_first(engine):
+    assert engine.parse("gan papers from newest to oldest").sort is Sort.NEWEST
+    assert engine.parse("gan papers, oldest to newest").sort is Sort.OLDEST
+
+
 def test_explicit_syntax_takes_precedence_and_is_hard(engine):
     query = engine.parse('#pytorch tag:tutorial "object detection" -#yolo')
     assert query.include_tags == ["pytorch", "tutorial"]
