@@ -34,7 +34,7 @@ import logging
 import threading
 import urllib.error
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
@@ -85,7 +85,8 @@ class Place:
 
 @dataclass(frozen=True)
 class Job:
-    """One request to answer. ``event`` None: nothing to answer, only the claim to finish."""
+    """One request to answer. ``event`` None: nothing to answer, only the claim to finish (and
+    ``work``, if any, to do in the conversation's turn)."""
 
     event: Event | None
     claim: str | None = None  # the request's own claim, taken before the acknowledgement
@@ -93,6 +94,9 @@ class Job:
     once: str | None = None  # the human message's claim: one answer however often it is delivered
     respond: Respond | None = None  # response_url (slash commands and clicks)
     place: Place | None = None  # taken on arrival (Runner.arrive); None: no order to keep
+    # Done in the conversation's turn, after the answers before it: a vote on a results message
+    # finds its search logged, however soon after the post it came.
+    work: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,9 @@ class Runner:
 
     def _run(self, job: Job) -> None:
         with self.journal.claimed(job.claim):
+            if job.work is not None:
+                self._work(job, job.work)
+                return
             if job.event is None or job.client is None:
                 if job.place is not None:
                     job.place.leave()
@@ -165,6 +172,14 @@ class Runner:
                 log.error("could not answer %s: %s", _where(job.event), describe(exc))
                 log.debug("failure details", exc_info=True)
                 self._apologise(job, job.event, job.client)
+
+    def _work(self, job: Job, work: Callable[[], None]) -> None:
+        try:
+            with job.place.turn if job.place else nullcontext():
+                work()
+        except Exception as exc:
+            log.error("could not record a click: %s", describe(exc))
+            log.debug("failure details", exc_info=True)
 
     def _answer(self, job: Job, event: Event, client: WebClient) -> None:
         if isinstance(event, (ThreadReply, Mention)):
@@ -340,6 +355,7 @@ def job_of(
     client: WebClient | None = None,
     once: str | None = None,
     respond: Respond | None = None,
+    work: Callable[[], None] | None = None,
 ) -> Job:
     """The job for this request, with the claim and the place bot.slack_app took for it on arrival."""
-    return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=context.get(PLACE_KEY))
+    return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=context.get(PLACE_KEY), work=work)

@@ -31,19 +31,26 @@ def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltCo
     ack()
     runner = runner_of(context)
     choice = str(action.get("action_id", "")).removeprefix(FEEDBACK_PREFIX)
-    result = runner.search_log.record_feedback(str(action.get("value") or ""), _user(body), choice)
-    if result in THANKS:
-        respond(text=THANKS[result], response_type="ephemeral", replace_original=False)
-    runner.submit(job_of(context))  # finishes the claim and leaves the conversation's line
+
+    def record() -> None:  # in the conversation's turn: the results' search is logged by then
+        result = runner.search_log.record_feedback(str(action.get("value") or ""), _user(body), choice)
+        if result in THANKS:
+            respond(text=THANKS[result], response_type="ephemeral", replace_original=False)
+
+    runner.submit(job_of(context, work=record))
 
 
 def opened(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     """Slack opens the url itself and tells the bot: a click, with the result's rank."""
     ack()
     runner = runner_of(context)
-    if ref := OpenRef.read(action.get("value")):
-        runner.search_log.record_click(ref.search, ref.project, ref.rank, _user(body))
-    runner.submit(job_of(context))  # finishes the claim and leaves the conversation's line
+    ref = OpenRef.read(action.get("value"))
+
+    def record() -> None:
+        if ref:
+            runner.search_log.record_click(ref.search, ref.project, ref.rank, _user(body))
+
+    runner.submit(job_of(context, work=record))
 
 
 def _user(body: dict[str, Any]) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.cli import main as cli_main
 from tests.support import BotHarness
-from tests.support.slack_requests import click_form
+from tests.support.fake_slack import Call, Fault
+from tests.support.slack_requests import click_form, mention_event, next_ts
 
 
 def accessories(message) -> list[dict]:
@@ -70,6 +72,25 @@ def test_a_conversation_leaves_log_rows_votes_and_clicks(harness: BotHarness):
     assert [(c.search_id, c.rank) for c in window.clicks] == [(helpful["value"], 2)]
     thanks = [c.body.get("text", "") for c in harness.fake.calls("response_url")]
     assert sum("Thanks" in t for t in thanks) == 3 and any("changed" in t for t in thanks)
+
+
+def test_a_vote_on_results_just_posted_waits_for_their_search_to_be_logged(harness: BotHarness):
+    """Slack shows a message as soon as it is posted, so a vote can come before the bot has
+    logged the search; it is recorded in the conversation's turn, after that answer."""
+    posted: list[dict] = []
+    fault = Fault(hold=threading.Event(), when=lambda body: not posted.append(body))
+    harness.fake.inject("chat.postMessage", fault)
+    assert harness.slack.event(mention_event("gan papers", channel="C0VOTE")).status == 200
+    assert fault.arrived.wait(10), "the results were never posted"
+    shown = Call("chat.postMessage", posted[-1], {}, "/api/chat.postMessage")
+    vote = harness.button(shown, "Found it")
+    message = {**posted[-1], "ts": next_ts()}
+    form = click_form(vote, message, "C0VOTE", harness.fake.response_url())
+    assert harness.slack.post(form, "application/x-www-form-urlencoded").status == 200
+    assert fault.hold is not None
+    fault.hold.set()  # the post returns; the bot logs the search, then the vote
+    thanks = harness.fake.wait_for("response_url", 1, 10, where=lambda c: "noted" in c.body.get("text", ""))
+    assert thanks[0].body["response_type"] == "ephemeral"
 
 
 def test_the_report_reads_what_slack_users_did(harness: BotHarness):
