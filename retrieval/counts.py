@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_NUMBER = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten"
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+NUMBER = r"\d{1,2}|" + "|".join(NUMBER_WORDS)  # a number of results, in digits or words
+# "one" is no count of results in a request: "one-shot", "the one about gans".
+_NUMBER = r"\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one")
 _MANY = rf"(?P<n>{_NUMBER})"
-_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _CUED = re.compile(
     r"\b(?:(?:show|give|find|get|list|recommend|suggest|share|pick|send)(?:\s+(?:me|us))?(?:\s+(?:the|your|some))?"
     rf"(?:\s+(?:top|best|first))?|top|best|first)\s+{_MANY}\s+(?=[a-z])",
@@ -34,14 +36,15 @@ def take_count(text: str, is_resource: Callable[[str], bool]) -> tuple[int, str]
     """The number of results ``text`` asks for (0: it names none) and the text without the number.
     ``is_resource``: whether a word names a resource type of the catalog ("papers")."""
     if clause := _SIZE_CLAUSE.search(text):
-        return _number(clause.group("n") or clause.group("m")), text[: clause.start()]
+        return number(clause.group("n") or clause.group("m")), text[: clause.start()]
     match = _CUED.search(text)
     if match is None:
         match = _LEADING.match(text)
         if match is None or not is_resource(match.group("noun")):
             return 0, text
-    return _number(match.group("n")), text[: match.start("n")] + text[match.end("n") :]
+    return number(match.group("n")), text[: match.start("n")] + text[match.end("n") :]
 
 
-def _number(said: str) -> int:
-    return int(said) if said.isdigit() else _WORDS[said.lower()]
+def number(said: str) -> int:
+    """The value of a number said in digits or in words (``NUMBER``)."""
+    return int(said) if said.isdigit() else NUMBER_WORDS[said.lower()]

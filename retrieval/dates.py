@@ -12,6 +12,8 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from retrieval.counts import NUMBER, number
+
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _MONTH_NAMES = "january|february|march|april|may|june|july|august|september|october|november|december|sept|" + "|".join(MONTHS)
 # A year, after an optional month name: "2020", "june 2020", "Sept. 2021".
@@ -58,12 +60,11 @@ _PHRASES = [
     (
         "recent",
         re.compile(
-            r"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>\d{1,2}|two|three|four|five)\s+"
+            rf"\b(?:in\s+|from\s+|over\s+)?the\s+(?:last|past)\s+(?P<n>{NUMBER})\s+"
             r"(?P<unit>years|yrs|months)\b"
         ),
     ),
 ]
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5}
 _UNITS = {"yr": "year", "mo": "month"}  # as chat writes them
 
 
@@ -114,7 +115,7 @@ def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
         return DateRange(None, end) if kind == "until" else DateRange(start, end)
     if kind == "relative":
         return _relative(groups["which"], _UNITS.get(groups["unit"], groups["unit"]), today)
-    count = int(groups["n"]) if groups["n"].isdigit() else _NUMBERS[groups["n"]]
+    count = number(groups["n"])
     days = count * (365 if groups["unit"] in ("years", "yrs") else 30)
     return DateRange(today - timedelta(days=days), None) if count else None
 

@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,11 @@ class LinearTextModel:
             coef=coef,
             intercept=intercept,
         )
+
+    @cached_property
+    def words(self) -> list[str]:
+        """The plain words among the features (not word pairs, numbers or letter triples), once."""
+        return sorted(f for f in self.vocabulary if f.isalpha())
 
     def predict(self, features: Sequence[str]) -> np.ndarray:
         """P(label | text) for every label in ``self.labels``, from the text's features."""

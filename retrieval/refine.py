@@ -27,12 +27,12 @@ from enum import Enum
 from pydantic import BaseModel
 
 from retrieval.analyzer import STOP_WORDS, singular
-from retrieval.counts import take_count
+from retrieval.counts import NUMBER, NUMBER_WORDS, take_count
 from retrieval.dates import range_spans, take_dates
 from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
 from retrieval.replies import EDIT, read_move, respelled
-from retrieval.vocabulary import FILLER
+from retrieval.vocabulary import CATEGORY_WORDS, FILLER
 
 # The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
 TAG_FIELDS = ("include_tags", "inferred_tags", "exclude_tags")
@@ -64,29 +64,6 @@ FRAMEWORK_TAGS = frozenset(
         "lightgbm",
     }
 )
-CATEGORY_WORDS = {
-    "framework": "framework",
-    "frameworks": "framework",
-    "library": "framework",
-    "libraries": "framework",
-    "type": "resource",
-    "types": "resource",
-    "kind": "resource",
-    "format": "resource",
-    "resource": "resource",
-    "date": "dates",
-    "dates": "dates",
-    "year": "dates",
-    "years": "dates",
-    "time": "dates",
-    "order": "sort",
-    "sort": "sort",
-    "sorting": "sort",
-    "filter": "filters",
-    "filters": "filters",
-    "everything": "filters",
-    "all": "filters",
-}
 ORDINALS = {
     "first": 1,
     "second": 2,
@@ -108,16 +85,7 @@ ORDINALS = {
     "8th": 8,
     "9th": 9,
     "10th": 10,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
+    **NUMBER_WORDS,
 }
 # An ordinal that cannot be a count: "second", "3rd" (not "two", "three").
 _ORDINAL = "|".join(w for w in ORDINALS if not w.isalpha() or w.endswith(("st", "nd", "rd", "th")))
@@ -143,7 +111,7 @@ UNSUPPORTED = (
     "Try: only pytorch · not videos · more · undo · start over."
 )
 NO_SUCH_ORDER = "I can show the newest first, the oldest first or the most relevant first; the search is unchanged."
-_NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
+_NUMBER = rf"(?:{NUMBER})"
 
 
 class RefinementKind(str, Enum):
@@ -256,8 +224,9 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
         Sort.RELEVANCE,
     ),
 ]
+_THANKS = "thanks|thank you|thx"
 _LEAD = re.compile(
-    r"^(?:(?:ok(?:ay)?|nah|nope|and|thanks|thank you|thx|cool|great|nice|awesome|perfect|hmm+|hm|um+|uh+|eh|meh|erm|welp|"
+    rf"^(?:(?:ok(?:ay)?|nah|nope|and|{_THANKS}|cool|great|nice|awesome|perfect|hmm+|hm|um+|uh+|eh|meh|erm|welp|"
     r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
@@ -266,8 +235,8 @@ _LEAD = re.compile(
     r"(?:make|limit|restrict|narrow|change|set|keep|cap)\s+(?:it|that|this|them|those|these)(?:\s+(?:down\s+)?to)?"
     r")\b[\s,.!:;-]*)+"
 )
-_TAIL = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|too|then|now|for me|if possible|maybe))+$")
-_THANKED = re.compile(r"\b(?:thanks|thank you|thx|thnx|ty|tysm|cheers)\W*$", re.IGNORECASE)
+_TAIL = re.compile(rf"(?:[\s,]+(?:please|pls|plz|{_THANKS}|too|then|now|for me|if possible|maybe))+$")
+_THANKED = re.compile(rf"\b(?:{_THANKS}|thnx|ty|tysm|cheers)\W*$", re.IGNORECASE)
 _EDGE = re.compile(r"^[\s,.!?;:'\"]+|[\s,.!?;:'\"]+$")
 _ROUGHLY = r"(?:like|about|around|say|maybe|roughly|approx|approximately|max|at most)"
 _PAGE_SIZE = re.compile(
@@ -515,6 +484,7 @@ class _Reader:
         self.together = together
         self.question = False
         self.chatter = False  # the reply model read talk that asks nothing of the bot
+        self.moves: dict[str, str] = {}  # the reply model's readings so far (see _move)
 
     def _again(self, previous: Query) -> _Reader:
         """A reader for the rest of a reply, on top of what its first part changed."""
@@ -679,8 +649,10 @@ class _Reader:
         return None
 
     def _move(self, said: str) -> str:
-        """The reply model's reading of the whole reply (``EDIT`` without a model)."""
-        return EDIT if self.parser.replies is None else read_move(self.parser.replies, said).kind
+        """The reply model's reading of the whole reply (``EDIT`` without a model), read once per reply."""
+        if said not in self.moves:
+            self.moves[said] = EDIT if self.parser.replies is None else read_move(self.parser.replies, said).kind
+        return self.moves[said]
 
     def _learned(self, said: str) -> Refinement | None:
         """The move the reply model reads ("what else is there": the next page); None for a

@@ -107,7 +107,7 @@ def respelled(text: str, model: LinearTextModel, known: Callable[[str], bool]) -
     keras", "swtich to tensorflow", "strat over". A word ``known`` does not know (the catalog's
     and English words are kept as typed), one edit from words the examples use, becomes the most
     used of them (the lowest idf). The rules of retrieval/refine.py then read the reply as meant."""
-    words = _example_words(model)
+    words = model.words
 
     def right(match: re.Match[str]) -> str:
         word = match.group()
@@ -119,8 +119,3 @@ def respelled(text: str, model: LinearTextModel, known: Callable[[str], bool]) -
         return min((model.idf[model.vocabulary[w]], w) for w, _, _ in near)[1]
 
     return re.sub(r"[^\W\d_]+", right, text)
-
-
-def _example_words(model: LinearTextModel) -> list[str]:
-    """The plain words among the model's features (not pairs, numbers or letter triples)."""
-    return sorted(f for f in model.vocabulary if f.isalpha() and len(f) >= MIN_TYPO_LENGTH - 1)

@@ -191,8 +191,34 @@ FILLER = frozenset(
     """.split()
 )
 
+# What a reply can drop or leave free by naming its kind: "any framework", "drop the date filter".
+CATEGORY_WORDS = {
+    "framework": "framework",
+    "frameworks": "framework",
+    "library": "framework",
+    "libraries": "framework",
+    "lib": "framework",
+    "libs": "framework",
+    "type": "resource",
+    "types": "resource",
+    "kind": "resource",
+    "format": "resource",
+    "resource": "resource",
+    "date": "dates",
+    "dates": "dates",
+    "year": "dates",
+    "years": "dates",
+    "time": "dates",
+    "order": "sort",
+    "sort": "sort",
+    "sorting": "sort",
+    "filter": "filters",
+    "filters": "filters",
+    "everything": "filters",
+    "all": "filters",
+}
 # "any framework (is fine)", "framework doesn't matter": a category said to be free, no intent.
-CATEGORY_NOUNS = frozenset({"framework", "frameworks", "library", "libraries", "lib", "libs", "language", "languages"})
+CATEGORY_NOUNS = frozenset(word for word, kind in CATEGORY_WORDS.items() if kind == "framework")
 ANY_WORDS = frozenset({"any", "whatever", "whichever"})
 FREE_PREDICATES = frozenset({"fine", "ok", "okay", "matter", "matters", "care", "whatever", "irrelevant"})
 
