@@ -388,10 +388,9 @@ _POINTING = re.compile(
 _ORDER_BY = re.compile(r"^(?:sort|sorted|order|ordered|rank|ranked)\s+(?:them\s+|it\s+|these\s+|results\s+)?by\s+\w")
 _ONES = re.compile(r"\w\s+ones\b")
 _WH = frozenset("who what which how why where when".split())
-_ASKING = frozenset("is are does do did who what which how can could would will was were has have should where why when".split())
-_SENTENCE_START = frozenset(
-    """what why how who when where which is are do does did can could would should will was were has have had i we
-    you it this that these those they he she my our your its there here lol haha hmm wait hm yes no maybe
+_ASKING = _WH | frozenset("is are does do did can could would will was were has have should".split())
+_SENTENCE_START = _ASKING | frozenset(
+    """had i we you it this that these those they he she my our your its there here lol haha hmm wait hm yes no maybe
     anyone someone guys folks""".split()
 )
 
