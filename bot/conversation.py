@@ -140,6 +140,8 @@ class Conversation:
         reading = self._read(state, text)
         if state.query.is_empty and reading.kind not in (RefinementKind.ACK, RefinementKind.HELP):
             return self._request(text, state.asker or "", home, keys)
+        if reading.words_only and not addressed:
+            return Outcome()  # "haha fair", "ta": talk in the thread, not a search for "fair"
         return self._apply(state, reading, text, home, keys)
 
     def _read(self, state: ThreadState, text: str) -> Refinement:

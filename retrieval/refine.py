@@ -136,6 +136,9 @@ class Refinement(BaseModel):
     # Whether the reply reads as a refinement on its own (a cue), as opposed to a bare
     # fragment merged in by default. A top-level DM refines only when True.
     explicit: bool = True
+    # Whether only the reply's everyday words narrow it, with no cue, tag or exclusion ("haha fair"):
+    # talk, in a thread, unless it is said to the bot.
+    words_only: bool = False
     page_size: int | None = None
     page: int | None = None  # PAGE: 0-based
     rank: int | None = None
@@ -740,8 +743,8 @@ class _Reader:
         rest = _EDGE.sub("", _DATE_VERBS.sub(" ", _polite(rest)))
         if rest and not _only_filler(rest):
             more = self._again(dated).read(rest)
-            if more.kind is RefinementKind.CHANGE:
-                return more.model_copy(update={"change": f"{change}; {more.change}", "explicit": True})
+            if more.kind is RefinementKind.CHANGE:  # the dates are its cue
+                return more.model_copy(update={"change": f"{change}; {more.change}", "explicit": True, "words_only": False})
             if more.kind is RefinementKind.NOT_UNDERSTOOD and _opening(rest.split()) in _SENTENCE_START:
                 return None  # "lol I built one of these at the hackathon last year": a story, not a date range
         return self._changed(dated, change)
@@ -873,8 +876,8 @@ class _Reader:
         named = positive_tags(part)
         kinds = {self._kind(t) for t in named}
         have = {self._kind(t) for t in positive_tags(self.previous)}
-        if named and _ONES.search(said):
-            return self._merged(bare, explicit=True)  # "python ones": the results that are about it
+        if _ONES.search(said):
+            return self._merged(bare, explicit=True)  # "python ones", "medical ones": the results about it
         if named and not part.keywords and kinds <= {"framework", "resource"}:
             # Only a change reads like this, even in a DM: "papers please" is too broad a request.
             swapped = self._swapped(bare, None) if kinds <= have else None
@@ -922,7 +925,10 @@ class _Reader:
             changes.append(f"{part.sort.value} first")
         if not changes or query == self.previous:
             return self._not_understood(cued=explicit)
-        return Refinement(kind=RefinementKind.CHANGE, query=query, change="; ".join(changes), explicit=explicit)
+        words_only = not (explicit or added or excluded or part.exclude_words or part.phrases) and part.sort is Sort.RELEVANCE
+        return Refinement(
+            kind=RefinementKind.CHANGE, query=query, change="; ".join(changes), explicit=explicit, words_only=words_only
+        )
 
     def _swapped(self, new: str, old: tuple[list[str], list[str]] | None) -> Refinement | None:
         """The new tag or topic in place of the old one: the one named, else the one of the same kind."""

@@ -156,6 +156,15 @@ def test_in_a_channel_thread_only_the_asker_or_a_mention_steers(chat: Chat):
     assert _parsed(mentioned).include_tags == ["object-detection", "pytorch"]
 
 
+def test_the_askers_talk_in_the_thread_is_not_a_search_for_its_words(chat: Chat):
+    chat.mention("object detection")
+    before = chat.query()
+    assert chat.reply("haha real time") == Outcome(), "no cue and no tag: talk, not 'must mention: real'"
+    assert chat.query() == before
+    narrowed = chat(Mention(KEY, ALICE, "haha real time", in_thread=True))
+    assert "real" in _parsed(narrowed).phrases, "said to the bot, the same words narrow the search"
+
+
 def test_help_and_replies_that_cannot_be_understood_leave_the_search_alone(chat: Chat):
     chat.mention("object detection")
     before = chat.query()

@@ -448,6 +448,14 @@ def test_talk_with_a_cued_clause_does_what_the_clause_says(engine, start):
     assert read(engine, start, "lol I built one of these at the hackathon last year").kind is RefinementKind.ACK
 
 
+def test_words_alone_are_marked_as_such_and_cued_words_are_not(engine, start):
+    assert read(engine, start, "haha compact").words_only, "no cue, no tag: only words narrow it"
+    replies = ("compact ones", "ha, i knew there would be compact ones", "compact, before 2020")
+    cued = [read(engine, start, reply) for reply in replies]
+    assert all(r.kind is RefinementKind.CHANGE and not r.words_only for r in cued)
+    assert read(engine, start, "lol the sample photos are mine").kind is RefinementKind.ACK
+
+
 def test_a_date_range_after_an_interjection_is_still_a_date_range(engine, start):
     refinement = read(engine, start, "hmm any from before 2019?")
     assert refinement.kind is RefinementKind.CHANGE and refinement.explicit
@@ -713,3 +721,12 @@ def test_a_topic_swap_keeps_the_words_that_say_where_or_how(engine):
     swapped = read(engine, query, "what about reinforcement learning?").query
     assert "reinforcement-learning" in swapped.include_tags and "object-detection" not in swapped.include_tags
     assert "browser" in swapped.keywords
+
+
+def test_talk_with_words_the_catalog_has_reads_as_words_alone(mwml_engine):
+    """'bunch' and 'fair', which a few projects use, would narrow these replies to next to nothing: they are
+    marked as words alone, which a thread takes for talk (bot/conversation.py)."""
+    previous = mwml_engine.parse("adversarial attacks papers")
+    for talk in ("ha, I knew there'd be a bunch", "fair enough, thanks", "ta"):
+        reading = refine(mwml_engine.parser, previous, talk, TODAY, mwml_engine.index.doc_freq, 5)
+        assert reading.kind is RefinementKind.ACK or reading.words_only, talk
