@@ -24,7 +24,15 @@ from bot.store import StateStore, Step, ThreadKey, ThreadState
 from retrieval.alternatives import apply_change
 from retrieval.engine import SearchEngine
 from retrieval.models import Query
-from retrieval.refine import Refinement, RefinementKind, asks_for_help, read_request, refine, requested_count
+from retrieval.refine import (
+    Refinement,
+    RefinementKind,
+    asks_for_help,
+    positive_tags,
+    read_request,
+    refine,
+    requested_count,
+)
 from retrieval.similar import similar_query
 
 START_OVER = "Starting over — what are you looking for?"
@@ -99,6 +107,8 @@ class Conversation:
             reading = self._read(last, event.text)
             if reading.explicit and reading.kind is not RefinementKind.NEW:
                 return self._apply(last, reading, event.text, own, keys)
+            if reading.kind is RefinementKind.NOT_UNDERSTOOD and self._names_nothing_known(event.text):
+                return _notice(event.text, reading.change)  # "asdfgh": no request either; the search stays
         return self._request(event.text, event.user, own, keys)
 
     def _console(self, event: ConsoleLine) -> Outcome:
@@ -126,7 +136,7 @@ class Conversation:
     def _request(self, text: str, asker: str, home: ThreadKey, keys: tuple[ThreadKey, ...]) -> Outcome:
         """A new request; an empty one gets the usage text, after which the threads in
         ``keys`` that had no search yet wait for one."""
-        query = read_request(self.engine.parser, text, self.today())
+        query = self._requested(text)
         if query.is_empty or asks_for_help(text):
             waiting = tuple(key for key in keys if self.store.load(key) is None)
             return Outcome(
@@ -134,6 +144,16 @@ class Conversation:
             )
         size = requested_count(self.engine.parser, text) or 0
         return self._results(text, ThreadState(query=query, asker=asker, page_size=size), home, keys, "")
+
+    def _requested(self, text: str) -> Query:
+        return read_request(self.engine.parser, text, self.today())
+
+    def _names_nothing_known(self, text: str) -> bool:
+        """Whether a message read as a request has words, but no tag, date or word the catalog uses."""
+        query = self._requested(text)
+        words = [*query.keywords, *query.phrases]
+        known = any(self.engine.index.doc_freq(term) for word in words for term in self.engine.analyzer.terms(word))
+        return bool(words) and not (known or positive_tags(query) or query.exclude_tags or query.date_from or query.date_to)
 
     def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:
         """A reply in a conversation with a search (or one waiting for a request)."""
