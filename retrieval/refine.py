@@ -376,6 +376,7 @@ _DATE_VERBS = re.compile(
     r"come out|appeared|ones?|stuff|things?|results?|projects?)\b"
 )
 # Where one clause of a reply ends and the next begins ("forget kubernetes, just distributed training").
+_SENTENCE_BREAK = re.compile(r"[.!?:]+\s")
 _CLAUSE_BREAK = re.compile(r"[,;.!?]+\s|\s[-\u2013\u2014]+\s|\s(?:and|then|and then|but)\s")
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
@@ -543,8 +544,11 @@ class _Reader:
         if clauses is None:
             return whole
         by_clause, read = clauses
-        if read < 2 and _understood(whole):
-            return whole  # one cued clause says less than a reading of the whole ("only pytorch and keras")
+        crosses = whole.kind is RefinementKind.CHANGE and by_clause.explicit and _SENTENCE_BREAK.search(said)
+        if read < 2 and _understood(whole) and not crosses:
+            # One cued clause says less than a reading of the whole ("only pytorch and keras"), unless
+            # the reading crosses sentences ("hmm only one hit. drop the huggingface part")
+            return whole
         if by_clause.kind is RefinementKind.ACK and whole.explicit:
             return whole  # "cool. is the 2nd one any good?": the thanks says nothing of what was not understood
         return by_clause

@@ -730,3 +730,10 @@ def test_talk_with_words_the_catalog_has_reads_as_words_alone(mwml_engine):
     for talk in ("ha, I knew there'd be a bunch", "fair enough, thanks", "ta"):
         reading = refine(mwml_engine.parser, previous, talk, TODAY, mwml_engine.index.doc_freq, 5)
         assert reading.kind is RefinementKind.ACK or reading.words_only, talk
+
+
+def test_a_reading_does_not_cross_sentences(engine):
+    """The 'only' of the first sentence is no include of the tag the second one drops."""
+    previous = engine.parse("pytorch object detection tutorials")
+    dropped = read(engine, previous, "hmm only one hit. drop the pytorch part")
+    assert "pytorch" not in dropped.query.include_tags and "object-detection" in dropped.query.include_tags
