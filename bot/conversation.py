@@ -109,6 +109,8 @@ class Conversation:
                 return self._apply(last, reading, event.text, own, keys)
             if reading.kind is RefinementKind.NOT_UNDERSTOOD and self._names_nothing_known(event.text):
                 return _notice(event.text, reading.change)  # "asdfgh": no request either; the search stays
+        if last is not None and last.query.is_empty:  # a search cleared ("clear filters"): "thanks" asks nothing
+            return self._reply(last, event.text, own, keys, addressed=True)
         return self._request(event.text, event.user, own, keys)
 
     def _console(self, event: ConsoleLine) -> Outcome:

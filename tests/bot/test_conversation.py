@@ -210,6 +210,16 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     assert set(_parsed(narrowed).include_tags) == set(_parsed(asked).include_tags) | {"pytorch"}
 
 
+def test_thanks_in_a_dm_after_the_filters_are_cleared_is_no_new_request(chat: Chat):
+    def dm(text: str, ts: str) -> Outcome:
+        return chat(DirectMessage("T1", "D1", ALICE, ts, text))
+
+    dm("gan tutorials", "1.0")
+    dm("clear filters", "2.0")
+    assert dm("ok nvm, thanks anyway", "3.0") == Outcome(heard=True)
+    assert dm("reinforcement learning", "4.0").turn.kind is TurnKind.RESULTS
+
+
 def test_the_console_runs_the_same_conversation(chat: Chat):
     first = chat(ConsoleLine("gan papers"))
     assert first.turn.kind is TurnKind.RESULTS
