@@ -160,7 +160,8 @@ class Conversation:
     def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:
         """A reply in a conversation with a search (or one waiting for a request)."""
         reading = self._read(state, text)
-        if state.query.is_empty and reading.kind not in (RefinementKind.ACK, RefinementKind.HELP):
+        talk = reading.kind in (RefinementKind.ACK, RefinementKind.HELP)
+        if state.query.is_empty and (not talk or positive_tags(self._requested(text))):  # "ok, gan tutorials"
             return self._request(text, state.asker or "", home, keys)
         if reading.words_only and not addressed:
             return Outcome()  # "haha fair", "ta": talk in the thread, not a search for "fair"

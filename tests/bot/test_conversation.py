@@ -210,6 +210,13 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     assert set(_parsed(narrowed).include_tags) == set(_parsed(asked).include_tags) | {"pytorch"}
 
 
+def test_a_request_after_the_usage_text_is_a_request_even_when_it_opens_with_ok(chat: Chat):
+    assert chat.mention("   ").turn.kind is TurnKind.USAGE
+    assert chat.reply("thanks") == Outcome(heard=True)
+    found = chat.reply("ok, find me object detection tutorials")
+    assert found.turn.kind is TurnKind.RESULTS and "object-detection" in _parsed(found).include_tags
+
+
 def test_thanks_in_a_dm_after_the_filters_are_cleared_is_no_new_request(chat: Chat):
     def dm(text: str, ts: str) -> Outcome:
         return chat(DirectMessage("T1", "D1", ALICE, ts, text))
