@@ -1009,7 +1009,7 @@ class _Reader:
         if "sort" in categories and query.sort is not Sort.RELEVANCE:
             query = query.model_copy(update={"sort": Sort.RELEVANCE})
             words = [*words, "the order"]
-        if "filters" in categories:
+        if "filters" in categories and not tags:  # "drop the notebook filter actually" names its filter
             tags = _unique([*tags, *positive_tags(query), *query.exclude_tags])
             query = query.model_copy(
                 update={**{f: [] for f in TAG_FIELDS}, "exclude_words": [], "date_from": None, "date_to": None}

@@ -17,6 +17,7 @@ from retrieval.refine import (
     RefinementKind,
     add_tag,
     is_refinement,
+    positive_tags,
     read_request,
     refine,
     remove_tag,
@@ -737,3 +738,10 @@ def test_a_reading_does_not_cross_sentences(engine):
     previous = engine.parse("pytorch object detection tutorials")
     dropped = read(engine, previous, "hmm only one hit. drop the pytorch part")
     assert "pytorch" not in dropped.query.include_tags and "object-detection" in dropped.query.include_tags
+
+
+def test_a_filter_named_with_the_word_filter_is_the_only_one_dropped(engine):
+    previous = engine.parse("pytorch object detection tutorials")
+    dropped = read(engine, previous, "drop the pytorch filter actually").query
+    assert "pytorch" not in dropped.include_tags and "object-detection" in dropped.include_tags
+    assert not positive_tags(read(engine, previous, "clear all filters").query)
