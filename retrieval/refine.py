@@ -229,7 +229,7 @@ _COMMANDS: list[tuple[re.Pattern[str], RefinementKind, Sort | None]] = [
 ]
 _THANKS = "thanks|thank you|thx"
 _LEAD = re.compile(
-    rf"^(?:(?:ok(?:ay)?|nah|nope|and|{_THANKS}|cool|great|nice|awesome|perfect|hmm+|hm|um+|uh+|eh|meh|erm|welp|"
+    rf"^(?:(?:ok(?:ay)?|nah|nope|and|{_THANKS}|cool|great|nice|awesome|perfect|hmm+|hm|um+|uh+|eh|meh|erm|welp|wait|sorry|oops|ugh|"
     r"ooh|lol|haha|so|now|then|"
     r"alright|right|well|oh|ah|hey|yes|yeah|yep|sure|hi|hello|please|pls|plz|can you|could you|can u|could u|could we|"
     r"would you|will you|can i|could i|can we|i'?d like|i would like|i want|i need|let'?s|maybe|"
@@ -299,10 +299,12 @@ _SWAP_PAIR = [
         r"^(?:replace|swap|switch|change|exchange|trade)\s+(?P<old>.+?)\s+(?:with|for|to|by|into)\s+"
         r"(?P<new>.+)$"
     ),
+    re.compile(r"^(?:instead\s+of|rather\s+than|in\s+place\s+of)\s+(?P<old>[^,]+),\s*(?P<new>.+)$"),
+    re.compile(r"^(?:sorry\s+)?i\s+meant\s+(?P<new>.+?),?\s+not\s+(?P<old>.+)$"),  # a correction
 ]
 _SWAP_PAIR_CUE = re.compile(
     r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|replace|swap|switch|change|exchange|"
-    r"trade)\b"
+    r"trade|meant)\b"
 )
 _SWAP_ONE = [
     re.compile(r"^(?:what|how)\s+about\s+(?P<new>.+?)(?:\s+instead)?$"),

@@ -477,6 +477,8 @@ def test_a_request_names_its_dates_too(engine):
         "switch to tensorflow",
         "how about tensorflow instead",
         "try tensorflow",
+        "instead of pytorch, tensorflow",
+        "wait sorry i meant tensorflow not pytorch",
     ],
 )
 def test_a_swap_trades_a_tag_for_one_of_its_kind(engine, start, reply):
