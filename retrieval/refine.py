@@ -555,6 +555,10 @@ class _Reader:
             return whole  # "cool. is the 2nd one any good?": the thanks says nothing of what was not understood
         return by_clause
 
+    def _tags_changed(self, reading: Refinement) -> bool:
+        query, previous = reading.query, self.previous
+        return positive_tags(query) != positive_tags(previous) or query.exclude_tags != previous.exclude_tags
+
     # ---- whole replies --------------------------------------------------------------------
 
     def _command(self, said: str) -> Refinement | None:
@@ -717,6 +721,10 @@ class _Reader:
                 reading = reading.model_copy(update={"query": found.query, "change": f"{reading.change}; {found.change}"})
                 continue  # "show 3 and newest first": both
             changed = reading is not None and reading.kind is RefinementKind.CHANGE
+            stepped_back = found.kind in (RefinementKind.UNDO, RefinementKind.RESET)
+            if reading is not None and changed and stepped_back and not self._tags_changed(reading):
+                reading = found  # "hmm not quite, undo": the step back, not the words "not quite" rules out
+                continue
             if changed and found.kind not in (RefinementKind.CHANGE, RefinementKind.PAGE_SIZE):
                 continue  # "drop the date filter, i don't care when": a change outweighs chatter after it
             if found.kind is not RefinementKind.CHANGE or not changed:
@@ -798,6 +806,9 @@ class _Reader:
             return dropped
         if (kept := self._other_side(rest)) is not None:
             return kept
+        stepped = self._again(self.previous).read(rest, fragments=False)
+        if stepped.kind in (RefinementKind.UNDO, RefinementKind.RESET):
+            return stepped  # "nvm, undo that": what is let go of is the last change
         if _REJECTING.match(_polite(said)) and self.parser.parse(rest).include_tags:
             return self._merged(f"not {rest}", explicit=True)  # "skip the videos" with none in the search: none from now on
         return self._same(

@@ -747,3 +747,8 @@ def test_a_filter_named_with_the_word_filter_is_the_only_one_dropped(engine):
     dropped = read(engine, previous, "drop the pytorch filter actually").query
     assert "pytorch" not in dropped.include_tags and "object-detection" in dropped.include_tags
     assert not positive_tags(read(engine, previous, "clear all filters").query)
+
+
+@pytest.mark.parametrize("reply", ["hmm not compact, undo", "ah nvm undo that", "nvm, start over"])
+def test_a_step_back_after_a_hedge_is_a_step_back(engine, start, reply):
+    assert read(engine, start, reply).kind in (RefinementKind.UNDO, RefinementKind.RESET)
