@@ -382,9 +382,9 @@ _SENTENCE_BREAK = re.compile(r"[.!?:]+\s+(?=[^\W\d])")  # not "in sept. 2020"
 _CLAUSE_BREAK = re.compile(r"[,;.!?]+\s|\s[-\u2013\u2014]+\s|\s(?:and|then|and then|but)\s")
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
-_RESULT_NOUNS = re.compile(
-    r"\b(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
-    r"examples?|resources?|materials?|posts?\s+(?=only)|related)\b"
+_RESULT_NOUNS = re.compile(  # a word of its own: not the "one" of "one-shot"
+    r"(?<![\w-])(?:ones?|results?|projects?|items?|stuff|things?|entries|options|stuffs|hits|links|"
+    r"examples?|resources?|materials?|posts?\s+(?=only)|related)(?![\w-])"
 )
 # Words that point at results shown: "the 3rd one", "which one", "those", "#2".
 _POINTING = re.compile(
@@ -1080,7 +1080,8 @@ class _Reader:
 
     def _closest(self, old: list[str], new: list[str]) -> list[str]:
         """Of the old topic tags, those in the new ones' family (a shared ancestor), when any are;
-        else the one the catalog combines with the new ones least, for their alternative: "data
+        else the one whose name shares the most words with theirs, then the one the catalog
+        combines with the new ones least, for their alternative: "data
         augmentation for cv", then "what about audio", trades #computer-vision (3 of its 388
         projects are about audio), not #data-augmentation (2 of 41)."""
         taxonomy = self.parser.taxonomy
@@ -1096,7 +1097,10 @@ class _Reader:
         def share(tag: str) -> float:  # how often a project of the old tag is also about the new ones
             return together([tag, *new]) / max(1, together([tag]))
 
-        weakest = min(topics, key=share)  # the first of equals
+        def kin(tag: str) -> int:  # the words of its name it shares with the new ones': few-shot / one-shot learning
+            return len(set(tag.split("-")) & {w for t in new for w in t.split("-")})
+
+        weakest = min(topics, key=lambda t: (-kin(t), share(t)))  # the first of equals
         return [t for t in old if t not in topics or t == weakest]
 
     def _singular(self, word: str) -> str:

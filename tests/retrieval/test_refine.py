@@ -752,3 +752,12 @@ def test_a_filter_named_with_the_word_filter_is_the_only_one_dropped(engine):
 @pytest.mark.parametrize("reply", ["hmm not compact, undo", "ah nvm undo that", "nvm, start over"])
 def test_a_step_back_after_a_hedge_is_a_step_back(engine, start, reply):
     assert read(engine, start, reply).kind in (RefinementKind.UNDO, RefinementKind.RESET)
+
+
+def test_a_swap_trades_the_topic_whose_name_is_kin_to_the_new_one(mwml_engine):
+    """'one-shot' is a tag, not the result noun 'one'; it takes the place of few-shot learning, its kin by name."""
+    previous = mwml_engine.parse("few shot learning stuff, meta-learning especially")
+    swapped = refine(
+        mwml_engine.parser, previous, "what about one-shot", TODAY, mwml_engine.index.doc_freq, 5, mwml_engine.carrying_all
+    )
+    assert set(positive_tags(swapped.query)) == {"one-shot-learning", "meta-learning"}
