@@ -13,7 +13,6 @@ message's buttons act on even after the thread has moved on.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -40,7 +39,6 @@ NOTHING_LEFT = "nothing is left of the search — what are you looking for?"
 MESSAGE_PREFIX = "message:"
 LAST_DM = "last-dm"  # the thread name under which a DM's latest top-level search lives
 CONSOLE = ThreadKey("console", "console", "chat")
-_WORD = re.compile(r"\w")
 
 
 def message_key(thread: ThreadKey, message: str) -> ThreadKey:
@@ -68,10 +66,6 @@ class Conversation:
             return self._request(event.text, event.user, ThreadKey(event.team, event.channel, ""), ())
         if isinstance(event, Mention):
             state = self.store.load(event.thread) if event.in_thread else None
-            if state is not None and not state.query.is_empty and not _WORD.search(event.text) and event.user == state.asker:
-                # the asker's reaction to the results ("@bot :+1:"); someone else summoning the bot, or a fresh
-                # thread, gets the usage
-                return Outcome(heard=True)
             if state is not None and event.text.strip():
                 return self._reply(state, event.text, event.thread, (event.thread,), addressed=True)
             return self._request(event.text, event.user, event.thread, (event.thread,))
@@ -102,8 +96,6 @@ class Conversation:
         keys = (last_key, own)
         last = self.store.load(last_key)
         if last is not None and not last.query.is_empty:
-            if not _WORD.search(event.text):
-                return Outcome(heard=True)  # an emoji alone, after results: a reaction to them
             reading = self._read(last, event.text)
             if reading.explicit and reading.kind is not RefinementKind.NEW:
                 return self._apply(last, reading, event.text, own, keys)

@@ -31,7 +31,7 @@ from retrieval.counts import NUMBER, NUMBER_WORDS, take_count
 from retrieval.dates import range_spans, take_dates
 from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
-from retrieval.replies import EDIT, read_move, respelled
+from retrieval.replies import EDIT, pokes_the_bot, read_move, respelled
 from retrieval.vocabulary import CATEGORY_WORDS, FILLER
 
 # The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
@@ -500,8 +500,9 @@ class _Reader:
         ``question``: whether it is part of a question (a clause of one)."""
         self.question = question or (text or "")[:MAX_REQUEST_CHARS].strip().endswith("?")
         said = self._respelled(_said(text))
-        if not re.search(r"\w", said):  # nothing but emoji and punctuation: a reaction
-            return self._same(RefinementKind.ACK)
+        if not re.search(r"\w", said):  # emoji alone: a reaction ("👍") or a poke at the bot ("🤔")
+            poke = fragments and pokes_the_bot(said)  # a whole reply: "thank you!! 🎨" is thanks
+            return self._same(RefinementKind.HELP if poke else RefinementKind.ACK)
         for reading in (
             self._command,
             self._ack,

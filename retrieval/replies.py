@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from retrieval.analyzer import STOP_WORDS
 from retrieval.linear import LinearTextModel
 
 EXAMPLES = Path(__file__).with_name("reply_examples.jsonl")
+EMOJI_EXAMPLES = Path(__file__).with_name("emoji_examples.jsonl")
 EDIT = "edit"
 # Regularisation, chosen by 5-fold cross-validation over the 1,159 example replies (move accuracy
 # 0.789 at C=1, 0.856 at 10, 0.866 at 30, 0.865 at 100: 30 and 100 alike, 100 kept); and the
@@ -53,6 +56,31 @@ def reply_features(text: str) -> list[str]:
     pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
     triples = [f"#{w[i : i + 3]}" for w in (f"<{w}>" for w in words if w != "<n>") for i in range(len(w) - 2)]
     return [*words, *pairs, *triples]
+
+
+def emoji_of(text: str) -> list[str]:
+    """The emoji symbols of a text ("👍🏽" is "👍": skin tones, joiners and variation selectors are not symbols)."""
+    return [symbol for symbol in text if unicodedata.category(symbol) == "So"]
+
+
+@functools.cache
+def _emoji_votes() -> dict[str, Counter[str]]:
+    votes: dict[str, Counter[str]] = {}
+    for text, kind in load_examples(EMOJI_EXAMPLES):
+        for symbol in emoji_of(text):
+            votes.setdefault(symbol, Counter())["help" if kind == "help" else "silent"] += 1
+    return votes
+
+
+def pokes_the_bot(text: str) -> bool:
+    """Whether emoji alone poke the bot ("🤔", "🤖": the usage text) rather than react to the
+    results ("👍", "🎉": nothing to say). Each symbol votes as the example emoji replies that use
+    it do (emoji_examples.jsonl, written apart from the code); one no example uses pokes. No
+    emoji at all (punctuation, an emoji Slack's codes do not name) pokes nothing."""
+    votes: Counter[str] = Counter()
+    for symbol in emoji_of(text):
+        votes.update(_emoji_votes().get(symbol, Counter(help=1)))
+    return bool(votes) and votes["help"] >= votes["silent"]  # a tie pokes, as emoji alone get the usage
 
 
 def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:

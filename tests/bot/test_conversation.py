@@ -109,14 +109,16 @@ def test_more_like_a_result_narrowed_as_the_reply_says(chat: Chat):
     assert chat.reply("undo").turn is not None and chat.query() == first, "one step: undo goes back to the search before"
 
 
-def test_an_emoji_mention_in_a_thread_with_results_is_a_reaction(chat: Chat):
+def test_emoji_alone_are_a_reaction_or_a_poke_for_the_usage(chat: Chat):
     chat.mention("object detection")
     before = chat.query()
-    assert chat(Mention(KEY, ALICE, "", in_thread=True)) == Outcome(heard=True)  # "@bot :+1:", the emoji cleaned away
+    assert chat(Mention(KEY, ALICE, "\U0001f44d", in_thread=True)) == Outcome(heard=True), "'@bot :+1:' approves"
+    assert chat.reply("\U0001f64f\U0001f3fd") == Outcome(heard=True), "folded hands, a skin tone: thanks"
+    assert chat(Mention(KEY, ALICE, "\U0001f914", in_thread=True)).turn.kind is TurnKind.USAGE, "'@bot :thinking_face:'"
+    assert chat(Mention(KEY, BOB, "\U0001f916", in_thread=True)).turn.kind is TurnKind.USAGE, "an emoji no example uses"
+    assert chat.reply("thanks! \U0001f3a8") == Outcome(heard=True), "words with an emoji are read as words"
     assert chat.query() == before
-    assert chat(Mention(KEY, BOB, "", in_thread=True)).turn.kind is TurnKind.USAGE, "someone else summoning the bot"
-    assert chat.query() == before
-    assert chat(Mention(ThreadKey("T1", "C9", "9.0"), ALICE, "")).turn.kind is TurnKind.USAGE  # a fresh one: the usage
+    assert chat(Mention(ThreadKey("T1", "C9", "9.0"), ALICE, "\U0001f44d")).turn.kind is TurnKind.USAGE, "no search yet"
 
 
 def test_start_over_then_a_request_is_exactly_a_fresh_request(chat: Chat, engine):
@@ -203,8 +205,10 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     gibberish = dm("asdfgh", "6.2")
     assert gibberish.turn.kind is TurnKind.NOTICE and gibberish.state is None
     assert chat.query(ThreadKey("T1", "D1", LAST_DM)) == _parsed(asked)
-    # An emoji alone after results is a reaction to them: nothing to answer, the search stays.
+    # An emoji alone after results is a reaction to them, or a poke for the usage; the search stays.
     assert dm("\U0001f44d", "6.5") == Outcome(heard=True)
+    assert dm("\U0001f914", "6.6").turn.kind is TurnKind.USAGE
+    assert chat.query(ThreadKey("T1", "D1", LAST_DM)) == _parsed(asked)
     # A framework alone is too broad to be a new request: it narrows the search.
     narrowed = dm("pytorch please", "7.0")
     assert set(_parsed(narrowed).include_tags) == set(_parsed(asked).include_tags) | {"pytorch"}

@@ -273,6 +273,17 @@ def test_an_emoji_only_mention_gets_the_usage(harness: BotHarness):
     assert "Mention me with a request" in reply.text and not reply.buttons
 
 
+def test_emoji_alone_in_a_thread_are_a_reaction_or_a_poke(harness: BotHarness):
+    first = harness.mention("object detection")
+    thread = first.body["thread_ts"]
+    for event in (message_event(":+1::skin-tone-3:", thread_ts=thread), mention_event("<@U0BOT> :pray:", thread_ts=thread)):
+        assert harness.slack.event(event).status == 200
+    harness.settle()
+    assert harness.posts_in("C0CHAN") == [first], "a thumbs up or folded hands approve: nothing to answer"
+    poked = harness.reply(first, "<@U0BOT> :thinking_face:")
+    assert "Mention me with a request" in poked.text
+
+
 def test_a_reply_that_cannot_be_understood_gets_one_line(harness: BotHarness):
     first = harness.mention("object detection")
     lost = harness.reply(first, "zzqx blorf")
@@ -283,7 +294,7 @@ def test_a_reply_that_cannot_be_understood_gets_one_line(harness: BotHarness):
 def test_the_slash_header_names_the_asker_and_reads_the_markup(harness: BotHarness):
     harness.command("gan papers in <#C0GEN|research> :fire:", user="U0BOB")
     [post] = harness.fake.wait_for("chat.postMessage")
-    assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _gan papers in research_")
+    assert post.text.split("\n")[1].startswith("<@U0BOB> searched: _gan papers in research \U0001f525_")  # :fire:
 
 
 def test_titles_without_a_url_link_through_the_template(fake: FakeSlack, tmp_path):

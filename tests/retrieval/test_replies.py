@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,16 @@ import pytest
 from retrieval.engine import SearchEngine
 from retrieval.models import Sort
 from retrieval.refine import UNSUPPORTED, RefinementKind, refine
-from retrieval.replies import EDIT, cross_validated_accuracy, load_examples, read_move, train_reply_model
+from retrieval.replies import (
+    EDIT,
+    EMOJI_EXAMPLES,
+    cross_validated_accuracy,
+    emoji_of,
+    load_examples,
+    pokes_the_bot,
+    read_move,
+    train_reply_model,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MOVES = {
@@ -49,6 +59,14 @@ def test_the_examples_are_well_formed():
     texts = Counter(text.lower() for text, _ in examples)
     assert not [text for text, n in texts.items() if n > 1]
     assert min(Counter(kind for _, kind in examples).values()) >= 25
+
+
+def test_the_emoji_examples_are_emoji_alone_and_each_symbol_votes():
+    examples = load_examples(EMOJI_EXAMPLES)
+    assert {kind for _, kind in examples} == {"ack", "help", "chatter"}
+    assert all(emoji_of(text) and not re.search(r"\w", text) for text, _ in examples)
+    assert not pokes_the_bot("\U0001f44d\U0001f3fd") and pokes_the_bot("\U0001f914")  # a thumbs up; a thinking face
+    assert pokes_the_bot("\U0001f9ff") and not pokes_the_bot(":)"), "an emoji no example uses pokes; no emoji, nothing"
 
 
 def test_moves_are_learned_not_listed():
