@@ -43,11 +43,11 @@ _PHRASES = [
     (
         "since",
         re.compile(
-            rf"\b(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+"
+            rf"\b(?:(?:since|starting(?:\s+(?:from|in))?|after|newer than|later than)\s+|post[\s-]*)"
             rf"(?:the\s+)?(?:start of\s+)?{YEAR}\b"
         ),
     ),
-    ("before", re.compile(rf"\b(?:before|older than|earlier than|prior to|pre)\s+{YEAR}\b")),
+    ("before", re.compile(rf"\b(?:(?:before|older than|earlier than|prior to)\s+|pre[\s-]*){YEAR}\b")),
     ("until", re.compile(rf"\b(?:until|till|up to|through|no later than|by)\s+{YEAR}\b")),
     ("during", re.compile(rf"\b(?:in|during|of|for|from)?\s*(?:the\s+year\s+)?{YEAR}\b")),
     (
@@ -108,7 +108,7 @@ def _range(kind: str, match: re.Match[str], today: date) -> DateRange | None:
     if kind in ("since", "onwards", "before", "until", "during"):
         start, end = _span(int(groups["a"]), groups.get("m"))
         if kind == "since" or kind == "onwards":
-            after = match.group().lstrip().startswith(("after", "newer", "later"))
+            after = match.group().lstrip().startswith(("after", "newer", "later", "post"))
             return DateRange(end + timedelta(days=1) if after else start, None)
         if kind == "before":
             return DateRange(None, start - timedelta(days=1))

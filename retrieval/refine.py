@@ -315,6 +315,7 @@ _SWAP_ONE = [
     re.compile(r"^(?:make\s+it|make\s+that|try|rather|instead|use|go\s+with|with)\s+(?P<new>.+?)\s+instead$"),
     re.compile(r"^(?:make\s+it|make\s+that|try|rather|instead|(?:i'?d\s+|i\s+would\s+|i\s+)?prefer|go\s+with)\s+(?P<new>.+)$"),
     re.compile(r"^(?P<new>.+?)\s+(?:instead|rather)$"),
+    re.compile(r"^(?:sorry\s+)?i\s+meant\s+(?P<new>.+)$"),  # a correction: "oops i meant pytorch"
     re.compile(r"^(?:and|but|or)\s+(?:in|with|for)\s+(?P<new>.+?)\s+instead$"),
 ]
 _NEW = re.compile(

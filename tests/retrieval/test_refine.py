@@ -286,6 +286,8 @@ def test_more_like_one_of_the_results(engine, start, reply, rank):
         ("from 2020", date(2020, 1, 1), date(2020, 12, 31)),
         ("since 2021", date(2021, 1, 1), None),
         ("before 2019", None, date(2018, 12, 31)),
+        ("anything pre-2020?", None, date(2019, 12, 31)),
+        ("post-2020 only", date(2021, 1, 1), None),
         ("this year", date(2026, 1, 1), date(2026, 12, 31)),
         ("last year", date(2025, 1, 1), date(2025, 12, 31)),
         ("anything from 2020?", date(2020, 1, 1), date(2020, 12, 31)),
@@ -479,6 +481,7 @@ def test_a_request_names_its_dates_too(engine):
         "try tensorflow",
         "instead of pytorch, tensorflow",
         "wait sorry i meant tensorflow not pytorch",
+        "oops i meant tensorflow",
     ],
 )
 def test_a_swap_trades_a_tag_for_one_of_its_kind(engine, start, reply):
