@@ -326,7 +326,7 @@ _NEW = re.compile(
     r"\b[\s,:;.\u2013\u2014-]*(?:but\s+)?(?P<rest>.*)$"
 )
 _DROP = re.compile(
-    r"^(?:drop|remove|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|nvm|never mind|ditch|"
+    r"^(?:drop|remove|scrap|forget|forget about|ignore|clear|lose|get rid of|take out|take off|take away|nvm|never mind|ditch|"
     r"no longer|don'?t need|doesn'?t need|do not need|does not need|skip the|without the|undo the|"
     r"leave out|cut|un-?filter|no need for)\s+(?P<rest>.+)$"
 )

@@ -187,7 +187,7 @@ FILLER = frozenset(
     recommend recommendation recommendations suggest suggestion suggestions help i im i'm
     you can could would like know tell teach learn learning about on for of the a an in into
     with using use based around related regarding covering cover hey hi hello bot findproject
-    first top resources resource project projects there is are do does how what which where who
+    first top resources resource project projects try there is are do does how what which where who
     """.split()
 )
 

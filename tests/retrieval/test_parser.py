@@ -151,7 +151,8 @@ def test_explicit_syntax_takes_precedence_and_is_hard(engine):
         "looking for gan papers",
         "something about gan papers",
         "please show me some gan papers",
-        "any gan projects with papers",  # every result is a project: the word says nothing of which
+        "any gan projects with papers",
+        "try some gan papers",  # every result is a project: the word says nothing of which
     ],
 )
 def test_filler_never_becomes_keywords(engine, request_text):

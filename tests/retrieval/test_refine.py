@@ -349,6 +349,14 @@ def test_a_verb_on_the_search_is_no_word_to_find(engine, start):
         assert refinement.query.keywords == start.keywords, reply
 
 
+@pytest.mark.parametrize("reply", ["nah scrap the date", "drop the dates", "forget the date filter"])
+def test_dropping_the_date(engine, start, reply):
+    since = read(engine, start, "since 2020").query
+    dropped = read(engine, since, reply).query
+    assert (dropped.date_from, dropped.date_to) == (None, None) and dropped.include_tags == start.include_tags
+    assert dropped.keywords == start.keywords and not dropped.phrases
+
+
 def test_one_open_bound_narrows_the_range_the_search_has(engine, start):
     since = read(engine, start, "since 2020").query
     narrowed = read(engine, since, "and before 2021 too").query
