@@ -130,6 +130,11 @@ def read_move(model: LinearTextModel, text: str) -> Move:
     return Move(model.labels[best], confidence)
 
 
+def change_probability(model: LinearTextModel, text: str) -> float:
+    """How likely the model finds it that a reply changes what is searched (the move ``edit``)."""
+    return float(model.predict(reply_features(text))[model.labels.index(EDIT)])
+
+
 def respelled(text: str, model: LinearTextModel, known: Callable[[str], bool]) -> str:
     """The reply with misspelt words of the example replies put right: "onyl pytorch", "exlcude
     keras", "swtich to tensorflow", "strat over". A word ``known`` does not know (the catalog's

@@ -201,9 +201,11 @@ def test_a_top_level_dm_refines_the_last_dm_search_only_when_it_reads_as_a_chang
     assert "reinforcement-learning" not in _parsed(asked).include_tags
     # An ask the bot cannot do is said so, and the search stays.
     assert dm("can you email me these?", "6.0").turn.kind is TurnKind.NOTICE
-    # So is a message that, as a new request, would find nothing at all.
-    gibberish = dm("asdfgh", "6.2")
-    assert gibberish.turn.kind is TurnKind.NOTICE and gibberish.state is None
+    # So is a message that, as a new request, would find nothing at all, or that names no tag and
+    # that the reply model finds most unlikely to change a search.
+    for text, ts in (("asdfgh", "6.2"), ("what is the weather like in the detection lab", "6.3")):
+        answer = dm(text, ts)
+        assert answer.turn.kind is TurnKind.NOTICE and answer.state is None, text
     assert chat.query(ThreadKey("T1", "D1", LAST_DM)) == _parsed(asked)
     # An emoji alone after results is a reaction to them, or a poke for the usage; the search stays.
     assert dm("\U0001f44d", "6.5") == Outcome(heard=True)
