@@ -269,7 +269,7 @@ def run(engine: SearchEngine, cases: list[dict[str, Any]], verbose: bool = False
 
 REPLY_C = [1.0, 3.0, 10.0, 30.0, 100.0]
 REPLY_CONFIDENCE = [0.3, 0.4, 0.5, 0.6, 0.7]
-TUNING_CONVERSATIONS = [CASES / f"conversations_tuning{n}.jsonl" for n in ("", *(str(n) for n in range(2, 21)))]
+TUNING_CONVERSATIONS = [CASES / f"conversations_tuning{n}.jsonl" for n in ("", *(str(n) for n in range(2, 25)))]
 
 
 def fit_replies(catalog: Path) -> None:

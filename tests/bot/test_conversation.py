@@ -167,6 +167,15 @@ def test_the_askers_talk_in_the_thread_is_not_a_search_for_its_words(chat: Chat)
     assert "real" in _parsed(narrowed).phrases, "said to the bot, the same words narrow the search"
 
 
+def test_a_reply_with_no_cue_that_the_reply_model_doubts_changes_nothing(chat: Chat):
+    chat.mention("object detection")
+    before = chat.query()
+    assert chat.reply("can you play some keras music lol") == Outcome(), "the asker's talk: no #keras"
+    asked = chat(Mention(KEY, ALICE, "can you play some keras music lol", in_thread=True))
+    assert asked.turn.kind is TurnKind.NOTICE and asked.state is None, "said to the bot: one line"
+    assert chat.query() == before
+
+
 def test_help_and_replies_that_cannot_be_understood_leave_the_search_alone(chat: Chat):
     chat.mention("object detection")
     before = chat.query()
