@@ -379,8 +379,9 @@ _DATE_VERBS = re.compile(
     r"come out|appeared|ones?|stuff|things?|results?|projects?)\b"
 )
 # Where one clause of a reply ends and the next begins ("forget kubernetes, just distributed training").
-_SENTENCE_BREAK = re.compile(r"[.!?:]+\s+(?=[^\W\d])")  # not "in sept. 2020"
-_CLAUSE_BREAK = re.compile(r"[,;.!?]+\s|\s[-\u2013\u2014]+\s|\s(?:and|then|and then|but)\s")
+_EMOTICON = r"\s[:;]-?[()dp/]"  # ":(", ";)": the end of a sentence
+_SENTENCE_BREAK = re.compile(rf"(?:[.!?:]+|{_EMOTICON})\s+(?=[^\W\d])")  # not "in sept. 2020"
+_CLAUSE_BREAK = re.compile(rf"[,;.!?]+\s|{_EMOTICON}\s|\s[-\u2013\u2014]+\s|\s(?:and|then|and then|but)\s")
 _TRAILING_ONLY = re.compile(r"^(?P<rest>.+?)\s+(?:only|please|too|as well)$")
 # Nouns that stand for the results themselves: "pytorch ones only" asks for #pytorch, not the word "ones".
 _RESULT_NOUNS = re.compile(  # a word of its own: not the "one" of "one-shot"
