@@ -28,12 +28,13 @@ from retrieval.refine import (
     Refinement,
     RefinementKind,
     asks_for_help,
+    doubted,
+    is_no_request,
     positive_tags,
     read_request,
     refine,
     requested_count,
 )
-from retrieval.replies import change_probability
 from retrieval.similar import similar_query
 
 START_OVER = "Starting over — what are you looking for?"
@@ -41,11 +42,6 @@ NOTHING_LEFT = "nothing is left of the search — what are you looking for?"
 MESSAGE_PREFIX = "message:"
 LAST_DM = "last-dm"  # the thread name under which a DM's latest top-level search lives
 CONSOLE = ThreadKey("console", "console", "chat")
-# Below this chance of changing a search (the reply model's "edit"), a top-level DM naming no tag
-# is no new request, and a reply with no cue changes nothing. Wrong turns of the 24 tuning
-# conversation sets (5,947 turns) by floor: 380 at 0, 368 at 0.02, 367 from 0.05 to 0.2, 368 at
-# 0.3, 372 at 0.5: the middle of the best.
-NO_REQUEST_BELOW = 0.1
 
 
 def message_key(thread: ThreadKey, message: str) -> ThreadKey:
@@ -106,7 +102,9 @@ class Conversation:
             reading = self._read(last, event.text)
             if reading.explicit and reading.kind is not RefinementKind.NEW:
                 return self._apply(last, reading, event.text, own, keys)
-            if reading.kind is RefinementKind.NOT_UNDERSTOOD and self._is_no_request(event.text):
+            if reading.kind is RefinementKind.NOT_UNDERSTOOD and is_no_request(
+                self.engine.parser, event.text, self.today(), self.engine.index.doc_freq
+            ):
                 return _notice(event.text, reading.change)  # "asdfgh", "who built you?": the search stays
         if last is not None and last.query.is_empty:  # a search cleared ("clear filters"): "thanks" asks nothing
             return self._reply(last, event.text, own, keys, addressed=True)
@@ -149,21 +147,6 @@ class Conversation:
     def _requested(self, text: str) -> Query:
         return read_request(self.engine.parser, text, self.today())
 
-    def _is_no_request(self, text: str) -> bool:
-        """Whether a message that changes no search is no request either: read as one it names no
-        tag or date, and the catalog uses none of its words ("asdfgh") or the reply model finds a
-        change to a search most unlikely ("who built you?", "make it better")."""
-        query = self._requested(text)
-        words = [*query.keywords, *query.phrases]
-        if not words or positive_tags(query) or query.exclude_tags or query.date_from or query.date_to:
-            return False
-        known = any(self.engine.index.doc_freq(term) for word in words for term in self.engine.analyzer.terms(word))
-        return not known or self._unlikely_change(text)
-
-    def _unlikely_change(self, text: str) -> bool:
-        model = self.engine.parser.replies
-        return model is not None and change_probability(model, text) < NO_REQUEST_BELOW
-
     def _reply(self, state: ThreadState, text: str, home: ThreadKey, keys: tuple[ThreadKey, ...], addressed: bool) -> Outcome:
         """A reply in a conversation with a search (or one waiting for a request)."""
         reading = self._read(state, text)
@@ -172,7 +155,7 @@ class Conversation:
             return self._request(text, state.asker or "", home, keys)
         if reading.words_only and not addressed:
             return Outcome()  # "haha fair", "ta": talk in the thread, not a search for "fair"
-        if reading.kind is RefinementKind.CHANGE and not reading.explicit and self._unlikely_change(text):
+        if reading.kind is RefinementKind.CHANGE and not reading.explicit and doubted(self.engine.parser, text):
             # "ooh optuna is in there", "@bot can you play some music lol": a guess the reply model doubts
             return _notice(text, NOT_UNDERSTOOD) if addressed else Outcome()
         return self._apply(state, reading, text, home, keys)

@@ -31,7 +31,7 @@ from retrieval.counts import NUMBER, NUMBER_WORDS, take_count
 from retrieval.dates import range_spans, take_dates
 from retrieval.models import Query, Sort
 from retrieval.parser import MAX_REQUEST_CHARS, RequestParser, spell_out
-from retrieval.replies import EDIT, pokes_the_bot, read_move, respelled
+from retrieval.replies import EDIT, doubts_a_change, pokes_the_bot, read_move, respelled
 from retrieval.vocabulary import CATEGORY_WORDS, FILLER
 
 # The tag lists a reply edits (expanded_tags are the search's own guesses, filled in by each search).
@@ -448,6 +448,21 @@ def asks_for_help(text: str) -> bool:
     """Whether a message only asks how to use the bot ("help", "how does this work?")."""
     said = _said(text)
     return any(kind is RefinementKind.HELP and (p.match(said) or p.match(_polite(said))) for p, kind, _ in _COMMANDS)
+
+
+def doubted(parser: RequestParser, text: str) -> bool:
+    """Whether the reply model finds a change to a search most unlikely ("ooh optuna is in there")."""
+    return parser.replies is not None and doubts_a_change(parser.replies, text)
+
+
+def is_no_request(parser: RequestParser, text: str, today: date, doc_freq: Callable[[str], int]) -> bool:
+    """Whether a message read as a request names no tag or date, and the catalog uses none of its
+    words ("asdfgh") or the reply model doubts it changes a search ("who built you?")."""
+    query = read_request(parser, text, today)
+    words = [*query.keywords, *query.phrases]
+    if not words or positive_tags(query) or query.exclude_tags or query.date_from or query.date_to:
+        return False
+    return not any(_known(parser, doc_freq, word) for word in words) or doubted(parser, text)
 
 
 def is_refinement(parser: RequestParser, text: str) -> bool:
@@ -918,7 +933,7 @@ class _Reader:
             query = remove_tag(query, tag)
         words = [w for w in part.keywords if self.parser.resolve_tag(w) not in added]
         words = [w for w in words if self.parser.is_content(singular(w))]  # "needs" is "need", which asks
-        unknown = [w for w in words if not self._known(w)]
+        unknown = [w for w in words if self.doc_freq is not None and not _known(self.parser, self.doc_freq, w)]
         known = [self._singular(w) for w in words if w not in unknown]
         if unknown and not (known or added or excluded or part.exclude_words or part.phrases):
             return self._not_understood(cued=explicit)  # no word of it is in the catalog
@@ -1125,12 +1140,6 @@ class _Reader:
             return said
         return respelled(said, model, lambda w: w in STOP_WORDS or w in lexicon.english or bool(lexicon.counts.get(w)))
 
-    def _known(self, word: str) -> bool:
-        if self.doc_freq is None:
-            return True
-        terms = self.parser.analyzer.terms(word)
-        return not terms or any(self.doc_freq(term) for term in terms)
-
     # ---- results --------------------------------------------------------------------------
 
     def _same(
@@ -1172,6 +1181,12 @@ def _opening(words: list[str]) -> str:
 def _understood(reading: Refinement) -> bool:
     """Whether a reading is a cued one that does something."""
     return reading.explicit and reading.kind is not RefinementKind.NOT_UNDERSTOOD
+
+
+def _known(parser: RequestParser, doc_freq: Callable[[str], int], word: str) -> bool:
+    """Whether the catalog uses a word (one of no terms, all stop words, counts as used)."""
+    terms = parser.analyzer.terms(word)
+    return not terms or any(doc_freq(term) for term in terms)
 
 
 def _said(text: str) -> str:
