@@ -10,9 +10,10 @@ runner then, for each job:
    and ``message``) is answered once;
 4. saves the new state, posts the turn, and puts the old state back if the post failed,
    so a reply the user can see always has its state and a failed post never moves a
-   conversation on; a top-level answer also opens the thread under it. A reply in a
-   thread of this channel waits while a top-level answer here is between its post and that
-   save (a reply to a slash command's results can arrive within milliseconds).
+   conversation on; a top-level answer also opens the thread under it. A reply or a vote in
+   a thread of this channel waits while a top-level answer here is between its post and that
+   save and the log of its search (a reply to a slash command's results can arrive within
+   milliseconds).
 
 Order: the jobs of one conversation (a channel thread, or a whole DM) run one at a
 time in arrival order; different conversations run in parallel. A request takes its
@@ -97,6 +98,9 @@ class Job:
     # Done in the conversation's turn, after the answers before it: a vote on a results message
     # finds its search logged, however soon after the post it came.
     work: Callable[[], None] | None = None
+    # The message's thread, for ``work``: a top-level answer there (a slash command's, which is in
+    # no line) is logged before the work runs.
+    thread: ThreadKey | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,8 @@ class Runner:
     def _work(self, job: Job, work: Callable[[], None]) -> None:
         try:
             with job.place.turn if job.place else nullcontext():
+                if job.thread is not None:
+                    self._wait_for_threads(job.thread)
                 work()
         except Exception as exc:
             log.error("could not record a click: %s", describe(exc))
@@ -212,22 +218,23 @@ class Runner:
                     self._put_back(before)
             if ts is not None and place.thread is None and outcome.state is not None:
                 store.save(ThreadKey(place.team, place.channel, ts), outcome.state)  # replies under it continue it
-        if turn.kind is TurnKind.RESULTS and turn.response is not None:  # shown, publicly or privately
-            self.search_log.record_search(
-                turn.response,
-                request=turn.request,
-                page=turn.page,
-                surface=surface_of(event),
-                team=place.team,
-                channel=place.channel,
-                user=place.user,
-                search_id=turn.id,
-                message_ts=ts,
-            )
+            if turn.kind is TurnKind.RESULTS and turn.response is not None:  # shown, publicly or privately
+                self.search_log.record_search(
+                    turn.response,
+                    request=turn.request,
+                    page=turn.page,
+                    surface=surface_of(event),
+                    team=place.team,
+                    channel=place.channel,
+                    user=place.user,
+                    search_id=turn.id,
+                    message_ts=ts,
+                )
 
     @contextmanager
     def _opening_thread(self, place: _Place) -> Iterator[None]:
-        """A top-level post and the save of the thread under it, which replies there wait for."""
+        """A top-level post, the save of the thread under it and the log of its search, which replies
+        and votes there wait for."""
         where = (place.team, place.channel)
         with self._opened:
             self._opening[where] += 1
@@ -356,6 +363,8 @@ def job_of(
     once: str | None = None,
     respond: Respond | None = None,
     work: Callable[[], None] | None = None,
+    thread: ThreadKey | None = None,
 ) -> Job:
     """The job for this request, with the claim and the place bot.slack_app took for it on arrival."""
-    return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=context.get(PLACE_KEY), work=work)
+    place = context.get(PLACE_KEY)
+    return Job(event, context.get(CLAIM_KEY), client, once=once, respond=respond, place=place, work=work, thread=thread)

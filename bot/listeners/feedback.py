@@ -12,6 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks import FEEDBACK_PREFIX, OPEN_ACTION
+from bot.listeners.actions import thread_of
 from bot.runner import job_of, runner_of
 from bot.searchlog import OpenRef, VoteResult
 
@@ -37,7 +38,7 @@ def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltCo
         if result in THANKS:
             respond(text=THANKS[result], response_type="ephemeral", replace_original=False)
 
-    runner.submit(job_of(context, work=record))
+    runner.submit(job_of(context, work=record, thread=thread_of(body, context.team_id or "")))
 
 
 def opened(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
@@ -50,7 +51,7 @@ def opened(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bolt
         if ref:
             runner.search_log.record_click(ref.search, ref.project, ref.rank, _user(body))
 
-    runner.submit(job_of(context, work=record))
+    runner.submit(job_of(context, work=record, thread=thread_of(body, context.team_id or "")))
 
 
 def _user(body: dict[str, Any]) -> str:

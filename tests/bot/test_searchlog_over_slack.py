@@ -10,11 +10,12 @@ import io
 import json
 import os
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bot.cli import main as cli_main
-from tests.support import BotHarness
+from tests.support import BotHarness, BotServer, FakeSlack, bot_env
 from tests.support.fake_slack import Call, Fault
 from tests.support.slack_requests import click_form, mention_event, next_ts
 
@@ -91,6 +92,26 @@ def test_a_vote_on_results_just_posted_waits_for_their_search_to_be_logged(harne
     fault.hold.set()  # the post returns; the bot logs the search, then the vote
     thanks = harness.fake.wait_for("response_url", 1, 10, where=lambda c: "noted" in c.body.get("text", ""))
     assert thanks[0].body["response_type"] == "ephemeral"
+
+
+def test_a_vote_on_a_slash_commands_results_just_posted_waits_for_their_search(fake: FakeSlack, tmp_path: Path):
+    """The same with several reply threads: a command's results open a thread of their own, so
+    the vote is in no line behind the command; it waits for the top-level answer to be logged."""
+    posted: list[dict] = []
+    fault = Fault(hold=threading.Event(), when=lambda body: not posted.append(body))
+    fake.inject("chat.postMessage", fault)
+    with BotServer(bot_env(fake, tmp_path, LISTENER_THREADS="4")) as bot:
+        harness = BotHarness(fake, bot)
+        assert harness.command("gan papers", channel="C0VOTE").status == 200
+        assert fault.arrived.wait(10), "the results were never posted"
+        shown = Call("chat.postMessage", posted[-1], {}, "/api/chat.postMessage")
+        form = click_form(harness.button(shown, "Found it"), {**posted[-1], "ts": next_ts()}, "C0VOTE", fake.response_url())
+        assert harness.slack.post(form, "application/x-www-form-urlencoded").status == 200
+        time.sleep(0.3)  # the vote's job has run by now, unless it waits for the results' search
+        assert fault.hold is not None
+        fault.hold.set()
+        thanks = fake.wait_for("response_url", 1, 10, where=lambda c: "noted" in c.body.get("text", ""))
+        assert thanks[0].body["response_type"] == "ephemeral"
 
 
 def test_the_report_reads_what_slack_users_did(harness: BotHarness):
