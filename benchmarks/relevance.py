@@ -55,14 +55,17 @@ TUNING_CASES = [SHARED / "eval" / "dev.jsonl", *(CASES / f"tuning{n}.jsonl" for 
 TARGETS = {"known-item MRR@10": 0.90, "filter P@10": 0.90, "topic P@10": 0.70, "tag-intent F1": 0.90}
 GRID = {  # around the optimum of the earlier, wider fits (subject_power was 0 in every one)
     "tag_weight": [0.125],
-    "tag_share_weight": [3.0, 4.0],
+    "tag_share_weight": [4.0],
     "subject_power": [0.0],
-    "expansion_weight": [0.0, 0.25, 0.5],
+    "expansion_weight": [0.5],
     "title_evidence": [0.25],
     "lead_ratio": [1.3],
-    "similarity_weight": [0.25, 0.5, 1.0],
-    "meaning_weight": [0.25, 0.5, 1.0],
-    "meanings": [3, 5, 8],
+    "similarity_weight": [0.5],
+    "meaning_weight": [2.0, 3.0, 4.0],
+    "meanings": [3],
+    "meaning_gate_center": [-0.15, -0.1, -0.05],
+    "meaning_gate_width": [0.2, 0.4, 0.6],
+    "meaning_off_topic": [0.25, 0.5, 0.75, 1.0],
 }
 Searcher = Callable[[str], list[Project]]
 

@@ -9,9 +9,9 @@ The one ranking model (retrieval/score.py) adds three kinds of evidence:
 - the tags the catalog's tag model predicts from the words (retrieval/tagmodel.py),
   weighted by their probability;
 - what the request means beyond its words (retrieval/semantic.py): its vector's similarity to
-  each project, and the tags whose centroids lie nearest to it as expansions. These weigh
+  each project, and the tags whose vectors lie nearest to it as expansions. These weigh
   with the request's free words ("condense news articles into key sentences" is all free
-  words; "rl papers in pytorch" has none).
+  words; "rl papers in pytorch" has none), and retrieval/score.py gates them.
 A project far ahead of all others on BM25 alone goes first whatever the tags say: the
 request is in its own words, a known item (``lead_ratio``).
 How much each kind counts is learned from relevance cases by cross-validation
@@ -57,8 +57,15 @@ class RankingWeights(BaseModel):
     # The request's vector against each candidate's (the most similar candidate gets all of it).
     similarity_weight: float = 0.5
     # The tags nearest the request's vector: the nearest gets all of this, times the share of free words.
-    meaning_weight: float = 0.5
-    meanings: int = 5
+    meaning_weight: float = 3.0
+    meanings: int = 3
+    # Times a ramp of how much nearer the request lies to its nearest tag than to its nearest
+    # candidate project: a request in one project's words is a known item, not a topic. The
+    # ramp is 1/2 at this difference and ``meaning_gate_width`` wide (0: no gate).
+    meaning_gate_center: float = -0.1
+    meaning_gate_width: float = 0.4
+    # The share of it a project gets that lacks a topic the request names (#library and the like aside).
+    meaning_off_topic: float = 0.75
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
     filler_ratio: float = 16.0
 
@@ -69,7 +76,12 @@ class Plan:
     text_terms: list[str]
     required: list[str]
     intents: dict[str, float]  # soft tag intent -> weight
-    expansions: dict[str, float]  # tag predicted from the words or nearest their meaning -> weight
+    expansions: dict[str, float]  # tag predicted from the words -> weight
+    meaning_expansions: dict[str, float]  # tag nearest the request's meaning -> weight, before the gate
+    nearest_tag: float  # the request's similarity to its nearest tag (retrieval/score.py gates by it)
+    gate_center: float
+    gate_width: float
+    off_topic_share: float  # of a meaning expansion's weight, for a project off a topic the request names
     title_evidence: float  # share of an intent's weight a title naming it earns
     lead_ratio: float  # how far ahead on BM25 a project must be to go first (0: never)
     request_vector: np.ndarray | None  # what the request means (retrieval/semantic.py), when it counts
@@ -105,7 +117,7 @@ def plan(
         likely.sort(key=lambda item: (-item[1] * _idf(corpus, item[0]), item[0]))
         expanded = [ExpandedTag(tag=tag, weight=round(p, 3)) for tag, p in likely[: weights.expansions]]
     expansions = {e.tag: weights.expansion_weight * e.weight for e in expanded}
-    vector = None
+    vector, nearest_tag, by_meaning = None, 0.0, {}
     # Meaning reads a request the catalog knows a word of: a word it has never seen ("objdetect")
     # finds nothing, and the user is offered the nearest tags instead (retrieval/alternatives.py).
     counts = weights.similarity_weight or weights.meaning_weight
@@ -113,9 +125,8 @@ def plan(
         vector = embed([query.text or " ".join(words)])[0]
         if weights.meaning_weight and share < 1:
             taken = {*query.include_tags, *query.exclude_tags, *expansions}
-            nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
-            for tag, closeness in nearest:
-                expansions[tag] = weights.meaning_weight * (1 - share) * closeness
+            nearest_tag, nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
+            by_meaning = {tag: weights.meaning_weight * (1 - share) * closeness for tag, closeness in nearest}
             expanded += [ExpandedTag(tag=tag, weight=round(closeness, 3), source="meaning") for tag, closeness in nearest]
     return Plan(
         query=query.model_copy(update={"expanded_tags": expanded}),
@@ -123,6 +134,11 @@ def plan(
         required=required,
         intents=intents,
         expansions=expansions,
+        meaning_expansions=by_meaning,
+        nearest_tag=nearest_tag,
+        gate_center=weights.meaning_gate_center,
+        gate_width=weights.meaning_gate_width,
+        off_topic_share=weights.meaning_off_topic,
         title_evidence=weights.title_evidence,
         lead_ratio=weights.lead_ratio,
         request_vector=vector,
@@ -130,14 +146,17 @@ def plan(
     )
 
 
-def _nearest_tags(meanings: Meanings, vector: np.ndarray, taken: set[str], count: int) -> list[tuple[str, float]]:
-    """The ``count`` tags nearest the request, not already taken, each with its closeness relative to the nearest."""
+def _nearest_tags(meanings: Meanings, vector: np.ndarray, taken: set[str], count: int) -> tuple[float, list[tuple[str, float]]]:
+    """The nearest tag's similarity, and the ``count`` tags nearest the request, not already taken,
+    each with its closeness relative to the nearest."""
     if not count or not meanings.tag_names:
-        return []
+        return 0.0, []
     similarity = meanings.tags(vector)
     ranked = (i for i in np.argsort(-similarity, kind="stable").tolist() if meanings.tag_names[i] not in taken)
     order = [i for i in itertools.islice(ranked, count) if similarity[i] > 0]
-    return [(meanings.tag_names[i], float(similarity[i] / similarity[order[0]])) for i in order]
+    if not order:
+        return 0.0, []
+    return float(similarity[order[0]]), [(meanings.tag_names[i], float(similarity[i] / similarity[order[0]])) for i in order]
 
 
 def _idf(corpus: Corpus, tag: str) -> float:

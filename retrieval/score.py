@@ -5,7 +5,9 @@ BM25 comes from rank-bm25's statistics exactly (retrieval/index.py) and is divid
 best value among the allowed projects, so the tag weights mean the same on every query; the
 similarity of meaning is divided by its best among the candidates. A candidate matches a
 word of the request or carries a tag it names or implies; the similarity of meaning orders
-the candidates but makes none.
+the candidates but makes none. The tags nearest the request's meaning count in full when the
+request lies nearer a topic than any one project (a request in one project's own words is a
+known item), and in part for a project that lacks a topic the request names.
 """
 
 from __future__ import annotations
@@ -34,26 +36,46 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
     # Added in place: at a million projects each temporary array is 8 MB that the allocator keeps.
     scores = bm25 / best if best > 0 else np.zeros(n)
     complete = np.ones(n, dtype=bool)
+    on_topic = np.ones(n, dtype=bool)  # carries every intent that names a topic, not a kind of resource
     for tag, weight in plan.intents.items():
         mask = corpus.tag_mask(tag)
         scores += weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
         complete &= mask
+        if not corpus.taxonomy.is_resource(tag):
+            on_topic &= mask
     for tag, weight in plan.expansions.items():
         np.add(scores, weight, out=scores, where=corpus.tag_mask(tag))
+    meant = np.zeros(n, dtype=bool)
+    for tag in plan.meaning_expansions:
+        meant |= corpus.tag_mask(tag)
     evidence = bool(plan.text_terms or plan.intents)
-    candidates = np.flatnonzero(allowed & (scores > 0) if evidence else allowed)
-    if meanings is not None and plan.request_vector is not None and plan.similarity_weight and candidates.size:
+    candidates = np.flatnonzero(allowed & ((scores > 0) | meant) if evidence else allowed)
+    nearest_project = 0.0
+    if meanings is not None and plan.request_vector is not None and candidates.size:
         similarity = meanings.documents(plan.request_vector, candidates)
         np.maximum(similarity, 0.0, out=similarity)
-        top = float(similarity.max())
-        if top > 0:
-            similarity *= plan.similarity_weight
-            similarity /= top
+        nearest_project = float(similarity.max())
+        if nearest_project > 0 and plan.similarity_weight:
+            similarity *= plan.similarity_weight / nearest_project
             scores[candidates] += similarity
+    gate = _gate(plan, nearest_project)
+    # What is meant weighs less where it contradicts what is said: a project off a topic the request names.
+    for tag, weight in plan.meaning_expansions.items():
+        carries = corpus.tag_mask(tag)
+        np.add(scores, gate * weight, out=scores, where=carries & on_topic)
+        np.add(scores, gate * weight * plan.off_topic_share, out=scores, where=carries & ~on_topic)
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
     if winner is not None:
         scores[winner] = np.nextafter(scores[candidates].max(), np.inf)
     return Scored(scores=scores, candidates=candidates, complete=complete)
+
+
+def _gate(plan: Plan, nearest_project: float) -> float:
+    """How much the tags nearest the request's meaning count: all of it for a request nearer a
+    topic than any one project, none for one far nearer a project (a known item)."""
+    if not plan.gate_width:
+        return 1.0
+    return float(np.clip((plan.nearest_tag - nearest_project - plan.gate_center) / plan.gate_width + 0.5, 0.0, 1.0))
 
 
 def _lexical_winner(bm25: np.ndarray, allowed: np.ndarray, ratio: float) -> int | None:

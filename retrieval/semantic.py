@@ -10,8 +10,13 @@ The ranking (retrieval/plan.py, score.py) uses them twice, each weighed by cross
   the model is trained so that a prefix is a smaller model, and 64 of the 256 dimensions rank
   as well (the cross-validated fit at 64 and at 128 scored alike) for a quarter of the memory,
   which a broad query reads whole (256 MB at a million projects; BENCHMARKS.md);
-- its similarity to each tag's centroid, the mean vector of the projects carrying it. The most
-  similar tags become soft expansions, shown in the echo like the tag model's.
+- its similarity to each tag's vector. The most similar tags become soft expansions, shown in
+  the echo like the tag model's. A tag's vector is where people's requests for it lie: the
+  centroid of its example requests (topic_examples.jsonl, everyday words written apart from the
+  code and the evaluation sets), added to the centroid of the projects carrying it. A catalog's
+  descriptions say what a project is; people ask for what they want done, in other words (the
+  nearest tag was a wanted one for 26% of the tuning sets' topic requests by projects alone,
+  77% with the examples; BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ MODEL = "l2_supercat"  # the model wordllama's package ships, at 256 dimensions
 DIMS = 256
 DOC_DIMS = 64
 MIN_PROJECTS = 3  # a centroid of fewer projects is one project's description, not a topic
+TOPIC_EXAMPLES = Path(__file__).with_name("topic_examples.jsonl")
+# How far a tag's example requests pull its vector from its projects' centroid (both unit
+# length): the examples lead, the projects break ties (BENCHMARKS.md has the measurements).
+EXAMPLES_WEIGHT = 16.0
 _BATCH = 1_000
 _FEW = 8  # texts embedded one by one; more go through a sparse product
 _ROWS = 16_384  # projects' vectors compared at a time when only some are (4 MB)
@@ -114,6 +123,17 @@ def embed(texts: Sequence[str], progress: str = "") -> np.ndarray:
     return np.vstack(parts)
 
 
+def _asked(names: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
+    """Each tag's unit centroid of its example requests (zeros for a tag without any), in ``names``' order."""
+    row = {name: i for i, name in enumerate(names)}
+    examples = [json.loads(line) for line in TOPIC_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    known = [(row[tag], example["request"]) for example in examples if (tag := taxonomy.canonical(example["tag"])) in row]
+    sums = np.zeros((len(names), DIMS), dtype=np.float32)
+    if known:
+        np.add.at(sums, [i for i, _ in known], embed([request for _, request in known]))
+    return _unit(sums)
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
@@ -137,8 +157,10 @@ class Meanings:
             if carriers.size >= MIN_PROJECTS and not taxonomy.is_resource(tag):
                 names.append(tag)
                 centroids.append(vectors[carriers].sum(axis=0))
-        tag_vectors = _unit(np.vstack(centroids)) if centroids else np.zeros((0, DIMS), dtype=np.float32)
-        return cls(_unit(np.ascontiguousarray(vectors[:, :DOC_DIMS])), names, tag_vectors)
+        if not centroids:
+            return cls(_unit(np.ascontiguousarray(vectors[:, :DOC_DIMS])), names, np.zeros((0, DIMS), dtype=np.float32))
+        tag_vectors = _unit(np.vstack(centroids)) + EXAMPLES_WEIGHT * _asked(names, taxonomy)
+        return cls(_unit(np.ascontiguousarray(vectors[:, :DOC_DIMS])), names, _unit(tag_vectors))
 
     def well_formed(self, n_docs: int) -> bool:
         """The shapes a catalog of ``n_docs`` projects needs (a loaded snapshot is checked before use)."""

@@ -81,6 +81,37 @@ def test_centroids_are_kept_for_topic_tags_on_enough_projects():
     assert meanings.tags(embed(["speech recognition"])[0])[0] > 0.3
 
 
+def test_a_tags_vector_lies_where_people_ask_for_it(tmp_path, monkeypatch):
+    """Catalog descriptions say what a project is; the example requests say what people want done."""
+    projects = [
+        Project(
+            id=i,
+            title=f"Recommender {i}",
+            description="collaborative filtering with matrix factorization",
+            tags=["recommendation-systems"],
+        )
+        for i in range(MIN_PROJECTS)
+    ] + [
+        Project(
+            id=10 + i,
+            title=f"Tagger {i}",
+            description="part-of-speech tagging of sentences",
+            tags=["natural-language-processing"],
+        )
+        for i in range(MIN_PROJECTS)
+    ]
+    asked = embed(["which films should my streaming app put in front of each viewer next"])[0]
+
+    def closeness() -> float:
+        meanings = SearchEngine(projects).models.meanings
+        return float(meanings.tags(asked)[meanings.tag_names.index("recommendation-systems")])
+
+    with_examples = closeness()
+    monkeypatch.setattr(semantic, "TOPIC_EXAMPLES", tmp_path / "none.jsonl")
+    (tmp_path / "none.jsonl").write_text("", encoding="utf-8")
+    assert with_examples > closeness() + 0.1
+
+
 @pytest.mark.parametrize(
     ("request_text", "tag"),
     [
@@ -96,6 +127,51 @@ def test_a_purpose_in_everyday_words_finds_the_tag_it_means(demo, demo_by_words,
     assert any(e.tag == tag and e.source == "meaning" for e in response.parsed.expanded_tags)
     found, by_words = carrying(demo), carrying(demo_by_words)
     assert found >= 3 and found >= by_words + 2
+
+
+def test_the_nearest_tags_weigh_nothing_for_a_request_in_one_projects_own_words(demo):
+    """The gate: a request far nearer one project than any tag is a known item; a purpose in
+    everyday words, nearer a tag than any project, gets the tags its meaning is near."""
+    own = demo.project_at(0)
+    known_item = f"{own.title}. {own.description}"
+    topic = "make a computer read text out loud in a natural voice"
+    gated = demo.settings.model_copy(update={"meaning_gate_center": -0.1, "meaning_gate_width": 0.2, "meaning_weight": 3.0})
+
+    def ids(request: str, **update: float) -> list[str]:
+        demo.settings = gated.model_copy(update=update)
+        return [r.project.id for r in demo.search(request, limit=10).results]
+
+    try:
+        without_meaning = ids(known_item, meaning_weight=0.0)
+        assert ids(known_item) == without_meaning
+        assert ids(known_item, meaning_gate_width=0.0) != without_meaning  # ungated, the tags reorder it
+        assert ids(topic) != ids(topic, meaning_weight=0.0)
+    finally:
+        demo.settings = EngineSettings()
+
+
+def test_what_is_meant_weighs_less_on_projects_off_the_topic_the_request_names():
+    projects = [
+        Project(
+            id=f"s{i}",
+            title=f"Transcriber {i}",
+            description="speech recognition for audio recordings",
+            tags=["speech-recognition"],
+        )
+        for i in range(MIN_PROJECTS)
+    ] + [
+        Project(id=f"p{i}", title=f"Torch demo {i}", description=f"a {word} written in torch", tags=["pytorch"])
+        for i, word in enumerate(["chess engine", "garden planner", "weather app", "maze solver", "music tagger"])
+    ]
+    engine = SearchEngine(projects)
+    request = "pytorch code that turns spoken words into written text"
+
+    def first(share: float) -> str:
+        engine.settings = EngineSettings(meaning_off_topic=share)
+        return str(engine.search(request, limit=10).results[0].project.id)
+
+    assert first(1.0).startswith("s")  # what the request means, though it lacks #pytorch
+    assert first(0.0).startswith("p")  # what the request says comes first
 
 
 def test_a_request_of_tag_words_alone_has_no_meaning_expansions(demo):
