@@ -45,9 +45,10 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
             on_topic &= mask
     for tag, weight in plan.expansions.items():
         np.add(scores, weight, out=scores, where=corpus.tag_mask(tag))
+    carried = {tag: corpus.tag_mask(tag) for tag in plan.meaning_expansions}  # nearest the meaning
     meant = np.zeros(n, dtype=bool)
-    for tag in plan.meaning_expansions:
-        meant |= corpus.tag_mask(tag)
+    for mask in carried.values():
+        meant |= mask
     evidence = bool(plan.text_terms or plan.intents)
     candidates = np.flatnonzero(allowed & ((scores > 0) | meant) if evidence else allowed)
     nearest_project = 0.0
@@ -61,7 +62,7 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
     gate = _gate(plan, nearest_project)
     # What is meant weighs less where it contradicts what is said: a project off a topic the request names.
     for tag, weight in plan.meaning_expansions.items():
-        carries = corpus.tag_mask(tag)
+        carries = carried[tag]
         np.add(scores, gate * weight, out=scores, where=carries & on_topic)
         np.add(scores, gate * weight * plan.off_topic_share, out=scores, where=carries & ~on_topic)
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
