@@ -61,11 +61,11 @@ GRID = {  # around the optimum of the earlier, wider fits (subject_power was 0 i
     "title_evidence": [0.25],
     "lead_ratio": [1.3],
     "similarity_weight": [0.5],
-    "meaning_weight": [2.0, 3.0, 4.0],
+    "meaning_weight": [8.0, 12.0, 16.0, 24.0],
     "meanings": [3],
-    "meaning_gate_center": [-0.15, -0.1, -0.05],
+    "meaning_gate_center": [-0.1, -0.05, 0.0],
     "meaning_gate_width": [0.2, 0.4, 0.6],
-    "meaning_off_topic": [0.25, 0.5, 0.75, 1.0],
+    "meaning_off_topic": [0.25, 0.5, 0.75],
 }
 Searcher = Callable[[str], list[Project]]
 

@@ -178,7 +178,7 @@ class SearchEngine:
         query = self.parse(request) if isinstance(request, str) else self._resolved(request)
         limit = max(1, min(int(limit), MAX_LIMIT))
         offset = max(0, int(offset))
-        planned = plan(query, self.corpus, self.models.tag_model, self.models.meanings, self.settings)
+        planned = plan(query, self.corpus, self.models, self.settings)
         scored = score(planned, self.corpus, self.models.meanings)
         ranked = select(scored, planned.query, self.corpus, max(offset + limit, SUGGESTION_SAMPLE))
         page = ranked[offset : offset + limit]

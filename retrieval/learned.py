@@ -1,9 +1,10 @@
-"""What an engine learns: the catalog's word statistics, its tag model, its meanings, and the reply model.
+"""What an engine learns: the catalog's word statistics, its tag model, its meanings, the reply model and the kind model.
 
 Built with the index from the catalog's columns (the lexicon from the word counts of the index's
 one pass over the text; the tag model on at most MAX_TRAINING_DOCS projects), and saved with it in a snapshot
 (retrieval/snapshot.py), so a start-up from a snapshot or the cache trains nothing. The reply
-model learns from the package's example replies, not the catalog (retrieval/replies.py).
+model learns from the package's example replies, not the catalog (retrieval/replies.py), and
+the kind model from its example requests (retrieval/kinds.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from retrieval.analyzer import Analyzer
 from retrieval.columns import Catalog
+from retrieval.kinds import example_kind_model
 from retrieval.lexicon import Lexicon
 from retrieval.linear import LinearTextModel
 from retrieval.replies import example_reply_model
@@ -30,6 +32,7 @@ class LearnedModels:
     tag_model: LinearTextModel | None
     meanings: Meanings
     replies: LinearTextModel
+    kinds: LinearTextModel
 
     @classmethod
     def build(
@@ -47,4 +50,5 @@ class LearnedModels:
             tag_model=train_tag_model(catalog, taxonomy, analyzer.terms),
             meanings=Meanings.build(catalog, taxonomy, tag_docs),
             replies=example_reply_model(),
+            kinds=example_kind_model(),
         )

@@ -11,7 +11,8 @@ The one ranking model (retrieval/score.py) adds three kinds of evidence:
 - what the request means beyond its words (retrieval/semantic.py): its vector's similarity to
   each project, and the tags whose vectors lie nearest to it as expansions. These weigh
   with the request's free words ("condense news articles into key sentences" is all free
-  words; "rl papers in pytorch" has none), and retrieval/score.py gates them.
+  words; "rl papers in pytorch" has none) and with the chance that it asks for a topic,
+  not for one project or by named tags (retrieval/kinds.py); retrieval/score.py gates them.
 A project far ahead of all others on BM25 alone goes first whatever the tags say: the
 request is in its own words, a known item (``lead_ratio``).
 How much each kind counts is learned from relevance cases by cross-validation
@@ -29,7 +30,8 @@ import numpy as np
 from pydantic import BaseModel
 
 from retrieval.corpus import Corpus
-from retrieval.linear import LinearTextModel
+from retrieval.kinds import topic_chance
+from retrieval.learned import LearnedModels
 from retrieval.models import ExpandedTag, Query
 from retrieval.semantic import Meanings, embed
 
@@ -56,16 +58,17 @@ class RankingWeights(BaseModel):
     min_expansion: float = 0.25
     # The request's vector against each candidate's (the most similar candidate gets all of it).
     similarity_weight: float = 0.5
-    # The tags nearest the request's vector: the nearest gets all of this, times the share of free words.
-    meaning_weight: float = 3.0
+    # The tags nearest the request's vector: the nearest gets all of this, times the share of free
+    # words and the chance that the request asks for a topic.
+    meaning_weight: float = 12.0
     meanings: int = 3
     # Times a ramp of how much nearer the request lies to its nearest tag than to its nearest
     # candidate project: a request in one project's words is a known item, not a topic. The
     # ramp is 1/2 at this difference and ``meaning_gate_width`` wide (0: no gate).
-    meaning_gate_center: float = -0.1
+    meaning_gate_center: float = -0.05
     meaning_gate_width: float = 0.4
     # The share of it a project gets that lacks a topic the request names (#library and the like aside).
-    meaning_off_topic: float = 0.75
+    meaning_off_topic: float = 0.5
     # A word English uses this many times more than the catalog does is filler (retrieval/lexicon.py).
     filler_ratio: float = 16.0
 
@@ -88,10 +91,9 @@ class Plan:
     similarity_weight: float
 
 
-def plan(
-    query: Query, corpus: Corpus, tag_model: LinearTextModel | None, meanings: Meanings | None, weights: RankingWeights
-) -> Plan:
+def plan(query: Query, corpus: Corpus, models: LearnedModels, weights: RankingWeights) -> Plan:
     analyzer = corpus.analyzer
+    tag_model, meanings = models.tag_model, models.meanings
     words = [*query.keywords, *query.tag_words, *query.phrases]
     content = [t for word in words for t in analyzer.terms(word)]
     soft = [t for t in query.include_tags if t in query.inferred_tags]
@@ -126,7 +128,8 @@ def plan(
         if weights.meaning_weight and share < 1:
             taken = {*query.include_tags, *query.exclude_tags, *expansions}
             nearest_tag, nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
-            by_meaning = {tag: weights.meaning_weight * (1 - share) * closeness for tag, closeness in nearest}
+            weight = weights.meaning_weight * (1 - share) * topic_chance(models.kinds, query.text or " ".join(words))
+            by_meaning = {tag: weight * closeness for tag, closeness in nearest}
             expanded += [ExpandedTag(tag=tag, weight=round(closeness, 3), source="meaning") for tag, closeness in nearest]
     return Plan(
         query=query.model_copy(update={"expanded_tags": expanded}),

@@ -43,7 +43,7 @@ _STRINGS = ("ids", "titles", "descriptions", "dates", "urls")
 
 
 def code_version() -> str:
-    """The snapshot format, the analyzer, the word vectors and the retrieval source (example replies too), hashed."""
+    """The snapshot format, the analyzer, the word vectors and the retrieval source (its examples too), hashed."""
     digest = hashlib.sha256(f"format {snapfile.FORMAT}\nanalyzer {Analyzer.version}\n{semantic.model_version()}\n".encode())
     for source in sorted([*_PACKAGE.glob("*.py"), *_PACKAGE.glob("*.jsonl")]):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
@@ -79,6 +79,7 @@ def save(engine: SearchEngine, path: str | Path, *, key: str = "", source: dict[
     if models.tag_model is not None:
         _put_model(arrays, "tag_model", models.tag_model)
     _put_model(arrays, "replies", models.replies)
+    _put_model(arrays, "kinds", models.kinds)
     _put_strings(arrays, "meanings.tag_names", StringColumn.of(models.meanings.tag_names))
     arrays |= {"meanings.doc_vectors": models.meanings.doc_vectors, "meanings.tag_vectors": models.meanings.tag_vectors}
     lexicon = models.lexicon
@@ -151,6 +152,7 @@ def _assemble(arrays: dict[str, np.ndarray], meta: dict[str, Any], engine_class:
             arrays["meanings.doc_vectors"], list(_strings(arrays, "meanings.tag_names")), arrays["meanings.tag_vectors"]
         ),
         _model(arrays, "replies"),
+        _model(arrays, "kinds"),
     )
     skipped = [Problem.model_validate(problem) for problem in _json(arrays, "skipped")]
     return engine_class.assembled(corpus, models, EngineSettings.model_validate(meta["settings"]), skipped)
