@@ -191,6 +191,12 @@ class _Walk:
         while i < len(words):
             i = self._step(i)
         self._close_scope()
+        for tag, spoken, _, _ in self.wanted:  # still wanted at the end: one project's label is words
+            if tag in self.state.inferred and not self.parser.tags.wanted_in_words(tag):
+                self.state.inferred.remove(tag)
+                for word in spoken:
+                    self.state.tag_words.remove(word)
+                self.state.keywords.extend(w for w in spoken if self.parser.is_content(w))
 
     def _step(self, i: int) -> int:
         word = self.words[i]

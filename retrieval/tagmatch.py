@@ -30,6 +30,12 @@ MIN_SPLIT_COUNT = 5
 SPLIT_FACTOR = 5
 # A last word that ends at least this many tag names is a head a name may be said without.
 MIN_HEAD_NAMES = 5
+# A catalog's own tag outside the taxonomy is asked for in plain words only when this many
+# projects carry it: on fewer it is one project's label ("pool", "padding"), not a name people
+# use, so its words are keywords. "#tag" still asks for it, and a negation still rules it out.
+# Chosen on the tuning sets: 3 read the most conversation turns right (5,638 of 5,947 against
+# 5,580 with every tag; 5,473 with taxonomy tags alone), and relevance scored alike (BENCHMARKS.md).
+MIN_NAMED_PROJECTS = 3
 
 
 def _parts(name: str) -> list[str]:
@@ -89,6 +95,11 @@ class TagMatcher:
             if len(parts) >= 3 and heads[parts[-1]] >= MIN_HEAD_NAMES and rest[-1] not in STOP_WORDS and min(map(len, rest)) > 1:
                 found.setdefault(self._key(rest), set()).add(self.names.get(self._key(parts)) or "-".join(parts))
         self.names.update({key: tags.pop() for key, tags in found.items() if len(tags) == 1 and key not in self.names})
+
+    def wanted_in_words(self, tag: str) -> bool:
+        """Whether plain words that name this tag ask for it (see MIN_NAMED_PROJECTS); ruling it out
+        always works ("saliency maps are not what I need")."""
+        return tag in self.taxonomy.entries or self.tag_counts.get(tag, 0) >= MIN_NAMED_PROJECTS
 
     def _reliable(self, tag: str, word: str) -> bool:
         """Whether a word that spells a one-word tag usually means that tag in this catalog.

@@ -13,7 +13,7 @@ import conversations  # noqa: E402
 
 # Just under what each set measured when the floor was set (BENCHMARKS.md).
 FLOORS = {
-    "conversations_tuning": 0.99,
+    "conversations_tuning": 0.96,
     "conversations_tuning2": 0.98,
     "conversations_tuning3": 0.96,
     "conversations_tuning4": 0.94,
@@ -22,21 +22,21 @@ FLOORS = {
     "conversations_tuning7": 0.99,
     "conversations_tuning8": 0.95,
     "conversations_tuning9": 0.93,
-    "conversations_tuning10": 0.93,
-    "conversations_tuning11": 0.91,
-    "conversations_tuning12": 0.95,
-    "conversations_tuning13": 0.93,
-    "conversations_tuning14": 0.95,
-    "conversations_tuning15": 0.94,
+    "conversations_tuning10": 0.95,
+    "conversations_tuning11": 0.92,
+    "conversations_tuning12": 0.97,
+    "conversations_tuning13": 0.97,
+    "conversations_tuning14": 0.96,
+    "conversations_tuning15": 0.95,
     "conversations_tuning16": 0.93,
-    "conversations_tuning17": 0.94,
+    "conversations_tuning17": 0.95,
     "conversations_tuning18": 0.93,
-    "conversations_tuning19": 0.84,
-    "conversations_tuning20": 0.94,
+    "conversations_tuning19": 0.87,
+    "conversations_tuning20": 0.95,
     "conversations_tuning21": 0.93,
-    "conversations_tuning22": 0.86,
-    "conversations_tuning23": 0.91,
-    "conversations_tuning24": 0.87,
+    "conversations_tuning22": 0.89,
+    "conversations_tuning23": 0.93,
+    "conversations_tuning24": 0.88,
     "conversations": 0.94,  # the blind set: a floor under its measured 94.1%, never a target to tune to
 }
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from retrieval.engine import SearchEngine
 from retrieval.models import Project, Query, Sort, Tag
+from retrieval.tagmatch import MIN_NAMED_PROJECTS
 from retrieval.taxonomy import Taxonomy
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -383,6 +384,22 @@ def test_a_barely_used_tag_named_by_two_used_ones_reads_as_those(mwml_engine, te
 def test_a_one_word_alias_the_catalog_rarely_means_names_no_tag(mwml_engine, text, tag):
     """ "node" is an alias of #node-js (8 projects), but 43 projects say it, mostly of graphs."""
     assert tag not in mwml_engine.parse(text).include_tags
+
+
+def test_a_catalog_tag_outside_the_taxonomy_on_too_few_projects_is_asked_for_only_with_a_hash():
+    """One project's own label ("pool detection") is no name people use; a tag three projects
+    share is, "#tag" asks for either, and a negation rules either out."""
+    projects = [Project(id="p", title="Backyard pools from above", description="pool detection", tags=["pool-detection"])]
+    projects += [
+        Project(id=f"s{i}", title=f"Solar {i}", description="rooftop solar panels from aerial photos", tags=["rooftop-solar"])
+        for i in range(MIN_NAMED_PROJECTS)
+    ]
+    engine = SearchEngine(projects)
+    plain = engine.parse("pool detection on rooftop solar maps")
+    assert "pool-detection" not in plain.include_tags and {"pool", "detection"} <= set(plain.keywords)
+    assert "rooftop-solar" in plain.include_tags
+    assert "pool-detection" in engine.parse("#pool-detection").include_tags
+    assert engine.parse("solar maps, but pool detection is not what i need").exclude_tags == ["pool-detection"]
 
 
 def test_a_name_without_its_head_never_ends_on_a_stop_word(mwml_engine):
