@@ -128,8 +128,8 @@ def plan(query: Query, corpus: Corpus, models: LearnedModels, weights: RankingWe
         if weights.meaning_weight and share < 1:
             taken = {*query.include_tags, *query.exclude_tags, *expansions}
             nearest_tag, nearest = _nearest_tags(meanings, vector, taken, weights.meanings)
-            weight = weights.meaning_weight * (1 - share) * topic_chance(models.kinds, query.text or " ".join(words))
-            by_meaning = {tag: weight * closeness for tag, closeness in nearest}
+            meant = weights.meaning_weight * (1 - share) * topic_chance(models.kinds, query.text or " ".join(words))
+            by_meaning = {tag: meant * closeness for tag, closeness in nearest}
             expanded += [ExpandedTag(tag=tag, weight=round(closeness, 3), source="meaning") for tag, closeness in nearest]
     return Plan(
         query=query.model_copy(update={"expanded_tags": expanded}),
