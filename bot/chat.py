@@ -1,7 +1,7 @@
 """``findproject chat``: the Slack conversation in a terminal, on the same conversation layer.
 
 The first line is a request, later lines refine it ("only pytorch", "not videos",
-"more"); ``/new`` starts over and ``/quit`` (or end of input) leaves.
+"more"); ``/new`` starts over and ``/quit`` (or "quit", "exit", end of input) leaves.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.terminal import results, understood
 from retrieval.plurals import plural
 
 SESSION_SECONDS = 7 * 86400
+LEAVE = {"/quit", "/exit", "quit", "exit"}  # a console's habits: nobody searches for the word alone
 USAGE = (
     "Type a request, e.g. 'pytorch tutorials on object detection, not yolo'.\n"
     "Then refine it: 'only pytorch', 'not videos', 'what about keras', 'since 2021', 'newest first', "
@@ -45,7 +46,7 @@ def cmd_chat(args: argparse.Namespace, out: TextIO, err: TextIO, lines: TextIO |
                 out.write("> ")
                 out.flush()
             line = source.readline()
-            if not line or line.strip() == "/quit":
+            if not line or line.strip().lower() in LEAVE:
                 break
             text = line.strip()
             if text == "/new":

@@ -82,6 +82,13 @@ def test_run_without_tokens_is_the_console_chat(clean_env):
     assert "StyleGAN2 Paper" in out and "never read" not in out
 
 
+@pytest.mark.parametrize("leave", ["/quit", "quit", "Exit"])
+def test_the_console_chat_leaves_on_the_words_a_terminal_user_types(clean_env, leave):
+    clean_env.setattr(sys, "stdin", io.StringIO(f"gan papers\n{leave}\nnever read\n"))
+    code, out, _ = run(["run"])
+    assert code == 0 and "StyleGAN2 Paper" in out and "never read" not in out and "could not tell" not in out
+
+
 def test_serve_names_the_missing_setting(clean_env):
     clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-123")
     code, _, err = run(["serve", "--http"])
