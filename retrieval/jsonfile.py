@@ -2,7 +2,8 @@
 
 ``stream_records`` yields the records one at a time, so a large catalog never exists as a
 million dicts at once (retrieval/catalog.py keeps only its columns); ``read_records`` lists
-them, for small files such as a taxonomy.
+them, for small files such as a taxonomy; ``package_lines`` reads the package's own example
+files.
 """
 
 from __future__ import annotations
@@ -117,3 +118,9 @@ def _whole(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return None
+
+
+def package_lines(path: Path) -> list[dict[str, Any]]:
+    """The objects of one of the package's own JSON Lines files (its examples): small, and written
+    with the code, so a fault in one is a bug to raise, not a user's record to report."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -13,10 +13,10 @@ the topic examples outnumber the others.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from pathlib import Path
 
+from retrieval.jsonfile import package_lines
 from retrieval.linear import LinearTextModel
 from retrieval.semantic import TOPIC_EXAMPLES
 
@@ -32,13 +32,8 @@ def kind_features(text: str) -> list[str]:
 
 def load_examples() -> list[tuple[str, str]]:
     """(request, kind) pairs: the kind examples, and every topic example as a topic."""
-    pairs = []
-    for path, kind in ((KIND_EXAMPLES, None), (TOPIC_EXAMPLES, TOPIC)):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                pairs.append((row["request"], kind or row["kind"]))
-    return pairs
+    kinds = [(row["request"], row["kind"]) for row in package_lines(KIND_EXAMPLES)]
+    return kinds + [(row["request"], TOPIC) for row in package_lines(TOPIC_EXAMPLES)]
 
 
 def train_kind_model(examples: list[tuple[str, str]] | None = None) -> LinearTextModel:

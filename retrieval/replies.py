@@ -14,7 +14,6 @@ snapshot, like the tag model.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -27,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from retrieval.analyzer import STOP_WORDS
+from retrieval.jsonfile import package_lines
 from retrieval.linear import LinearTextModel
 
 EXAMPLES = Path(__file__).with_name("reply_examples.jsonl")
@@ -90,8 +90,7 @@ def pokes_the_bot(text: str) -> bool:
 
 def load_examples(path: Path = EXAMPLES) -> list[tuple[str, str]]:
     """(text, move) pairs, one JSON object per line."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [(row["text"], row["kind"]) for row in rows]
+    return [(row["text"], row["kind"]) for row in package_lines(path)]
 
 
 def train_reply_model(examples: list[tuple[str, str]] | None = None, c: float = C) -> LinearTextModel:

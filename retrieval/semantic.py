@@ -34,6 +34,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from retrieval.columns import Catalog
+from retrieval.jsonfile import package_lines
 from retrieval.progress import tracked
 from retrieval.taxonomy import Taxonomy
 
@@ -126,7 +127,7 @@ def embed(texts: Sequence[str], progress: str = "") -> np.ndarray:
 def _asked(names: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
     """Each tag's unit centroid of its example requests (zeros for a tag without any), in ``names``' order."""
     row = {name: i for i, name in enumerate(names)}
-    examples = [json.loads(line) for line in TOPIC_EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    examples = package_lines(TOPIC_EXAMPLES)
     known = [(row[tag], example["request"]) for example in examples if (tag := taxonomy.canonical(example["tag"])) in row]
     sums = np.zeros((len(names), DIMS), dtype=np.float32)
     if known:
