@@ -36,21 +36,18 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
     # Added in place: at a million projects each temporary array is 8 MB that the allocator keeps.
     scores = bm25 / best if best > 0 else np.zeros(n)
     complete = np.ones(n, dtype=bool)
-    on_topic = np.ones(n, dtype=bool)  # carries every intent that names a topic, not a kind of resource
     for tag, weight in plan.intents.items():
         mask = corpus.tag_mask(tag)
         scores += weight * np.maximum(mask, plan.title_evidence * corpus.titled(tag))
         complete &= mask
-        if not corpus.taxonomy.is_resource(tag):
-            on_topic &= mask
     for tag, weight in plan.expansions.items():
         np.add(scores, weight, out=scores, where=corpus.tag_mask(tag))
     carried = {tag: corpus.tag_mask(tag) for tag in plan.meaning_expansions}  # nearest the meaning
-    meant = np.zeros(n, dtype=bool)
-    for mask in carried.values():
-        meant |= mask
     evidence = bool(plan.text_terms or plan.intents)
-    candidates = np.flatnonzero(allowed & ((scores > 0) | meant) if evidence else allowed)
+    matched = scores > 0
+    for mask in carried.values():
+        matched |= mask
+    candidates = np.flatnonzero(allowed & matched if evidence else allowed)
     nearest_project = 0.0
     if meanings is not None and plan.request_vector is not None and candidates.size:
         similarity = meanings.documents(plan.request_vector, candidates)
@@ -59,16 +56,25 @@ def score(plan: Plan, corpus: Corpus, meanings: Meanings | None) -> Scored:
         if nearest_project > 0 and plan.similarity_weight:
             similarity *= plan.similarity_weight / nearest_project
             scores[candidates] += similarity
-    gate = _gate(plan, nearest_project)
-    # What is meant weighs less where it contradicts what is said: a project off a topic the request names.
-    for tag, weight in plan.meaning_expansions.items():
-        carries = carried[tag]
-        np.add(scores, gate * weight, out=scores, where=carries & on_topic)
-        np.add(scores, gate * weight * plan.off_topic_share, out=scores, where=carries & ~on_topic)
+    if carried:
+        _add_meanings(scores, plan, corpus, carried, _gate(plan, nearest_project))
     winner = _lexical_winner(bm25, allowed, plan.lead_ratio)
     if winner is not None:
         scores[winner] = np.nextafter(scores[candidates].max(), np.inf)
     return Scored(scores=scores, candidates=candidates, complete=complete)
+
+
+def _add_meanings(scores: np.ndarray, plan: Plan, corpus: Corpus, carried: dict[str, np.ndarray], gate: float) -> None:
+    """The tags nearest the meaning, gated. What is meant weighs less where it contradicts what
+    is said: on a project off a topic the request names (#library and the like aside)."""
+    topics = [corpus.tag_mask(tag) for tag in plan.intents if not corpus.taxonomy.is_resource(tag)]
+    on_topic = np.logical_and.reduce(topics) if topics else None
+    for tag, weight in plan.meaning_expansions.items():
+        if on_topic is None:
+            np.add(scores, gate * weight, out=scores, where=carried[tag])
+            continue
+        np.add(scores, gate * weight, out=scores, where=carried[tag] & on_topic)
+        np.add(scores, gate * weight * plan.off_topic_share, out=scores, where=carried[tag] & ~on_topic)
 
 
 def _gate(plan: Plan, nearest_project: float) -> float:
